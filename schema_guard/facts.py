@@ -1,0 +1,229 @@
+"""Neutral schema facts: what every reader produces and every rule consumes.
+
+Rules never see libcst nodes, SQLAlchemy objects or database rows. Each reader (source, metadata, database)
+translates what it reads into these plain dataclasses, so one rule fires the same way from every reader.
+
+Conventions every reader follows, so rules need to look in one place only:
+* column-level ``index=True`` / ``unique=True`` / ``foreign_key=`` are materialised as table-level
+  :class:`IndexFact` / :class:`UniqueFact` / :class:`ForeignKeyFact` (located at the column);
+* a primary key or unique constraint is *not* repeated as an index (rules that accept "some index" check all three);
+* type names are normalised upper-case SQL names (see :func:`normalise_type_name`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from schema_guard.findings import Finding
+
+ReaderName = Literal["source", "metadata", "database", "migrations", "runtime"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a fact was defined: 1-based line and column, ``None`` where the reader cannot know."""
+
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.path or "<unknown>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            parts.append(str(self.column or 1))
+        return ":".join(parts)
+
+
+@dataclass(frozen=True)
+class FieldSyntax:
+    """How a field was written in Python source. Only the source reader can see this; rules about *spelling*
+    (SG501-SG503, SG506, SG507) read it and stay silent where it is ``None``."""
+
+    annotation: str | None
+    """The annotation as written (``"Optional[UUID]"``), ``None`` when the attribute has none (SG506)."""
+    annotation_optional: bool | None = None
+    """``Optional[X]``, ``X | None`` or ``Union[X, None]``; ``None`` when there is no annotation."""
+    uses_sa_column: bool = False
+    sa_column_conflicts: tuple[str, ...] = ()
+    """``Field()`` keywords that SQLModel refuses next to ``sa_column=`` (SG501)."""
+    unknown_column_kwargs: tuple[str, ...] = ()
+    """``sa_column_kwargs`` keys that ``sqlalchemy.Column`` does not accept (SG502)."""
+    mutable_default: str | None = None
+    """The literal text of a mutable ``default=`` (``"[]"``, ``"{}"``), SG503."""
+    explicit_nullable: bool | None = None
+    """The value of an explicit ``nullable=`` keyword, ``None`` when not given."""
+
+
+@dataclass(frozen=True)
+class ColumnFact:
+    """One column of one table."""
+
+    name: str
+    type: str
+    """Normalised SQL type name: ``UUID``, ``INTEGER``, ``BIGINT``, ``VARCHAR``, ``TEXT``, ``BOOLEAN``, ``TIMESTAMP``,
+    ``DATE``, ``JSON``, ``JSONB``, ``ARRAY``, ``NUMERIC``, ``FLOAT``, ``ENUM``..., or ``UNKNOWN``."""
+    nullable: bool | None
+    """``None`` where the reader cannot decide."""
+    location: Location = field(default_factory=Location)
+    python_default: str | None = None
+    """Qualified name of a default callable (``"uuid.uuid4"``, ``"datetime.datetime.utcnow"``) or ``"<literal>"``."""
+    server_default: str | None = None
+    """The server default's SQL text, e.g. ``"gen_random_uuid()"``."""
+    timezone: bool | None = None
+    """For ``TIMESTAMP`` columns: whether it is ``WITH TIME ZONE``; ``None`` for other types or unknown."""
+    attribute: str | None = None
+    """The Python attribute name on the model class, where it differs from or is known besides ``name``."""
+    syntax: FieldSyntax | None = None
+
+    @property
+    def has_default(self) -> bool:
+        return self.python_default is not None or self.server_default is not None
+
+
+@dataclass(frozen=True)
+class IndexFact:
+    name: str | None
+    columns: tuple[str, ...]
+    """Column names in index order; expressions are given as their SQL text."""
+    unique: bool = False
+    location: Location = field(default_factory=Location)
+
+
+@dataclass(frozen=True)
+class UniqueFact:
+    name: str | None
+    columns: tuple[str, ...]
+    location: Location = field(default_factory=Location)
+
+
+@dataclass(frozen=True)
+class ForeignKeyFact:
+    columns: tuple[str, ...]
+    target_table: str
+    target_columns: tuple[str, ...]
+    name: str | None = None
+    location: Location = field(default_factory=Location)
+
+
+@dataclass
+class TableFact:
+    """A table, as a model class or a database table."""
+
+    name: str
+    columns: list[ColumnFact] = field(default_factory=list)
+    primary_key: tuple[str, ...] = ()
+    indexes: list[IndexFact] = field(default_factory=list)
+    uniques: list[UniqueFact] = field(default_factory=list)
+    foreign_keys: list[ForeignKeyFact] = field(default_factory=list)
+    location: Location = field(default_factory=Location)
+    class_name: str | None = None
+    declared_shared: bool = False
+    """The model declares itself shared reference data: ``__table_args__ = {"info": {"schema_guard": {"shared": True}}}``."""
+
+    def column(self, name: str) -> ColumnFact | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    def foreign_keys_of(self, column: str) -> list[ForeignKeyFact]:
+        return [fk for fk in self.foreign_keys if column in fk.columns]
+
+    def leading_index_columns(self) -> set[str]:
+        """First column of every index, primary key and unique constraint (PostgreSQL backs the last two with one)."""
+        leads = {ix.columns[0] for ix in self.indexes if ix.columns}
+        leads |= {u.columns[0] for u in self.uniques if u.columns}
+        if self.primary_key:
+            leads.add(self.primary_key[0])
+        return leads
+
+
+@dataclass(frozen=True)
+class ClassFact:
+    """A class in the checked code that takes part in ORM mapping (SG301/SG303)."""
+
+    name: str
+    bases: tuple[str, ...]
+    """Qualified names of the direct bases, resolved through imports (``"sqlalchemy.orm.DeclarativeBase"``)."""
+    is_table: bool = False
+    location: Location = field(default_factory=Location)
+
+
+@dataclass(frozen=True)
+class MappingCallFact:
+    """A call or decorator that builds SQLAlchemy mappings outside SQLModel (``declarative_base()``,
+    ``registry.map_imperatively``, ``@registry.mapped``), by the qualified name it resolves to."""
+
+    qualified_name: str
+    location: Location = field(default_factory=Location)
+
+
+@dataclass(frozen=True)
+class RelationshipFact:
+    owner_class: str
+    attribute: str
+    target_class: str | None
+    back_populates: str | None = None
+    link_model: str | None = None
+    is_list: bool | None = None
+    """``list["X"]`` annotation (the "many" side); ``None`` when unknown."""
+    owner_table: str | None = None
+    location: Location = field(default_factory=Location)
+    mapper_error: str | None = None
+    """Set by the metadata reader when SQLAlchemy cannot configure this relationship (SG405)."""
+
+
+@dataclass
+class SchemaFacts:
+    """Everything one reader learned, plus the problems that stopped it reading part of the input."""
+
+    reader: ReaderName
+    tables: list[TableFact] = field(default_factory=list)
+    classes: list[ClassFact] = field(default_factory=list)
+    relationships: list[RelationshipFact] = field(default_factory=list)
+    mapping_calls: list[MappingCallFact] = field(default_factory=list)
+    known_tables: set[str] = field(default_factory=set)
+    """Table names that exist outside the checked files (for SG404 when only some files are checked)."""
+    problems: list[Finding] = field(default_factory=list)
+    """Fatal findings for input the reader could not read (a file that does not parse, a module that fails to
+    import); everything else is still read."""
+
+    def table(self, name: str) -> TableFact | None:
+        return next((t for t in self.tables if t.name == name), None)
+
+    def table_names(self) -> set[str]:
+        return {t.name for t in self.tables} | self.known_tables
+
+
+_TYPE_ALIASES = {
+    "UUID": "UUID",
+    "UUIDTYPE": "UUID",
+    "GUID": "UUID",
+    "AUTOSTRING": "VARCHAR",
+    "STRING": "VARCHAR",
+    "UNICODE": "VARCHAR",
+    "CHARACTER VARYING": "VARCHAR",
+    "UNICODETEXT": "TEXT",
+    "INT": "INTEGER",
+    "INT4": "INTEGER",
+    "INT8": "BIGINT",
+    "BIGINTEGER": "BIGINT",
+    "SMALLINTEGER": "SMALLINT",
+    "BOOL": "BOOLEAN",
+    "DATETIME": "TIMESTAMP",
+    "TIMESTAMP WITH TIME ZONE": "TIMESTAMP",
+    "TIMESTAMP WITHOUT TIME ZONE": "TIMESTAMP",
+    "TIMESTAMPTZ": "TIMESTAMP",
+    "DOUBLE PRECISION": "FLOAT",
+    "DOUBLE": "FLOAT",
+    "REAL": "FLOAT",
+    "DECIMAL": "NUMERIC",
+}
+
+
+def normalise_type_name(raw: str) -> str:
+    """Map the many spellings of a SQL type (SQLAlchemy class names, PostgreSQL names) to one upper-case name."""
+    name = raw.strip().upper().split("(")[0].strip()
+    if name.endswith("[]"):
+        return "ARRAY"
+    return _TYPE_ALIASES.get(name, name or "UNKNOWN")
