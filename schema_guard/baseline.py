@@ -1,0 +1,100 @@
+"""The baseline: findings a team has accepted, so ``check`` fails only on new ones.
+
+A finding's fingerprint is its code, file, table, column, detail and the text of its line with whitespace
+removed — not the line number, so edits elsewhere in the file do not resurrect baselined findings. Fingerprints
+are counted: two identical findings need two baseline entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from schema_guard.config import Config, ConfigError
+from schema_guard.files import relative
+from schema_guard.findings import Finding
+
+if TYPE_CHECKING:
+    from schema_guard.engine import CheckResult
+
+FORMAT_VERSION = 1
+
+
+@lru_cache(maxsize=1024)
+def _lines(path: str) -> tuple[str, ...]:
+    try:
+        return tuple(Path(path).read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return ()
+
+
+def _snippet(finding: Finding) -> str:
+    if finding.path is None or finding.line is None:
+        return ""
+    lines = _lines(finding.path)
+    text = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
+    return "".join(text.split("#", 1)[0].split())
+
+
+def fingerprint(finding: Finding, root: Path) -> str:
+    parts = [
+        finding.code,
+        relative(Path(finding.path), root) if finding.path else "",
+        finding.table or "",
+        finding.column_name or "",
+        finding.detail,
+        _snippet(finding),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+
+
+def write_baseline(findings: Sequence[Finding], config: Config, path: Path | None = None) -> Path:
+    """Write every non-fatal finding to the baseline file (replacing it: fixed findings drop out)."""
+    target = path or config.baseline_path()
+    entries = [
+        {
+            "fingerprint": fingerprint(f, config.root),
+            "code": f.code,
+            "path": relative(Path(f.path), config.root) if f.path else None,
+            "table": f.table,
+            "column_name": f.column_name,
+            "message": f.message,
+        }
+        for f in sorted(findings, key=Finding.sort_key)
+        if f.severity != "fatal"
+    ]
+    document = {"version": FORMAT_VERSION, "tool": "schema-guard", "findings": entries}
+    target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return target
+
+
+def load_baseline(path: Path) -> Counter[str] | None:
+    """The fingerprints in the baseline file, or ``None`` when there is none."""
+    if not path.is_file():
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return Counter(entry["fingerprint"] for entry in document["findings"])
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ConfigError(f"{path}: not a schema-guard baseline ({type(error).__name__}: {error})") from None
+
+
+def apply_baseline(result: CheckResult, config: Config, path: Path | None = None) -> None:
+    """Remove baselined findings from ``result`` and count them."""
+    known = load_baseline(path or config.baseline_path())
+    if not known:
+        return
+    kept = []
+    for finding in result.findings:
+        key = fingerprint(finding, config.root)
+        if finding.severity != "fatal" and known[key] > 0:
+            known[key] -= 1
+            result.baselined += 1
+        else:
+            kept.append(finding)
+    result.findings = kept

@@ -1,0 +1,188 @@
+"""The ``schema-guard`` command: ``check``, ``migrations``, ``baseline``, ``rules``, ``explain``.
+
+Exit codes CI can trust: 0 clean, 1 findings, 2 a usage, configuration, import or database error — always with a
+one-line cause on stderr that names the file, key, module or URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from schema_guard.config import Config, ConfigError, load_config
+from schema_guard.reporters import FORMATS, default_format, renderer
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(text: str) -> list[str]:
+    return [code.strip().upper() for code in text.split(",") if code.strip()]
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="pyproject.toml (or TOML file) to read settings from")
+    parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to check (replaces config)")
+    parser.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to skip")
+    parser.add_argument("--extend-select", type=_codes, help="codes to add to the selection (opt-in rules)")
+    parser.add_argument("--format", choices=FORMATS, help="output format (default: text; github in GitHub Actions)")
+    parser.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
+    parser.add_argument("--baseline", type=Path, help="baseline file (default: from config)")
+    parser.add_argument("--no-baseline", action="store_true", help="report baselined findings too")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="schema-guard", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="check model source and metadata")
+    check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: configured src)")
+    _common(check)
+    readers = check.add_mutually_exclusive_group()
+    readers.add_argument("--source-only", action="store_true", help="never import user code (pre-commit)")
+    readers.add_argument("--metadata-only", action="store_true", help="only import the configured models")
+    check.add_argument("--fix", action="store_true", help="apply safe rewrites, then report what is left")
+    check.add_argument("--diff", action="store_true", help="show the rewrites --fix would make, write nothing")
+
+    migrations = commands.add_parser("migrations", help="run the migration gate on a throwaway database")
+    _common(migrations)
+    migrations.add_argument("--database-url", help="server to create the throwaway database on")
+    migrations.add_argument("--since", help="revision or git ref: per-revision rules only for revisions after it")
+
+    baseline = commands.add_parser("baseline", help="write the current findings to the baseline file")
+    baseline.add_argument("paths", nargs="*", type=Path)
+    baseline.add_argument("--config", type=Path)
+    baseline.add_argument("--output", type=Path, help="baseline file to write (default: from config)")
+
+    commands.add_parser("rules", help="list every rule")
+    explain = commands.add_parser("explain", help="explain one rule")
+    explain.add_argument("code")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ConfigError as error:
+        print(f"schema-guard: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("schema-guard: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "rules":
+        from schema_guard.rule_docs import rules_table
+
+        print(rules_table(), end="")
+        return EXIT_CLEAN
+    if args.command == "explain":
+        return _explain(args.code)
+    config = load_config(args.config)
+    if args.command == "baseline":
+        return _baseline(config, args)
+    if args.command == "migrations":
+        return _migrations(config, args)
+    return _check(config, args)
+
+
+def _explain(code: str) -> int:
+    from schema_guard.rule_docs import explain
+    from schema_guard.rules.base import catalogue
+
+    if code.upper() not in catalogue():
+        close = difflib.get_close_matches(code.upper(), list(catalogue()), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        print(f"schema-guard: error: no rule {code}{hint}; `schema-guard rules` lists them", file=sys.stderr)
+        return EXIT_ERROR
+    print(explain(code), end="")
+    return EXIT_CLEAN
+
+
+def _selection(config: Config, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from schema_guard.selection import Selection
+
+    return Selection.from_config(config, select=args.select, ignore=args.ignore, extend_select=args.extend_select)
+
+
+def _with_baseline(config: Config, args: argparse.Namespace) -> Config:
+    from dataclasses import replace
+
+    return replace(config, baseline=str(args.baseline.resolve())) if args.baseline else config
+
+
+def _check(config: Config, args: argparse.Namespace) -> int:
+    from schema_guard.engine import run_check
+
+    config = _with_baseline(config, args)
+    selection = _selection(config, args)
+    paths = [p for p in args.paths] or None
+    missing = [p for p in paths or [] if not p.exists()]
+    if missing:
+        raise ConfigError(f"{missing[0]}: no such file or directory")
+    run = lambda: run_check(  # noqa: E731 - the same call before and after fixing
+        config, paths, selection=selection, use_source=not args.metadata_only,
+        use_metadata=not args.source_only, use_baseline=not args.no_baseline,
+    )
+    result = run()
+    if args.fix or args.diff:
+        from schema_guard.fix_command import apply_fixes
+
+        changed = apply_fixes(result.findings, write=args.fix, out=sys.stdout)
+        if changed and args.fix:
+            result = run()
+    return _report(result, args)
+
+
+def _report(result, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    text = renderer(args.format or default_format())(result, Path.cwd())
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    for finding in result.findings:
+        if finding.severity == "fatal" and (args.output or (args.format or default_format()) != "text"):
+            print(f"schema-guard: error: {finding.location}: {finding.message}", file=sys.stderr)
+    return result.exit_code
+
+
+def _baseline(config: Config, args: argparse.Namespace) -> int:
+    from schema_guard.baseline import write_baseline
+    from schema_guard.engine import run_check
+
+    result = run_check(config, args.paths or None, use_baseline=False)
+    if result.fatal:
+        for finding in result.findings:
+            if finding.severity == "fatal":
+                print(f"schema-guard: error: {finding.location}: {finding.message}", file=sys.stderr)
+        return EXIT_ERROR
+    path = write_baseline(result.findings, config, args.output)
+    print(f"Wrote {len(result.findings)} finding(s) to {path}")
+    return EXIT_CLEAN
+
+
+def _migrations(config: Config, args: argparse.Namespace) -> int:
+    from schema_guard.engine import CheckResult, apply_suppressions
+    from schema_guard.gate import run_gate
+
+    config = _with_baseline(config, args)
+    selection = _selection(config, args)
+    findings = [
+        f for f in run_gate(config, since=args.since or config.migrations.since, database_url=args.database_url)
+        if f.severity == "fatal" or selection.enabled(f.code)
+    ]
+    kept, suppressed = apply_suppressions(findings, [], [], selection)
+    result = CheckResult(findings=kept, suppressed=suppressed)
+    if not args.no_baseline:
+        from schema_guard.baseline import apply_baseline
+
+        apply_baseline(result, config)
+    return _report(result, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

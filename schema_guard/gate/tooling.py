@@ -1,0 +1,44 @@
+"""Tooling problems: the one-line causes that stop the migration gate before it could judge the migrations.
+
+They are values until the edge: the gate turns a :class:`ToolingProblem` into a fatal finding (the CLI exits 2).
+"""
+
+from __future__ import annotations
+
+from schema_guard.facts import Location
+from schema_guard.findings import Finding, problem
+
+DATABASE_UNAVAILABLE = "SG010"
+"""No usable PostgreSQL: unreachable, bad credentials, no CREATEDB right, no binaries for the embedded server."""
+BROKEN_ALEMBIC = "SG011"
+"""``alembic.ini``, the script directory, ``env.py`` or the model modules cannot be loaded."""
+REVISION_RAISES = "SG012"
+"""A revision raises during upgrade or downgrade: the revision's fault (an error, not fatal)."""
+
+HOW_TO_PROVIDE_DATABASE = (
+    "pass --database-url postgresql://USER@HOST:PORT/DB, set SCHEMA_GUARD_DATABASE_URL, "
+    "or install the PostgreSQL server binaries (initdb, postgres) for the embedded default"
+)
+
+
+class ToolingProblem(Exception):
+    """The gate cannot go on; ``finding`` says why in one line."""
+
+    def __init__(self, code: str, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.finding: Finding = problem(code, first_line(message), location or Location(), "migrations")
+
+
+def first_line(text: object) -> str:
+    """The first non-empty line of an error text, without driver noise."""
+    for line in str(text).splitlines():
+        line = line.strip()
+        if line:
+            return line
+    return str(text).strip() or "unknown error"
+
+
+def database_error_text(error: BaseException) -> str:
+    """The database's own message for a SQLAlchemy/psycopg error (``relation "x" does not exist``)."""
+    original = getattr(error, "orig", None)
+    return first_line(original if original is not None else error)

@@ -1,0 +1,357 @@
+"""One attribute of a model class body → a column (with its key/index/FK flags) or a relationship.
+
+Reproduces, statically, what SQLModel's ``get_column_from_field`` decides at import: nullability (``Optional`` →
+nullable unless ``nullable=`` says otherwise; a primary key is NOT NULL), the type (annotation, ``sa_type=`` or
+``sa_column=``), defaults, and which ``Field()`` spellings SQLModel or SQLAlchemy reject.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field, replace
+
+from schema_guard.facts import ColumnFact, FieldSyntax, Location
+from schema_guard.readers.source_imports import ImportMap, is_library_name, last_part
+from schema_guard.readers.source_module import ParsedModule
+from schema_guard.readers.source_types import (
+    Annotation,
+    ColumnType,
+    class_name_of,
+    python_column_type,
+    read_annotation,
+    sqlalchemy_column_type,
+)
+
+SA_COLUMN_CONFLICTS = (
+    "primary_key", "nullable", "foreign_key", "ondelete", "unique", "index", "sa_type", "sa_column_args",
+    "sa_column_kwargs",
+)  # fmt: skip
+"""``Field()`` keywords that SQLModel 0.0.50's ``FieldInfo.__init__`` refuses next to ``sa_column=`` (any value)."""
+
+COLUMN_KEYWORDS = frozenset(
+    {
+        "name", "type_", "autoincrement", "default", "insert_default", "doc", "key", "index", "unique", "info",
+        "nullable", "onupdate", "primary_key", "server_default", "server_onupdate", "quote", "system", "comment",
+        "insert_sentinel", "_omit_from_statements", "_proxies",
+    }
+)  # fmt: skip
+"""The keyword parameters of ``sqlalchemy.Column.__init__`` (SQLAlchemy 2.1). Hard-coded so the source reader never
+imports SQLAlchemy (~0.3 s); ``tests/test_source_reader.py`` checks it against the real signature."""
+
+DIALECT_PREFIXES = ("postgresql", "mysql", "mariadb", "sqlite", "mssql", "oracle")
+"""Column also takes ``<dialect>_<argument>`` keywords; anything else raises ``TypeError`` (or is a silent typo)."""
+_DIALECT_KEYWORD = re.compile(rf"^({'|'.join(DIALECT_PREFIXES)})_\w+$")
+_SQLMODEL_REFUSED_KWARGS = {"type_": "use sa_type= instead"}
+
+_NAIVE_LAMBDA_CALLS = {"utcnow", "now", "today"}
+
+
+@dataclass
+class FieldSpec:
+    """A column as written in one class body, before the table assembles its indexes and keys."""
+
+    column: ColumnFact
+    primary_key: bool = False
+    index: bool = False
+    unique: bool = False
+    foreign_keys: list[tuple[str, Location]] = field(default_factory=list)
+    """``"table.column"`` targets, each with where it was written."""
+
+
+@dataclass(frozen=True)
+class RelationshipSpec:
+    attribute: str
+    target_class: str | None
+    back_populates: str | None
+    link_model: str | None
+    is_list: bool | None
+    location: Location
+
+
+def is_column_kwarg(key: str) -> bool:
+    return key in COLUMN_KEYWORDS or bool(_DIALECT_KEYWORD.match(key))
+
+
+class FieldReader:
+    """Reads the attributes of class bodies of one module."""
+
+    def __init__(self, module: ParsedModule, enums: frozenset[str]) -> None:
+        self.module = module
+        self.imports: ImportMap = module.imports
+        self.enums = enums
+
+    def read(self, statement: ast.stmt) -> FieldSpec | RelationshipSpec | None:
+        """A column or relationship for an attribute statement; ``None`` for anything else in a class body."""
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            name = statement.target.id
+            if _is_special(name):
+                return None
+            annotation = read_annotation(
+                statement.annotation, self.imports, self.module.segment(statement.annotation)
+            )
+            if annotation.is_classvar:
+                return None
+            return self._attribute(statement, name, annotation, statement.value)
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+            if isinstance(target, ast.Name) and not _is_special(target.id) and self._is_call(statement.value, "Field", "Relationship"):
+                return self._attribute(statement, target.id, None, statement.value)
+        return None
+
+    def _is_call(self, node: ast.expr | None, *names: str) -> bool:
+        return isinstance(node, ast.Call) and is_library_name(self.imports.qualify(node.func), *names)
+
+    def _attribute(
+        self, statement: ast.stmt, name: str, annotation: Annotation | None, value: ast.expr | None
+    ) -> FieldSpec | RelationshipSpec:
+        location = self.module.location(statement)
+        if self._is_call(value, "Relationship"):
+            return self._relationship(name, annotation, value, location)  # type: ignore[arg-type]
+        if self._is_call(value, "Field"):
+            return self._field(name, annotation, value, location)  # type: ignore[arg-type]
+        return self._plain(name, annotation, value, location)
+
+    # --- relationships -------------------------------------------------------------------------------------------
+    def _relationship(
+        self, name: str, annotation: Annotation | None, call: ast.Call, location: Location
+    ) -> RelationshipSpec:
+        keywords = _keywords(call)
+        back = keywords.get("back_populates")
+        link = keywords.get("link_model")
+        return RelationshipSpec(
+            attribute=name,
+            target_class=class_name_of(annotation.inner) if annotation else None,
+            back_populates=back.value if isinstance(back, ast.Constant) and isinstance(back.value, str) else None,
+            link_model=class_name_of(link) if link is not None and not _is_none(link) else None,
+            is_list=annotation.is_list if annotation else None,
+            location=location,
+        )
+
+    # --- columns -------------------------------------------------------------------------------------------------
+    def _plain(self, name: str, annotation: Annotation | None, value: ast.expr | None, location: Location) -> FieldSpec:
+        """``name: X`` or ``name: X = <default>`` without ``Field()``."""
+        column_type = self._annotation_type(annotation)
+        syntax = FieldSyntax(
+            annotation=annotation.text if annotation else None,
+            annotation_optional=annotation.optional if annotation else None,
+            mutable_default=self._mutable(value),
+        )
+        column = ColumnFact(
+            name=name,
+            type=column_type.name,
+            nullable=annotation.optional if annotation else None,
+            location=location,
+            python_default=self._default(value),
+            timezone=column_type.timezone,
+            attribute=name,
+            syntax=syntax,
+        )
+        return FieldSpec(column=column)
+
+    def _field(self, name: str, annotation: Annotation | None, call: ast.Call, location: Location) -> FieldSpec:
+        keywords = _keywords(call)
+        default = keywords.get("default", call.args[0] if call.args else None)
+        factory = keywords.get("default_factory")
+        sa_column = keywords.get("sa_column")
+        if sa_column is not None and _is_none(sa_column):
+            sa_column = None
+        column_kwargs = _dict_items(keywords.get("sa_column_kwargs"))
+        unknown = tuple(key for key in column_kwargs if not is_column_kwarg(key) or key in _SQLMODEL_REFUSED_KWARGS)
+
+        primary_key = _bool(keywords.get("primary_key")) or _bool(column_kwargs.get("primary_key"))
+        explicit_nullable = _bool_or_none(column_kwargs.get("nullable", keywords.get("nullable")))
+        column_type = self._annotation_type(annotation)
+        if "sa_type" in keywords:
+            column_type = sqlalchemy_column_type(keywords["sa_type"], self.imports)
+        nullable: bool | None
+        if explicit_nullable is not None:
+            nullable = explicit_nullable
+        elif annotation is None:
+            nullable = None if not primary_key else False
+        else:
+            nullable = annotation.optional and not primary_key
+
+        spec = FieldSpec(
+            column=ColumnFact(name=name, type=column_type.name, nullable=nullable),
+            primary_key=primary_key,
+            index=_bool(column_kwargs.get("index", keywords.get("index"))),
+            unique=_bool(column_kwargs.get("unique", keywords.get("unique"))),
+        )
+        foreign_key = keywords.get("foreign_key")
+        if isinstance(foreign_key, ast.Constant) and isinstance(foreign_key.value, str):
+            spec.foreign_keys.append((foreign_key.value, location))
+        for argument in _sequence_items(keywords.get("sa_column_args")):
+            self._column_argument(argument, spec, location)
+
+        server_default = column_kwargs.get("server_default")
+        python_default = self._default(default) or self._factory(factory) or self._default(column_kwargs.get("default"))
+        column_name = column_kwargs.get("name")
+        spec.column = replace(
+            spec.column,
+            name=column_name.value if isinstance(column_name, ast.Constant) and isinstance(column_name.value, str) else name,
+            location=location,
+            python_default=python_default,
+            server_default=self._server_default(server_default),
+            timezone=column_type.timezone,
+            attribute=name,
+        )
+        if isinstance(sa_column, ast.Call) and self._is_call(sa_column, "Column"):
+            column_unknown, explicit_nullable = self._read_sa_column(sa_column, spec, location)
+            unknown += column_unknown
+        elif sa_column is not None:
+            spec.column = replace(spec.column, type="UNKNOWN", nullable=None, timezone=None)
+
+        spec.column = replace(
+            spec.column,
+            syntax=FieldSyntax(
+                annotation=annotation.text if annotation else None,
+                annotation_optional=annotation.optional if annotation else None,
+                uses_sa_column=sa_column is not None,
+                sa_column_conflicts=tuple(k for k in SA_COLUMN_CONFLICTS if k in keywords) if sa_column is not None else (),
+                unknown_column_kwargs=unknown,
+                mutable_default=self._mutable(default),
+                explicit_nullable=explicit_nullable,
+            ),
+        )
+        return spec
+
+    def _read_sa_column(
+        self, call: ast.Call, spec: FieldSpec, location: Location
+    ) -> tuple[tuple[str, ...], bool | None]:
+        """``sa_column=Column(...)`` replaces everything SQLModel would derive: type, keys, nullability, defaults.
+
+        Returns the keywords ``Column`` does not accept and the explicit ``nullable=`` of the ``Column``.
+        """
+        keywords = _keywords(call)
+        name = spec.column.attribute or spec.column.name
+        column_type = ColumnType("UNKNOWN")
+        for position, argument in enumerate(call.args):
+            if position == 0 and isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                name = argument.value
+            elif not self._column_argument(argument, spec, location) and column_type.name == "UNKNOWN":
+                column_type = sqlalchemy_column_type(argument, self.imports)
+        if "type_" in keywords:
+            column_type = sqlalchemy_column_type(keywords["type_"], self.imports)
+        if isinstance(keywords.get("name"), ast.Constant):
+            name = keywords["name"].value  # type: ignore[union-attr]
+        spec.primary_key = _bool(keywords.get("primary_key"))
+        spec.index = _bool(keywords.get("index"))
+        spec.unique = _bool(keywords.get("unique"))
+        explicit = _bool_or_none(keywords.get("nullable"))
+        nullable = explicit if explicit is not None else not spec.primary_key
+        spec.column = replace(
+            spec.column,
+            name=name,
+            type=column_type.name,
+            nullable=nullable,
+            timezone=column_type.timezone,
+            python_default=self._default(keywords.get("default")) or spec.column.python_default,
+            server_default=self._server_default(keywords.get("server_default")),
+        )
+        return tuple(key for key in keywords if not is_column_kwarg(key)), explicit
+
+    def _column_argument(self, argument: ast.expr, spec: FieldSpec, location: Location) -> bool:
+        """A positional ``Column``/``sa_column_args`` item that is not a type: ``ForeignKey``, ``Identity``..."""
+        if not isinstance(argument, ast.Call):
+            return False
+        callee = last_part(self.imports.qualify(argument.func))
+        if callee == "ForeignKey":
+            target = argument.args[0] if argument.args else _keywords(argument).get("column")
+            if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                spec.foreign_keys.append((target.value, self.module.location(argument)))
+            return True
+        return callee in {"Identity", "Sequence", "Computed", "CheckConstraint", "FetchedValue", "DefaultClause"}
+
+    def _annotation_type(self, annotation: Annotation | None) -> ColumnType:
+        if annotation is None:
+            return ColumnType("UNKNOWN")
+        return python_column_type(annotation.inner, self.imports, self.enums)
+
+    # --- defaults ------------------------------------------------------------------------------------------------
+    def _default(self, node: ast.expr | None) -> str | None:
+        """``"<literal>"`` for a value, the qualified name for a callable passed as the default, ``None`` for none."""
+        if node is None or _is_none(node):
+            return None
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            return self.imports.qualify(node) or "<literal>"
+        if isinstance(node, ast.Lambda):
+            return self._factory(node)
+        return "<literal>"
+
+    def _factory(self, node: ast.expr | None) -> str | None:
+        """The qualified name of a ``default_factory``; a lambda that only calls a clock is named by that clock."""
+        if node is None or _is_none(node):
+            return None
+        if isinstance(node, ast.Lambda):
+            body = node.body
+            if isinstance(body, ast.Call) and not body.args and not body.keywords:
+                callee = self.imports.qualify(body.func)
+                if callee and last_part(callee) in _NAIVE_LAMBDA_CALLS:
+                    return callee
+            return "<lambda>"
+        if isinstance(node, ast.Call):
+            return self.imports.qualify(node.func) or "<call>"
+        return self.imports.qualify(node) or "<callable>"
+
+    def _mutable(self, node: ast.expr | None) -> str | None:
+        if isinstance(node, ast.List | ast.Dict | ast.Set | ast.ListComp | ast.DictComp | ast.SetComp):
+            return self.module.segment(node)
+        if isinstance(node, ast.Call) and not node.args and not node.keywords:
+            if self.imports.qualify(node.func) in {"list", "dict", "set"}:
+                return self.module.segment(node)
+        return None
+
+    def _server_default(self, node: ast.expr | None) -> str | None:
+        if node is None or _is_none(node):
+            return None
+        if isinstance(node, ast.Constant):
+            return str(node.value)
+        if isinstance(node, ast.Call):
+            callee = self.imports.qualify(node.func) or ""
+            if last_part(callee) == "text" and node.args and isinstance(node.args[0], ast.Constant):
+                return str(node.args[0].value)
+            if ".func." in f".{callee}":
+                arguments = ", ".join(self.module.segment(a) for a in node.args)
+                return f"{last_part(callee)}({arguments})"
+        return self.module.segment(node)
+
+
+def _is_special(name: str) -> bool:
+    """Dunder and private attributes and pydantic's ``model_config`` are never columns."""
+    return name.startswith("_") or name == "model_config"
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _keywords(call: ast.Call) -> dict[str, ast.expr]:
+    return {keyword.arg: keyword.value for keyword in call.keywords if keyword.arg is not None}
+
+
+def _dict_items(node: ast.expr | None) -> dict[str, ast.expr]:
+    """A ``{"key": value}`` literal or ``dict(key=value)`` call; string keys only."""
+    if isinstance(node, ast.Dict):
+        return {
+            key.value: value
+            for key, value in zip(node.keys, node.values, strict=True)
+            if isinstance(key, ast.Constant) and isinstance(key.value, str)
+        }
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+        return _keywords(node)
+    return {}
+
+
+def _sequence_items(node: ast.expr | None) -> list[ast.expr]:
+    return list(node.elts) if isinstance(node, ast.List | ast.Tuple) else []
+
+
+def _bool(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _bool_or_none(node: ast.expr | None) -> bool | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        return node.value
+    return None

@@ -1,0 +1,142 @@
+"""One Python file as the source reader holds it: text, stdlib ``ast`` tree, imports, classes, and locations.
+
+The read path uses the standard library's ``ast`` rather than libcst: parsing is ~10× faster (about 0.2 ms for a
+25-line model file against 2-3 ms, and no 0.2 s libcst import), and reading needs no formatting fidelity. libcst is
+used only where formatting must survive, by :mod:`schema_guard.fixes`.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from schema_guard.facts import Location
+from schema_guard.findings import Finding, problem
+from schema_guard.readers.source_imports import ImportMap, module_statements
+
+MODEL_MARKERS = ("SQLModel", "sqlmodel", "sqlalchemy", "table=", "table =", "Field(", "Relationship(")
+"""A file none of these appear in cannot define a model, a mixin or a mapping; it is not parsed at all."""
+
+
+@dataclass
+class ClassInfo:
+    """A class statement, with its bases already resolved to qualified names."""
+
+    name: str
+    node: ast.ClassDef
+    module: ParsedModule
+    bases: list[str | None]
+    table: bool
+    top_level: bool
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.module.module_name}.{self.name}" if self.module.module_name else self.name
+
+
+@dataclass
+class ParsedModule:
+    path: str
+    text: str
+    tree: ast.Module
+    module_name: str
+    imports: ImportMap
+    lines: list[str] = field(default_factory=list)
+    classes: list[ClassInfo] = field(default_factory=list)
+    constants: dict[str, ast.expr] = field(default_factory=dict)
+    """Module-level ``NAME = <expr>`` assignments, for ``__table_args__ = SHARED_TABLE_ARGS``."""
+
+    def location(self, node: ast.AST) -> Location:
+        """1-based line and column (``ast`` counts columns in UTF-8 bytes from 0)."""
+        line = node.lineno  # type: ignore[attr-defined]
+        offset = node.col_offset  # type: ignore[attr-defined]
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if not text.isascii():
+            offset = len(text.encode("utf-8")[:offset].decode("utf-8", errors="replace"))
+        return Location(path=self.path, line=line, column=offset + 1)
+
+    def segment(self, node: ast.AST) -> str:
+        """The source text of an expression as written (single-line fast path, ``ast.unparse`` otherwise)."""
+        line = node.lineno  # type: ignore[attr-defined]
+        if line == node.end_lineno and 0 < line <= len(self.lines):  # type: ignore[attr-defined]
+            text = self.lines[line - 1]
+            start, end = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+            if text.isascii():
+                return text[start:end]
+            return text.encode("utf-8")[start:end].decode("utf-8", errors="replace")
+        return ast.unparse(node)
+
+
+def parse_module(path: Path, label: str) -> ParsedModule | Finding | None:
+    """Parse one file; ``None`` when it cannot hold models, a fatal SG001 finding when it does not parse."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return problem("SG001", f"cannot read: {error.strerror or error}", Location(label), "source")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return problem("SG001", f"cannot parse: not UTF-8 ({error.reason})", Location(label, 1, 1), "source")
+    if not any(marker in text for marker in MODEL_MARKERS):
+        return None
+    try:
+        tree = ast.parse(text, filename=label)
+    except SyntaxError as error:
+        where = Location(label, error.lineno or 1, error.offset or 1)
+        return problem("SG001", f"cannot parse: {error.msg}", where, "source")
+    except ValueError as error:  # source code string cannot contain null bytes
+        return problem("SG001", f"cannot parse: {error}", Location(label, 1, 1), "source")
+    name = module_name_of(path)
+    module = ParsedModule(path=label, text=text, tree=tree, module_name=name, imports=ImportMap(tree, name))
+    module.lines = text.splitlines()
+    _collect(module)
+    return module
+
+
+def _collect(module: ParsedModule) -> None:
+    """Classes (at any depth) and module-level constants, in one pass over the statements."""
+    assignments: list[ast.Assign] = []
+    for statement in module_statements(module.tree):
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+            if isinstance(target, ast.Name):
+                module.constants[target.id] = statement.value
+                assignments.append(statement)
+    module.imports.note_instances(iter(assignments))
+    top_level = {id(statement) for statement in module_statements(module.tree)}
+    stack: list[ast.AST] = list(module.tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ClassDef):
+            module.classes.append(_class_info(node, module, id(node) in top_level))
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt):
+                stack.append(child)
+    module.classes.sort(key=lambda info: info.node.lineno)
+
+
+def _class_info(node: ast.ClassDef, module: ParsedModule, top_level: bool) -> ClassInfo:
+    table = any(
+        keyword.arg == "table" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True
+        for keyword in node.keywords
+    )
+    bases = [module.imports.qualify(base) for base in node.bases]
+    return ClassInfo(name=node.name, node=node, module=module, bases=bases, table=table, top_level=top_level)
+
+
+def module_name_of(path: Path) -> str:
+    """Dotted module name, from the enclosing packages (folders with ``__init__.py``)."""
+    resolved = path.resolve()
+    parts = [resolved.stem] if resolved.stem != "__init__" else []
+    folder = resolved.parent
+    while _is_package(folder):
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts)
+
+
+@lru_cache(maxsize=1024)
+def _is_package(folder: Path) -> bool:
+    return (folder / "__init__.py").is_file()
