@@ -1,0 +1,291 @@
+"""Which PostgreSQL server the gate uses: the URL it is given, or a throwaway local server it starts itself.
+
+Resolution order: ``--database-url``, ``SCHEMA_GUARD_DATABASE_URL``, ``[tool.schema_guard.migrations] database-url``,
+else the *embedded default*: ``initdb`` into a temporary folder, ``postgres`` on a free port of 127.0.0.1 (and a
+unix socket inside that folder), stopped and deleted when the gate ends, also on Ctrl-C. ``initdb`` refuses to run
+as root, so as root the server runs as the ``postgres`` user, in a folder that user owns.
+
+The server's URL is only ever used to connect and create/drop the throwaway database (see ``scratch_db``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import glob
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from schema_guard.config import Config
+from schema_guard.gate.interrupts import shielded
+from schema_guard.gate.tooling import DATABASE_UNAVAILABLE, HOW_TO_PROVIDE_DATABASE, ToolingProblem
+
+BINDIR_ENV = "SCHEMA_GUARD_PG_BINDIR"
+"""Optional: the folder holding ``initdb`` and ``postgres`` for the embedded server."""
+EMBEDDED_TEMP_PREFIX = "schema-guard-pg-"
+_START_TIMEOUT = 30.0
+
+
+def safe_url(url: URL) -> str:
+    """The URL as it may appear in a message: password hidden."""
+    return url.render_as_string(hide_password=True)
+
+
+def parse_server_url(raw: str) -> URL:
+    """A SQLAlchemy URL for a PostgreSQL server, with the psycopg (3) driver unless another is named."""
+    try:
+        url = make_url(raw.strip())
+    except ArgumentError:
+        raise ToolingProblem(DATABASE_UNAVAILABLE, f"'{_mask(raw)}' is not a database URL; {HOW_TO_PROVIDE_DATABASE}")
+    backend = url.get_backend_name()
+    if backend == "postgres":
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend != "postgresql":
+        raise ToolingProblem(
+            DATABASE_UNAVAILABLE,
+            f"the migration gate needs PostgreSQL, not {backend} ({safe_url(url)}); {HOW_TO_PROVIDE_DATABASE}",
+        )
+    elif url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _mask(raw: str) -> str:
+    return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", raw)
+
+
+@contextmanager
+def postgres_server(config: Config, override: str | None = None) -> Iterator[URL]:
+    """Yield the URL of the server to create the throwaway database on (starting an embedded one if needed)."""
+    raw = config.database_url(override)
+    if raw:
+        yield parse_server_url(raw)
+        return
+    with EmbeddedPostgres.started() as server:
+        yield server.url
+
+
+# --- the embedded server ------------------------------------------------------------------------------------------
+
+
+def find_postgres_bindir() -> Path | None:
+    """The newest folder with both ``initdb`` and ``postgres``: $SCHEMA_GUARD_PG_BINDIR, ``pg_config --bindir``,
+    ``initdb`` on PATH, ``/usr/lib/postgresql/*/bin``, ``/usr/local/pgsql/bin``."""
+    candidates: list[Path] = []
+    if os.environ.get(BINDIR_ENV):
+        candidates.append(Path(os.environ[BINDIR_ENV]))
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        try:
+            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=False)
+            if out.returncode == 0 and out.stdout.strip():
+                candidates.append(Path(out.stdout.strip()))
+        except (OSError, subprocess.SubprocessError):
+            pass
+    initdb = shutil.which("initdb")
+    if initdb:
+        candidates.append(Path(initdb).resolve().parent)
+    versioned = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version_key, reverse=True)
+    candidates += [Path(p) for p in versioned]
+    candidates.append(Path("/usr/local/pgsql/bin"))
+    for folder in candidates:
+        if (folder / "initdb").is_file() and (folder / "postgres").is_file():
+            return folder
+    return None
+
+
+def _version_key(path: str) -> tuple[int, ...]:
+    numbers = re.findall(r"\d+", path)
+    return tuple(int(n) for n in numbers)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class _RunAs:
+    """The account the server runs as: ourselves, or ``postgres`` when we are root."""
+
+    uid: int | None = None
+    gid: int | None = None
+
+    @classmethod
+    def for_current_user(cls) -> _RunAs:
+        if os.geteuid() != 0:
+            return cls()
+        import pwd
+
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError:
+            raise ToolingProblem(
+                DATABASE_UNAVAILABLE,
+                "running as root, the embedded PostgreSQL needs a 'postgres' user (initdb refuses root) and there is "
+                f"none; {HOW_TO_PROVIDE_DATABASE}",
+            ) from None
+        return cls(account.pw_uid, account.pw_gid)
+
+    def popen_kwargs(self) -> dict[str, object]:
+        if self.uid is None:
+            return {}
+        return {"user": self.uid, "group": self.gid, "extra_groups": []}
+
+    def own(self, path: Path) -> None:
+        if self.uid is not None:
+            os.chown(path, self.uid, self.gid or -1)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Ask Linux to send SIGQUIT (immediate shutdown) to the server if the gate process dies without cleaning up."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGQUIT), 0, 0, 0)
+    except Exception:
+        pass
+
+
+class EmbeddedPostgres:
+    """A throwaway PostgreSQL cluster in a temporary folder; :meth:`started` guarantees it is stopped and deleted."""
+
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.run_as = _RunAs.for_current_user()
+        self.folder: Path | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self.port: int | None = None
+
+    @classmethod
+    @contextmanager
+    def started(cls) -> Iterator[EmbeddedPostgres]:
+        bindir = find_postgres_bindir()
+        if bindir is None:
+            raise ToolingProblem(
+                DATABASE_UNAVAILABLE,
+                f"no database URL is configured and no PostgreSQL binaries (initdb, postgres) were found; "
+                f"{HOW_TO_PROVIDE_DATABASE}",
+            )
+        server = cls(bindir)
+        atexit.register(server.stop)
+        try:
+            server.start()
+            yield server
+        finally:
+            with shielded():
+                server.stop()
+            atexit.unregister(server.stop)
+
+    @property
+    def url(self) -> URL:
+        return URL.create("postgresql+psycopg", username="postgres", host="127.0.0.1", port=self.port,
+                          database="postgres")
+
+    def start(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix=EMBEDDED_TEMP_PREFIX))
+        self.run_as.own(self.folder)
+        data = self.folder / "data"
+        self._initdb(data)
+        for attempt in range(3):
+            self.port = free_port()
+            if self._launch(data):
+                return
+            if attempt == 2:
+                raise ToolingProblem(
+                    DATABASE_UNAVAILABLE,
+                    f"the embedded PostgreSQL ({self.bindir}) did not start: {self._log_tail()}; "
+                    f"{HOW_TO_PROVIDE_DATABASE}",
+                )
+
+    def _initdb(self, data: Path) -> None:
+        command = [str(self.bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                   "--locale=C", "--no-sync", "--no-instructions"]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False,
+                                  start_new_session=True, **self.run_as.popen_kwargs())  # type: ignore[call-overload]
+        except (OSError, subprocess.SubprocessError) as error:
+            raise ToolingProblem(DATABASE_UNAVAILABLE, f"cannot run {command[0]}: {error}; {HOW_TO_PROVIDE_DATABASE}")
+        if done.returncode != 0:
+            reason = (done.stderr or done.stdout).strip().splitlines()
+            raise ToolingProblem(
+                DATABASE_UNAVAILABLE,
+                f"initdb failed for the embedded PostgreSQL: {reason[-1] if reason else done.returncode}; "
+                f"{HOW_TO_PROVIDE_DATABASE}",
+            )
+
+    def _launch(self, data: Path) -> bool:
+        assert self.folder is not None
+        log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - handed to the child
+        command = [str(self.bindir / "postgres"), "-D", str(data), "-p", str(self.port), "-k", str(self.folder),
+                   "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+                   "-c", "full_page_writes=off", "-c", "max_connections=30", "-c", "shared_buffers=32MB"]
+        try:
+            self.process = subprocess.Popen(  # type: ignore[call-overload]
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                preexec_fn=_die_with_parent, **self.run_as.popen_kwargs(),
+            )
+        finally:
+            log.close()
+        deadline = time.monotonic() + _START_TIMEOUT
+        pid_file = data / "postmaster.pid"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.process = None
+                return False
+            if _is_ready(pid_file):
+                return True
+            time.sleep(0.02)
+        self._terminate()
+        return False
+
+    def _log_tail(self) -> str:
+        try:
+            lines = (self.folder / "server.log").read_text(errors="replace").strip().splitlines()  # type: ignore[operator]
+        except OSError:
+            return "no server log"
+        return lines[-1] if lines else "no server log"
+
+    def _terminate(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGQUIT)  # pg_ctl stop -m immediate
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+    def stop(self) -> None:
+        """Stop the server and delete its folder; safe to call twice."""
+        try:
+            self._terminate()
+        finally:
+            folder, self.folder = self.folder, None
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _is_ready(pid_file: Path) -> bool:
+    """PostgreSQL writes ``ready`` as the 8th line of ``postmaster.pid`` once it accepts connections."""
+    try:
+        lines = pid_file.read_text().splitlines()
+    except OSError:
+        return False
+    return len(lines) >= 8 and lines[7].strip() == "ready"

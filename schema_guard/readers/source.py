@@ -1,0 +1,293 @@
+"""The source reader: SQLModel models read from ``.py`` files without importing them.
+
+Safe (user code never runs) and fast (stdlib ``ast``, no SQLAlchemy/SQLModel import): the pre-commit path. It
+also sees what an import would hide: a model that makes SQLModel raise at import is still read and explained.
+
+Pipeline: parse every checked and context file (:mod:`.source_module`), index their classes across files so mixins
+and bases resolve (:class:`ClassIndex`), then turn every ``table=True`` class of the checked files into a
+:class:`~schema_guard.facts.TableFact` with its inherited fields (:mod:`.source_fields`) and ``__table_args__``
+(:mod:`.source_table_args`); every class becomes a ``ClassFact`` and every mapping call a ``MappingCallFact``
+(:mod:`.source_mapping`).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import replace
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from schema_guard.facts import (
+    ClassFact,
+    ForeignKeyFact,
+    IndexFact,
+    RelationshipFact,
+    SchemaFacts,
+    TableFact,
+    UniqueFact,
+)
+from schema_guard.readers.source_fields import FieldReader, FieldSpec, RelationshipSpec
+from schema_guard.readers.source_imports import root_part
+from schema_guard.readers.source_mapping import mapping_calls
+from schema_guard.readers.source_module import ClassInfo, ParsedModule, parse_module
+from schema_guard.readers.source_table_args import TableArgs, read_table_args
+from schema_guard.readers.source_types import is_enum_class
+
+_LIBRARY_ROOTS = {"sqlmodel", "sqlalchemy", "pydantic", "typing", "typing_extensions", "enum", "abc", "builtins"}
+_SKIPPED_FOLDERS = {"__pycache__", "node_modules", "site-packages"}
+
+
+def read_source(files: Sequence[Path], *, context_files: Sequence[Path] = ()) -> SchemaFacts:
+    """Facts for the models defined in ``files``; ``context_files`` only lend their classes and table names.
+
+    Folders among the paths are searched for ``*.py`` files. A file that cannot be read or parsed becomes a fatal
+    SG001 finding in ``facts.problems``; every other file is still read.
+    """
+    facts = SchemaFacts(reader="source")
+    checked = list(_python_files(files))
+    checked_keys = {_key(path) for path in checked}
+    context = [path for path in _python_files(context_files) if _key(path) not in checked_keys]
+
+    modules: list[ParsedModule] = []
+    for path in checked:
+        parsed = parse_module(path, str(path))
+        if isinstance(parsed, ParsedModule):
+            modules.append(parsed)
+        elif parsed is not None:
+            facts.problems.append(parsed)
+    context_modules = [m for m in (parse_module(path, str(path)) for path in context) if isinstance(m, ParsedModule)]
+
+    index = ClassIndex([*modules, *context_modules])
+    for module in modules:
+        _read_module(module, index, facts)
+    for module in context_modules:
+        facts.known_tables.update(index.table_name(info) for info in module.classes if info.table)
+    _infer_foreign_key_types(facts)
+    return facts
+
+
+def _read_module(module: ParsedModule, index: ClassIndex, facts: SchemaFacts) -> None:
+    for info in module.classes:
+        facts.classes.append(
+            ClassFact(
+                name=info.name,
+                bases=tuple(index.base_name(info, position) for position in range(len(info.bases))),
+                is_table=info.table,
+                location=module.location(info.node),
+            )
+        )
+        if info.table:
+            table, relationships = index.build_table(info)
+            facts.tables.append(table)
+            facts.relationships.extend(relationships)
+    facts.mapping_calls.extend(mapping_calls(module))
+
+
+class ClassIndex:
+    """Every class of the checked and context files, by name, with field lists read once per class."""
+
+    def __init__(self, modules: Sequence[ParsedModule]) -> None:
+        self.by_name: dict[str, list[ClassInfo]] = {}
+        for module in modules:
+            for info in module.classes:
+                self.by_name.setdefault(info.name, []).append(info)
+        self.enums = frozenset(
+            info.name for infos in self.by_name.values() for info in infos if is_enum_class(info.bases)
+        )
+        self._attributes: dict[int, list[FieldSpec | RelationshipSpec]] = {}
+        self._readers: dict[int, FieldReader] = {}
+
+    # --- resolution ----------------------------------------------------------------------------------------------
+    def resolve(self, info: ClassInfo, position: int) -> ClassInfo | None:
+        """The class a base expression refers to, when it is defined in the checked or context files."""
+        qualified = info.bases[position]
+        if not qualified or root_part(qualified) in _LIBRARY_ROOTS:
+            return None
+        name = qualified.rsplit(".", 1)[-1]
+        candidates = [c for c in self.by_name.get(name, []) if c is not info]
+        if not candidates:
+            return None
+        if "." not in qualified:
+            same_module = [c for c in candidates if c.module is info.module]
+            return (same_module or candidates)[0]
+        exact = [c for c in candidates if c.qualified_name == qualified]
+        if exact:
+            return exact[0]
+        package = qualified.rsplit(".", 1)[0]
+        near = [c for c in candidates if c.module.module_name.endswith(package.lstrip("."))]
+        return (near or candidates)[0]
+
+    def base_name(self, info: ClassInfo, position: int) -> str:
+        """A base as a qualified name: a library class through the imports, a project class by its module."""
+        resolved = self.resolve(info, position)
+        if resolved is not None:
+            return resolved.qualified_name
+        return info.bases[position] or info.module.segment(info.node.bases[position])
+
+    def lineage(self, info: ClassInfo) -> list[ClassInfo]:
+        """The class and its resolvable ancestors in method resolution order (C3, depth-first if C3 fails)."""
+        return self._mro(info, frozenset())
+
+    def _mro(self, info: ClassInfo, visiting: frozenset[int]) -> list[ClassInfo]:
+        if id(info) in visiting:
+            return [info]
+        visiting = visiting | {id(info)}
+        parents = [p for p in (self.resolve(info, i) for i in range(len(info.bases))) if p is not None]
+        sequences = [self._mro(parent, visiting) for parent in parents] + [parents]
+        merged: list[ClassInfo] = [info]
+        while any(sequences):
+            for sequence in sequences:
+                if not sequence:
+                    continue
+                head = sequence[0]
+                if not any(head in other[1:] for other in sequences):
+                    break
+            else:  # inconsistent hierarchy: Python would refuse it; fall back to depth-first order
+                seen: list[ClassInfo] = []
+                for sequence in sequences:
+                    seen.extend(c for c in sequence if c not in seen and c not in merged)
+                return merged + seen
+            merged.append(head)
+            sequences = [[c for c in sequence if c is not head] for sequence in sequences]
+        return merged
+
+    # --- tables --------------------------------------------------------------------------------------------------
+    def attributes(self, info: ClassInfo) -> list[FieldSpec | RelationshipSpec]:
+        """The columns and relationships written in one class body (read once, shared by every subclass)."""
+        key = id(info)
+        if key not in self._attributes:
+            reader = self._readers.get(id(info.module))
+            if reader is None:
+                reader = self._readers[id(info.module)] = FieldReader(info.module, self.enums)
+            self._attributes[key] = [spec for spec in map(reader.read, info.node.body) if spec is not None]
+        return self._attributes[key]
+
+    def table_name(self, info: ClassInfo) -> str:
+        value = self._class_setting(info, "__tablename__")
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return value.value
+        return info.name.lower()
+
+    def _class_setting(self, info: ClassInfo, name: str) -> ast.expr | None:
+        """``__tablename__``/``__table_args__`` as written in the class or inherited from a base."""
+        for ancestor in self.lineage(info):
+            for statement in ancestor.node.body:
+                value = _assigned(statement, name)
+                if value is not None:
+                    return value
+        return None
+
+    def build_table(self, info: ClassInfo) -> tuple[TableFact, list[RelationshipFact]]:
+        name = self.table_name(info)
+        fields: dict[str, FieldSpec] = {}
+        relationships: dict[str, RelationshipSpec] = {}
+        for ancestor in reversed(self.lineage(info)):
+            for spec in self.attributes(ancestor):
+                if isinstance(spec, FieldSpec):
+                    relationships.pop(spec.column.attribute or "", None)
+                    fields[spec.column.attribute or spec.column.name] = spec
+                else:
+                    fields.pop(spec.attribute, None)
+                    relationships[spec.attribute] = spec
+        table = TableFact(
+            name=name,
+            columns=[spec.column for spec in fields.values()],
+            location=info.module.location(info.node),
+            class_name=info.name,
+        )
+        _add_column_keys(table, fields.values())
+        table_args = self._class_setting(info, "__table_args__")
+        if table_args is not None:
+            _add_table_args(table, read_table_args(table_args, self._module_of_setting(info, "__table_args__")))
+        return table, [_relationship(info, name, spec) for spec in relationships.values()]
+
+    def _module_of_setting(self, info: ClassInfo, name: str) -> ParsedModule:
+        for ancestor in self.lineage(info):
+            if any(_assigned(statement, name) is not None for statement in ancestor.node.body):
+                return ancestor.module
+        return info.module
+
+
+def _assigned(statement: ast.stmt, name: str) -> ast.expr | None:
+    if isinstance(statement, ast.Assign):
+        if any(isinstance(t, ast.Name) and t.id == name for t in statement.targets):
+            return statement.value
+    elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+        if statement.target.id == name:
+            return statement.value
+    return None
+
+
+def _add_column_keys(table: TableFact, fields: Iterable[FieldSpec]) -> None:
+    """Materialise column-level keys as table-level facts, the way SQLAlchemy builds them from ``Column`` flags."""
+    primary_key: list[str] = []
+    for spec in fields:
+        column = spec.column
+        if spec.primary_key:
+            primary_key.append(column.name)
+        if spec.index:
+            # Column(index=True, unique=True) becomes one unique index, not an index plus a constraint.
+            table.indexes.append(
+                IndexFact(f"ix_{table.name}_{column.name}", (column.name,), spec.unique, column.location)
+            )
+        elif spec.unique:
+            table.uniques.append(UniqueFact(None, (column.name,), column.location))
+        for target, location in spec.foreign_keys:
+            target_table, _, target_column = target.rpartition(".")
+            table.foreign_keys.append(
+                ForeignKeyFact((column.name,), target_table, (target_column,), location=location)
+            )
+    table.primary_key = tuple(primary_key)
+
+
+def _add_table_args(table: TableFact, args: TableArgs) -> None:
+    table.indexes.extend(args.indexes)
+    table.uniques.extend(args.uniques)
+    table.foreign_keys.extend(args.foreign_keys)
+    if args.primary_key:
+        table.primary_key = args.primary_key
+    table.declared_shared = args.declared_shared
+
+
+def _relationship(owner: ClassInfo, table: str, spec: RelationshipSpec) -> RelationshipFact:
+    return RelationshipFact(
+        owner_class=owner.name,
+        attribute=spec.attribute,
+        target_class=spec.target_class,
+        back_populates=spec.back_populates,
+        link_model=spec.link_model,
+        is_list=spec.is_list,
+        owner_table=table,
+        location=spec.location,
+    )
+
+
+def _infer_foreign_key_types(facts: SchemaFacts) -> None:
+    """``Column(ForeignKey("t.id"))`` without a type takes the referenced column's type, as SQLAlchemy does."""
+    for table in facts.tables:
+        for position, column in enumerate(table.columns):
+            if column.type != "UNKNOWN" or not column.syntax or not column.syntax.uses_sa_column:
+                continue
+            for fk in table.foreign_keys_of(column.name):
+                target = facts.table(fk.target_table)
+                referenced = target.column(fk.target_columns[0]) if target and fk.target_columns else None
+                if referenced is not None and referenced.type != "UNKNOWN":
+                    table.columns[position] = replace(column, type=referenced.type, timezone=referenced.timezone)
+                    break
+
+
+def _python_files(paths: Sequence[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            for folder, subfolders, names in os.walk(path):
+                subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in _SKIPPED_FOLDERS)
+                for name in sorted(names):
+                    if name.endswith(".py"):
+                        yield Path(folder, name)
+        else:
+            yield path
+
+
+def _key(path: Path) -> str:
+    return os.path.normcase(os.path.abspath(path))
