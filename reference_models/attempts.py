@@ -1,19 +1,21 @@
 """Student-scoped answers: an ``attempts`` row is one sitting of an exam, ``attempted_questions`` its answers.
 
-Both tables are tenant-scoped (``student_id`` UUID, NOT NULL, indexed, ``ON DELETE CASCADE`` to ``students.id``).
-``attempted_questions.student_id`` repeats what could be reached through ``attempts``: the repetition is the
-point, so that row-level security policies, tenant query guards (schema-guard SG701) and per-student exports
-filter every table by one indexed column.
+Both tables are tenant-scoped (``student_id`` UUID, NOT NULL, ``ON DELETE CASCADE`` to ``students.id``, leading an
+index). ``attempted_questions.student_id`` repeats what could be reached through ``attempts``: the repetition is
+the point, so that row-level security policies, tenant query guards (schema-guard SG701) and per-student exports
+filter every table by one indexed column. The composite, tenant-pinned foreign keys ``(student_id, exam_id)`` and
+``(student_id, attempt_id)`` keep the repeated column honest: the database refuses a row whose parent belongs to
+another student.
 
-``weaknesses`` is a PostgreSQL ``text[]``-style ``ARRAY(VARCHAR)``: a flat list of tags queried with ``@>`` /
-``&&``, where JSONB would add nothing.
+``weaknesses`` is a PostgreSQL ``ARRAY(VARCHAR)``: a flat list of tags queried with ``@>`` / ``&&``, where JSONB
+would add nothing.
 """
 
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import DateTime, String, Text, func
+from sqlalchemy import DateTime, ForeignKeyConstraint, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -31,10 +33,16 @@ class Attempt(SQLModel, table=True):
     """One sitting of an exam by its student; ``submitted_at`` and ``score`` stay NULL until it is handed in."""
 
     __tablename__ = "attempts"
+    __table_args__ = (
+        # Tenant-pinned: an attempt's exam belongs to the attempt's student (schema-guard SG206).
+        ForeignKeyConstraint(["student_id", "exam_id"], ["exams.student_id", "exams.id"], ondelete="CASCADE"),
+        # The target of the pinned foreign keys from attempted_questions and feedback, and the tenant index.
+        UniqueConstraint("student_id", "id", name="uq_attempts_student_id_id"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    student_id: uuid.UUID = Field(foreign_key="students.id", index=True, nullable=False, ondelete="CASCADE")
-    exam_id: uuid.UUID = Field(foreign_key="exams.id", index=True, nullable=False, ondelete="CASCADE")
+    student_id: uuid.UUID = Field(foreign_key="students.id", nullable=False, ondelete="CASCADE")
+    exam_id: uuid.UUID = Field(index=True, nullable=False)  # foreign key: the composite one in __table_args__
     submitted_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
     score: Optional[int] = Field(default=None, ge=0, nullable=True)
     created_at: datetime = Field(
@@ -51,7 +59,12 @@ class Attempt(SQLModel, table=True):
     )
 
     student: Optional["Student"] = Relationship(back_populates="attempts")
-    exam: Optional["Exam"] = Relationship(back_populates="attempts")
+    # Attempt.exam also writes attempts.student_id (through the tenant-pinned foreign key), so `Attempt(exam=exam)`
+    # inherits the exam's student. `overlaps` records that sharing student_id with Attempt.student is intended; the
+    # composite foreign key rejects an attempt whose student differs from its exam's.
+    exam: Optional["Exam"] = Relationship(
+        back_populates="attempts", sa_relationship_kwargs={"overlaps": "student,attempts"}
+    )
     attempted_questions: list["AttemptedQuestion"] = Relationship(
         back_populates="attempt", cascade_delete=True, passive_deletes=True
     )
@@ -62,10 +75,15 @@ class AttemptedQuestion(SQLModel, table=True):
     """A student's answer to one question within an attempt, with the marks and weaknesses found when marking."""
 
     __tablename__ = "attempted_questions"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["student_id", "attempt_id"], ["attempts.student_id", "attempts.id"], ondelete="CASCADE"
+        ),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     student_id: uuid.UUID = Field(foreign_key="students.id", index=True, nullable=False, ondelete="CASCADE")
-    attempt_id: uuid.UUID = Field(foreign_key="attempts.id", index=True, nullable=False, ondelete="CASCADE")
+    attempt_id: uuid.UUID = Field(index=True, nullable=False)  # foreign key: the composite one in __table_args__
     question_id: uuid.UUID = Field(foreign_key="questions.id", index=True, nullable=False)
     answer: str = Field(sa_type=Text, nullable=False)
     marks_awarded: Optional[int] = Field(default=None, ge=0, nullable=True)

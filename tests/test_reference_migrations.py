@@ -17,6 +17,7 @@ What is checked:
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 import subprocess
@@ -24,6 +25,7 @@ import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -35,25 +37,12 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm import clear_mappers, configure_mappers
 from sqlalchemy.pool import NullPool
+from sqlmodel import Session, SQLModel, select
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # reference_models is a top-level package of the repository, not installed
-    sys.path.insert(0, str(ROOT))
-
-import reference_models  # noqa: E402
-from reference_models import (  # noqa: E402
-    Attempt,
-    AttemptedQuestion,
-    Exam,
-    ExamQuestion,
-    Feedback,
-    Question,
-    Student,
-    Subject,
-)
-from sqlmodel import Session, SQLModel, select  # noqa: E402
+PACKAGE = "reference_models"  # a top-level package of the repository, not installed: imported from ROOT
 
 SERVER_URL_ENV = "SCHEMA_GUARD_TEST_POSTGRES_URL"
 SERVER_URL = os.environ.get(SERVER_URL_ENV, "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -66,20 +55,49 @@ FIRST_TABLES = {"students", "subjects", "syllabus_points", "questions"}
 # --------------------------------------------------------------------------------------------------- fixtures
 
 
+def _unload_reference_models() -> None:
+    """Forget every mapped class and table, and the reference modules, like tests/conftest.py's isolation does."""
+    clear_mappers()
+    SQLModel.metadata.clear()
+    for name in [n for n in sys.modules if n == PACKAGE or n.startswith(PACKAGE + ".")]:
+        del sys.modules[name]
+
+
+@pytest.fixture(scope="module")
+def models() -> Iterator[ModuleType]:
+    """``reference_models`` imported into a clean SQLModel registry, and unloaded after this module.
+
+    ``SQLModel.metadata`` and the mapper registry are process-global, and other tests clear them between tests, so
+    the package is imported here (not at collection time) and unloaded afterwards, leaving the registry as clean as
+    it was found.
+    """
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    _unload_reference_models()
+    module = importlib.import_module(PACKAGE)
+    configure_mappers()
+    yield module
+    _unload_reference_models()
+
+
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
     """A scratch database with a random name, created for this module and dropped after it (never any other)."""
     admin = sa.create_engine(SERVER_URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     name = f"sg_refmig_{secrets.token_hex(6)}"
+    unreachable: str | None = None
     try:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except OperationalError as error:
+        unreachable = " ".join(str(error.orig).split())
+    if unreachable is not None:
         admin.dispose()
+        shown = sa.engine.make_url(SERVER_URL).render_as_string(hide_password=True)
         pytest.fail(
-            f"PostgreSQL is not reachable at {SERVER_URL} ({SERVER_URL_ENV}): {error.orig}. Start it, e.g. "
-            "`pg_ctlcluster --skip-systemctl-redirect 15 main start`, or point "
-            f"{SERVER_URL_ENV} at a server where this user may CREATE DATABASE.",
+            f"PostgreSQL is not reachable at {shown} (set {SERVER_URL_ENV} to change it): {unreachable} -- start it "
+            "(e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main start`) or point the variable at a server where "
+            "this user may CREATE DATABASE.",
             pytrace=False,
         )
     url = sa.engine.make_url(SERVER_URL).set(database=name)
@@ -92,7 +110,8 @@ def database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def engine(database_url: str) -> Iterator[Engine]:
+def engine(database_url: str, models: ModuleType) -> Iterator[Engine]:
+    """An engine on the scratch database; the models are loaded, since env.py and the comparisons read them."""
     engine = sa.create_engine(database_url, poolclass=NullPool)
     yield engine
     engine.dispose()
@@ -110,10 +129,10 @@ def alembic(engine: Engine, action: str, target: str) -> None:
 
 
 def include_reference_tables(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Compare the reference tables only: ``SQLModel.metadata`` is process-global and other tests may register
-    their own tables in it. Tables that exist only in the database are still compared (reported as extra)."""
+    """Compare the reference tables only, should another table be registered in the process-global
+    ``SQLModel.metadata``. Tables that exist only in the database are still compared (reported as extra)."""
     if type_ == "table" and not reflected:
-        return name in reference_models.TABLES
+        return name in sys.modules[PACKAGE].TABLES
     return True
 
 
@@ -134,61 +153,69 @@ def table_names(connection: Connection) -> set[str]:
     return set(sa.inspect(connection).get_table_names())
 
 
-def snapshot(connection: Connection) -> dict[str, Any]:
-    """Everything reflection can tell about the reference schema, for upgrade/downgrade/upgrade comparisons."""
+def snapshot(connection: Connection, schema: str | None = None) -> dict[str, Any]:
+    """Everything reflection can tell about a schema's tables, constraint names included, for comparing two ways
+    of building the same schema."""
     inspector = sa.inspect(connection)
     result: dict[str, Any] = {}
-    for table in sorted(inspector.get_table_names()):
+    for table in sorted(inspector.get_table_names(schema=schema)):
+        columns = inspector.get_columns(table, schema=schema)
+        pk = inspector.get_pk_constraint(table, schema=schema)
+        fks = inspector.get_foreign_keys(table, schema=schema)
+        indexes = inspector.get_indexes(table, schema=schema)
+        checks = inspector.get_check_constraints(table, schema=schema)
+        uniques = inspector.get_unique_constraints(table, schema=schema)
         result[table] = {
-            "columns": [
-                (c["name"], str(c["type"]), c["nullable"], c.get("default")) for c in inspector.get_columns(table)
-            ],
-            "pk": inspector.get_pk_constraint(table)["constrained_columns"],
+            "columns": [(c["name"], str(c["type"]), c["nullable"], c.get("default")) for c in columns],
+            "pk": (pk["name"], tuple(pk["constrained_columns"])),
             "fks": sorted(
-                (tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]),
-                 fk.get("options", {}).get("ondelete"))
-                for fk in inspector.get_foreign_keys(table)
+                (
+                    fk["name"],
+                    tuple(fk["constrained_columns"]),
+                    fk["referred_table"],
+                    tuple(fk["referred_columns"]),
+                    fk.get("options", {}).get("ondelete"),
+                )
+                for fk in fks
             ),
-            "indexes": sorted(
-                (ix["name"], tuple(ix["column_names"]), bool(ix["unique"])) for ix in inspector.get_indexes(table)
-            ),
-            "checks": sorted((ck["name"], ck["sqltext"]) for ck in inspector.get_check_constraints(table)),
-            "uniques": sorted(
-                (uq["name"], tuple(uq["column_names"])) for uq in inspector.get_unique_constraints(table)
-            ),
+            "indexes": sorted((ix["name"], tuple(ix["column_names"]), bool(ix["unique"])) for ix in indexes),
+            "checks": sorted((ck["name"], ck["sqltext"]) for ck in checks),
+            "uniques": sorted((uq["name"], tuple(uq["column_names"])) for uq in uniques),
         }
     return result
 
 
-def reference_tables() -> list[sa.Table]:
-    return [SQLModel.metadata.tables[name] for name in sorted(reference_models.TABLES)]
+def reference_tables(models: ModuleType) -> list[sa.Table]:
+    return [SQLModel.metadata.tables[name] for name in sorted(models.TABLES)]
 
 
 # --------------------------------------------------------------------------------------------------- tests
 
 
-def test_mappers_configure() -> None:
+def test_mappers_configure(models: ModuleType) -> None:
     configure_mappers()
-    assert {t.name for t in reference_tables()} == set(reference_models.TABLES)
-    assert Exam.__mapper__.relationships["questions"].secondary is ExamQuestion.__table__
-    assert Question.__mapper__.relationships["exams"].secondary is ExamQuestion.__table__
+    assert {t.name for t in reference_tables(models)} == set(models.TABLES)
+    link = models.ExamQuestion.__table__
+    assert models.Exam.__mapper__.relationships["questions"].secondary is link
+    assert models.Question.__mapper__.relationships["exams"].secondary is link
 
 
-def test_tenancy_declarations_match_the_project_configuration() -> None:
+def test_tenancy_declarations_match_the_project_configuration(models: ModuleType) -> None:
     """Shared tables are declared in pyproject.toml and on the model; every other non-anchor table carries
     ``student_id`` UUID NOT NULL, FK to students.id, as the leading column of an index."""
     settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["schema_guard"]
-    assert settings.get("tenant-table", "students") == reference_models.ANCHOR_TABLE
-    assert set(settings["shared-tables"]) == reference_models.SHARED_TABLES
-    for table in reference_tables():
+    assert settings.get("tenant-table", "students") == models.ANCHOR_TABLE
+    assert set(settings["shared-tables"]) == models.SHARED_TABLES
+    for table in reference_tables(models):
         declared_shared = table.info.get("schema_guard", {}).get("shared", False)
-        assert declared_shared == (table.name in reference_models.SHARED_TABLES), table.name
-        if table.name not in reference_models.TENANT_SCOPED_TABLES:
+        assert declared_shared == (table.name in models.SHARED_TABLES), table.name
+        if table.name not in models.TENANT_SCOPED_TABLES:
             continue
         column = table.c.student_id
         assert isinstance(column.type, sa.Uuid) and not column.nullable, table.name
-        assert {fk.target_fullname for fk in column.foreign_keys} == {"students.id"}, table.name
+        assert "students.id" in {fk.target_fullname for fk in column.foreign_keys}, table.name
         leading = {ix.columns[0].name for ix in table.indexes} | {table.primary_key.columns[0].name}
+        leading |= {u.columns[0].name for u in table.constraints if isinstance(u, sa.UniqueConstraint)}
         assert "student_id" in leading, table.name
 
 
@@ -201,19 +228,19 @@ def test_single_head_with_readable_revision_ids() -> None:
         assert revision.module.downgrade.__doc__, f"{revision.revision} has no documented downgrade()"
 
 
-def test_upgrade_head_matches_the_models(engine: Engine) -> None:
+def test_upgrade_head_matches_the_models(engine: Engine, models: ModuleType) -> None:
     alembic(engine, "upgrade", "head")
     with engine.connect() as connection:
-        assert table_names(connection) == set(reference_models.TABLES) | {"alembic_version"}
+        assert table_names(connection) == set(models.TABLES) | {"alembic_version"}
         assert schema_diff(connection) == []
 
 
-def test_upgrade_head_has_what_autogenerate_does_not_compare(engine: Engine) -> None:
+def test_upgrade_head_has_what_autogenerate_does_not_compare(engine: Engine, models: ModuleType) -> None:
     """Alembic ignores CHECK constraints, and a VARCHAR(n) reflected without its length is not reported."""
     alembic(engine, "upgrade", "head")
     with engine.connect() as connection:
         inspector = sa.inspect(connection)
-        for table in reference_tables():
+        for table in reference_tables(models):
             expected_checks = {
                 c.name for c in table.constraints if isinstance(c, sa.CheckConstraint) and isinstance(c.name, str)
             }
@@ -226,6 +253,25 @@ def test_upgrade_head_has_what_autogenerate_does_not_compare(engine: Engine) -> 
                     assert getattr(reflected[column.name], "length", None) == length, f"{table.name}.{column.name}"
 
 
+def test_migrations_build_the_same_schema_as_create_all(engine: Engine, models: ModuleType) -> None:
+    """Stricter than autogenerate: ``SQLModel.metadata.create_all`` into a side schema and ``upgrade head`` must
+    reflect identically, CHECK constraints, index names and PostgreSQL's generated constraint names included."""
+    alembic(engine, "upgrade", "head")
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            connection.exec_driver_sql("CREATE SCHEMA create_all")
+            side = connection.execution_options(schema_translate_map={None: "create_all"})
+            SQLModel.metadata.create_all(side, tables=reference_tables(models))
+            built = snapshot(connection, schema="create_all")
+            migrated = snapshot(connection)
+        finally:
+            transaction.rollback()
+    migrated.pop("alembic_version")
+    assert set(built) == set(models.TABLES)
+    assert built == migrated
+
+
 def test_comparison_detects_drift(engine: Engine) -> None:
     """Negative control: the comparison above would catch a JSONB column migrated as JSON."""
     alembic(engine, "upgrade", "head")
@@ -233,12 +279,12 @@ def test_comparison_detects_drift(engine: Engine) -> None:
         transaction = connection.begin()
         try:
             connection.exec_driver_sql("ALTER TABLE students ALTER COLUMN target_grades TYPE json")
-            connection.exec_driver_sql("DROP INDEX ix_exams_student_id")
+            connection.exec_driver_sql("DROP INDEX ix_attempts_exam_id")
             diff = repr(schema_diff(connection))
         finally:
             transaction.rollback()
     assert "target_grades" in diff and "JSONB" in diff
-    assert "ix_exams_student_id" in diff
+    assert "ix_attempts_exam_id" in diff
 
 
 def test_downgrade_base_leaves_only_the_version_table(engine: Engine) -> None:
@@ -290,42 +336,61 @@ def test_alembic_command_line(engine: Engine, database_url: str) -> None:
     assert offline.returncode == 0, offline.stderr
     assert "CREATE TABLE students" in offline.stdout
     assert "CONSTRAINT ck_questions_difficulty_range CHECK (difficulty BETWEEN 1 AND 5)" in offline.stdout
-    assert "CREATE INDEX ix_exams_student_id ON exams (student_id)" in offline.stdout
+    assert "CREATE INDEX ix_feedback_student_id ON feedback (student_id)" in offline.stdout
 
 
-def test_orm_round_trip_on_the_migrated_schema(engine: Engine) -> None:
+def test_orm_round_trip_on_the_migrated_schema(engine: Engine, models: ModuleType) -> None:
+    """Relationships, link rows, the CHECK, tenant-pinned keys and cascading deletes work on the migrated schema."""
+    Student, Subject, Question = models.Student, models.Subject, models.Question  # noqa: N806
+    Exam, ExamQuestion, Attempt = models.Exam, models.ExamQuestion, models.Attempt  # noqa: N806
+    AttemptedQuestion, Feedback = models.AttemptedQuestion, models.Feedback  # noqa: N806
     alembic(engine, "upgrade", "head")
     with engine.connect() as connection, Session(bind=connection) as session:
         transaction = connection.begin()
         try:
-            student = Student(email="ada@example.com", password_hash="x" * 60, full_name="Ada", target_grades={"MATH": "A*"})
+            ada = Student(email="ada@example.com", password_hash="x" * 60, full_name="Ada", target_grades={"M": "A"})
+            bob = Student(email="bob@example.com", password_hash="x" * 60, full_name="Bob")
             subject = Subject(code="MATH", name="Mathematics")
             question = Question(
-                subject=subject, prompt="2 + 2?", difficulty=1, max_marks=1, marking_scheme={"answer": "4"},
+                subject=subject,
+                prompt="2 + 2?",
+                difficulty=1,
+                max_marks=1,
+                marking_scheme={"answer": "4"},
                 topics=["arithmetic"],
             )
-            session.add_all([student, subject, question])
+            session.add_all([ada, bob, subject, question])
             session.flush()
 
-            exam = Exam(student=student, subject_id=subject.id, title="Mock 1")
-            exam.exam_questions.append(ExamQuestion(student_id=student.id, question_id=question.id, position=1))
-            attempt = Attempt(student=student, exam=exam)
-            answered = AttemptedQuestion(
-                student_id=student.id, attempt=attempt, question_id=question.id, answer="4", weaknesses=["speed"]
-            )
-            feedback = Feedback(student_id=student.id, attempt=attempt, author="marker", summary="Good.")
+            # Children inherit student_id from their parent through the tenant-pinned relationships.
+            exam = Exam(student=ada, subject_id=subject.id, title="Mock 1")
+            exam.exam_questions.append(ExamQuestion(question_id=question.id, position=1))
+            attempt = Attempt(exam=exam)
+            answered = AttemptedQuestion(attempt=attempt, question_id=question.id, answer="4", weaknesses=["speed"])
+            feedback = Feedback(attempt=attempt, author="marker", summary="Good.")
             session.add_all([exam, attempt, answered, feedback])
             session.flush()
+            assert {exam.exam_questions[0].student_id, attempt.student_id, answered.student_id} == {ada.id}
+            assert feedback.student_id == ada.id
             session.expire_all()
 
-            assert [q.id for q in session.get(Exam, exam.id).questions] == [question.id]  # type: ignore[union-attr]
-            assert [e.id for e in session.get(Question, question.id).exams] == [exam.id]  # type: ignore[union-attr]
-            stored = session.get(Student, student.id)
+            loaded_exam = session.get(Exam, exam.id)
+            loaded_question = session.get(Question, question.id)
+            assert loaded_exam is not None and loaded_question is not None
+            assert [q.id for q in loaded_exam.questions] == [question.id]
+            assert [e.id for e in loaded_question.exams] == [exam.id]
+            stored = session.get(Student, ada.id)
             assert stored is not None and stored.is_active and stored.created_at.tzinfo is not None
-            assert session.get(AttemptedQuestion, answered.id).weaknesses == ["speed"]  # type: ignore[union-attr]
+            assert [a.id for a in stored.attempts] == [attempt.id]
+            loaded_answer = session.get(AttemptedQuestion, answered.id)
+            assert loaded_answer is not None and loaded_answer.weaknesses == ["speed"]
 
             with pytest.raises(IntegrityError, match="ck_questions_difficulty_range"), session.begin_nested():
                 session.add(Question(subject_id=subject.id, prompt="?", difficulty=6, max_marks=1))
+                session.flush()
+            # Bob cannot sit Ada's exam: the composite foreign key (student_id, exam_id) has no match.
+            with pytest.raises(IntegrityError, match="attempts_student_id_exam_id_fkey"), session.begin_nested():
+                session.add(Attempt(student_id=bob.id, exam_id=exam.id))
                 session.flush()
 
             session.delete(stored)
@@ -333,5 +398,6 @@ def test_orm_round_trip_on_the_migrated_schema(engine: Engine) -> None:
             for model in (Exam, ExamQuestion, Attempt, AttemptedQuestion, Feedback):
                 assert session.exec(select(model)).all() == [], model.__name__
             assert session.get(Question, question.id) is not None  # shared reference data survives
+            assert session.get(Student, bob.id) is not None
         finally:
             transaction.rollback()

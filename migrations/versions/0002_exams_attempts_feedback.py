@@ -5,8 +5,14 @@ Revises: 0001_students_curriculum
 Create Date: 2025-01-06 09:30:00
 
 Every table here is tenant-scoped: ``student_id`` is UUID, NOT NULL, a foreign key to ``students.id`` with
-``ON DELETE CASCADE``, and the leading (only) column of an index. ``exam_questions`` keeps ``student_id`` although
-its primary key is ``(exam_id, question_id)``: a link between a tenant-scoped and a shared table is tenant data.
+``ON DELETE CASCADE``, and the leading column of an index (of the unique constraint ``(student_id, id)`` on
+``exams`` and ``attempts``). ``exam_questions`` keeps ``student_id`` although its primary key is
+``(exam_id, question_id)``: a link between a tenant-scoped and a shared table is tenant data.
+
+References between these tables are tenant-pinned: composite foreign keys ``(student_id, exam_id) ->
+exams(student_id, id)`` and ``(student_id, attempt_id) -> attempts(student_id, id)``, so a row can never point at
+another student's exam or attempt. Each referenced table is created with its ``(student_id, id)`` unique constraint
+before the tables that reference it.
 
 All five tables are new in this revision, so their indexes are built without ``CONCURRENTLY``.
 """
@@ -39,17 +45,19 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["student_id"], ["students.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["subject_id"], ["subjects.id"]),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("student_id", "id", name="uq_exams_student_id_id"),
     )
-    op.create_index("ix_exams_student_id", "exams", ["student_id"], unique=False)
     op.create_index("ix_exams_subject_id", "exams", ["subject_id"], unique=False)
 
     op.create_table(
         "exam_questions",
+        sa.Column("student_id", sa.Uuid(), nullable=False),
         sa.Column("exam_id", sa.Uuid(), nullable=False),
         sa.Column("question_id", sa.Uuid(), nullable=False),
-        sa.Column("student_id", sa.Uuid(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["exam_id"], ["exams.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["student_id", "exam_id"], ["exams.student_id", "exams.id"], ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(["question_id"], ["questions.id"]),
         sa.ForeignKeyConstraint(["student_id"], ["students.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("exam_id", "question_id"),
@@ -67,10 +75,12 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(["student_id"], ["students.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["exam_id"], ["exams.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["student_id", "exam_id"], ["exams.student_id", "exams.id"], ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("student_id", "id", name="uq_attempts_student_id_id"),
     )
-    op.create_index("ix_attempts_student_id", "attempts", ["student_id"], unique=False)
     op.create_index("ix_attempts_exam_id", "attempts", ["exam_id"], unique=False)
 
     op.create_table(
@@ -84,7 +94,9 @@ def upgrade() -> None:
         sa.Column("weaknesses", postgresql.ARRAY(sa.String()), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(["student_id"], ["students.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["attempt_id"], ["attempts.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["student_id", "attempt_id"], ["attempts.student_id", "attempts.id"], ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(["question_id"], ["questions.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -102,7 +114,9 @@ def upgrade() -> None:
         sa.Column("details", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(["student_id"], ["students.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["attempt_id"], ["attempts.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["student_id", "attempt_id"], ["attempts.student_id", "attempts.id"], ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_feedback_student_id", "feedback", ["student_id"], unique=False)

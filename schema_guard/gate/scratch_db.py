@@ -7,6 +7,7 @@ close cannot keep the database alive, and it runs shielded from Ctrl-C and SIGTE
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from schema_guard.gate.tooling import (
     database_error_text,
 )
 
+log = logging.getLogger("schema_guard.gate")
 SCRATCH_PREFIX = "sg_gate_"
 CONNECT_TIMEOUT_SECONDS = 10
 
@@ -71,11 +73,13 @@ def scratch_database(server_url: URL) -> Iterator[URL]:
         name = scratch_name()
         try:
             _create(admin, server_url, name)
+            log.info("created throwaway database %s on %s", name, safe_url(server_url))
             try:
                 yield server_url.set(database=name)
             finally:
                 with shielded():
                     admin = drop_database(engine, admin, name)
+                    log.info("dropped throwaway database %s", name)
         finally:
             admin.close()
             engine.dispose()

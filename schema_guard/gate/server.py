@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import glob
+import logging
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ from schema_guard.config import Config
 from schema_guard.gate.interrupts import shielded
 from schema_guard.gate.tooling import DATABASE_UNAVAILABLE, HOW_TO_PROVIDE_DATABASE, ToolingProblem
 
+log = logging.getLogger("schema_guard.gate")
 BINDIR_ENV = "SCHEMA_GUARD_PG_BINDIR"
 """Optional: the folder holding ``initdb`` and ``postgres`` for the embedded server."""
 EMBEDDED_TEMP_PREFIX = "schema-guard-pg-"
@@ -249,6 +251,8 @@ class EmbeddedPostgres:
                 self.process = None
                 return False
             if _is_ready(pid_file):
+                log.info("started embedded PostgreSQL pid %s in %s on port %s", self.process.pid, self.folder,
+                         self.port)
                 return True
             time.sleep(0.02)
         self._terminate()
@@ -280,6 +284,7 @@ class EmbeddedPostgres:
             folder, self.folder = self.folder, None
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
+                log.info("stopped embedded PostgreSQL and removed %s", folder)
 
 
 def _is_ready(pid_file: Path) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from schema_guard.facts import ColumnFact, FieldSyntax, Location
 from schema_guard.readers.source_imports import ImportMap, is_library_name, last_part
@@ -59,6 +59,30 @@ class FieldSpec:
     """``"table.column"`` targets, each with where it was written."""
 
 
+@dataclass
+class _ColumnDraft:
+    """What a field says about its column, while ``Field()`` and ``sa_column=`` are being read."""
+
+    name: str
+    type: ColumnType
+    nullable: bool | None
+    python_default: str | None
+    server_default: str | None
+
+    def build(self, attribute: str, location: Location, syntax: FieldSyntax) -> ColumnFact:
+        return ColumnFact(
+            name=self.name,
+            type=self.type.name,
+            nullable=self.nullable,
+            location=location,
+            python_default=self.python_default,
+            server_default=self.server_default,
+            timezone=self.type.timezone,
+            attribute=attribute,
+            syntax=syntax,
+        )
+
+
 @dataclass(frozen=True)
 class RelationshipSpec:
     attribute: str
@@ -95,7 +119,8 @@ class FieldReader:
             return self._attribute(statement, name, annotation, statement.value)
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target = statement.targets[0]
-            if isinstance(target, ast.Name) and not _is_special(target.id) and self._is_call(statement.value, "Field", "Relationship"):
+            unannotated_field = self._is_call(statement.value, "Field", "Relationship")
+            if isinstance(target, ast.Name) and not _is_special(target.id) and unannotated_field:
                 return self._attribute(statement, target.id, None, statement.value)
         return None
 
@@ -152,7 +177,6 @@ class FieldReader:
     def _field(self, name: str, annotation: Annotation | None, call: ast.Call, location: Location) -> FieldSpec:
         keywords = _keywords(call)
         default = keywords.get("default", call.args[0] if call.args else None)
-        factory = keywords.get("default_factory")
         sa_column = keywords.get("sa_column")
         if sa_column is not None and _is_none(sa_column):
             sa_column = None
@@ -171,9 +195,20 @@ class FieldReader:
             nullable = None if not primary_key else False
         else:
             nullable = annotation.optional and not primary_key
-
+        column_name = column_kwargs.get("name")
+        renamed = isinstance(column_name, ast.Constant) and isinstance(column_name.value, str)
+        column = _ColumnDraft(
+            name=column_name.value if renamed else name,  # type: ignore[union-attr]
+            type=column_type,
+            nullable=nullable,
+            python_default=(
+                self._default(default) or self._factory(keywords.get("default_factory"))
+                or self._default(column_kwargs.get("default"))
+            ),
+            server_default=self._server_default(column_kwargs.get("server_default")),
+        )
         spec = FieldSpec(
-            column=ColumnFact(name=name, type=column_type.name, nullable=nullable),
+            column=None,  # type: ignore[arg-type]  # built once, below
             primary_key=primary_key,
             index=_bool(column_kwargs.get("index", keywords.get("index"))),
             unique=_bool(column_kwargs.get("unique", keywords.get("unique"))),
@@ -183,72 +218,51 @@ class FieldReader:
             spec.foreign_keys.append((foreign_key.value, location))
         for argument in _sequence_items(keywords.get("sa_column_args")):
             self._column_argument(argument, spec, location)
-
-        server_default = column_kwargs.get("server_default")
-        python_default = self._default(default) or self._factory(factory) or self._default(column_kwargs.get("default"))
-        column_name = column_kwargs.get("name")
-        spec.column = replace(
-            spec.column,
-            name=column_name.value if isinstance(column_name, ast.Constant) and isinstance(column_name.value, str) else name,
-            location=location,
-            python_default=python_default,
-            server_default=self._server_default(server_default),
-            timezone=column_type.timezone,
-            attribute=name,
-        )
         if isinstance(sa_column, ast.Call) and self._is_call(sa_column, "Column"):
-            column_unknown, explicit_nullable = self._read_sa_column(sa_column, spec, location)
+            column_unknown, explicit_nullable = self._read_sa_column(sa_column, spec, column, location)
             unknown += column_unknown
-        elif sa_column is not None:
-            spec.column = replace(spec.column, type="UNKNOWN", nullable=None, timezone=None)
+        elif sa_column is not None:  # a Column built elsewhere (a helper function, a variable): type unknown
+            column.type, column.nullable = ColumnType("UNKNOWN"), None
 
-        spec.column = replace(
-            spec.column,
-            syntax=FieldSyntax(
-                annotation=annotation.text if annotation else None,
-                annotation_optional=annotation.optional if annotation else None,
-                uses_sa_column=sa_column is not None,
-                sa_column_conflicts=tuple(k for k in SA_COLUMN_CONFLICTS if k in keywords) if sa_column is not None else (),
-                unknown_column_kwargs=unknown,
-                mutable_default=self._mutable(default),
-                explicit_nullable=explicit_nullable,
-            ),
+        syntax = FieldSyntax(
+            annotation=annotation.text if annotation else None,
+            annotation_optional=annotation.optional if annotation else None,
+            uses_sa_column=sa_column is not None,
+            sa_column_conflicts=tuple(k for k in SA_COLUMN_CONFLICTS if k in keywords) if sa_column is not None else (),
+            unknown_column_kwargs=unknown,
+            mutable_default=self._mutable(default),
+            explicit_nullable=explicit_nullable,
         )
+        spec.column = column.build(name, location, syntax)
         return spec
 
     def _read_sa_column(
-        self, call: ast.Call, spec: FieldSpec, location: Location
+        self, call: ast.Call, spec: FieldSpec, column: _ColumnDraft, location: Location
     ) -> tuple[tuple[str, ...], bool | None]:
         """``sa_column=Column(...)`` replaces everything SQLModel would derive: type, keys, nullability, defaults.
 
         Returns the keywords ``Column`` does not accept and the explicit ``nullable=`` of the ``Column``.
         """
         keywords = _keywords(call)
-        name = spec.column.attribute or spec.column.name
         column_type = ColumnType("UNKNOWN")
         for position, argument in enumerate(call.args):
             if position == 0 and isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-                name = argument.value
+                column.name = argument.value
             elif not self._column_argument(argument, spec, location) and column_type.name == "UNKNOWN":
                 column_type = sqlalchemy_column_type(argument, self.imports)
         if "type_" in keywords:
             column_type = sqlalchemy_column_type(keywords["type_"], self.imports)
-        if isinstance(keywords.get("name"), ast.Constant):
-            name = keywords["name"].value  # type: ignore[union-attr]
+        name = keywords.get("name")
+        if isinstance(name, ast.Constant) and isinstance(name.value, str):
+            column.name = name.value
         spec.primary_key = _bool(keywords.get("primary_key"))
         spec.index = _bool(keywords.get("index"))
         spec.unique = _bool(keywords.get("unique"))
         explicit = _bool_or_none(keywords.get("nullable"))
-        nullable = explicit if explicit is not None else not spec.primary_key
-        spec.column = replace(
-            spec.column,
-            name=name,
-            type=column_type.name,
-            nullable=nullable,
-            timezone=column_type.timezone,
-            python_default=self._default(keywords.get("default")) or spec.column.python_default,
-            server_default=self._server_default(keywords.get("server_default")),
-        )
+        column.type = column_type
+        column.nullable = explicit if explicit is not None else not spec.primary_key
+        column.python_default = self._default(keywords.get("default")) or column.python_default
+        column.server_default = self._server_default(keywords.get("server_default"))
         return tuple(key for key in keywords if not is_column_kwarg(key)), explicit
 
     def _column_argument(self, argument: ast.expr, spec: FieldSpec, location: Location) -> bool:

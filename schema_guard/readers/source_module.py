@@ -8,6 +8,7 @@ used only where formatting must survive, by :mod:`schema_guard.fixes`.
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +21,12 @@ MODEL_MARKERS = ("SQLModel", "sqlmodel", "sqlalchemy", "table=", "table =", "Fie
 """A file none of these appear in cannot define a model, a mixin or a mapping; it is not parsed at all."""
 
 
-@dataclass
+_BODIES = ("body", "orelse", "finalbody")
+_COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.If, ast.For, ast.AsyncFor, ast.While, ast.With,
+             ast.AsyncWith, ast.Try, ast.TryStar)
+
+
+@dataclass(eq=False)
 class ClassInfo:
     """A class statement, with its bases already resolved to qualified names."""
 
@@ -36,7 +42,7 @@ class ClassInfo:
         return f"{self.module.module_name}.{self.name}" if self.module.module_name else self.name
 
 
-@dataclass
+@dataclass(eq=False)
 class ParsedModule:
     path: str
     text: str
@@ -99,22 +105,34 @@ def _collect(module: ParsedModule) -> None:
     """Classes (at any depth) and module-level constants, in one pass over the statements."""
     assignments: list[ast.Assign] = []
     for statement in module_statements(module.tree):
-        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        if isinstance(statement, ast.ClassDef):
+            _add_classes(statement, module, top_level=True)
+        elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            _add_nested_classes(statement.body, module)
+        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target = statement.targets[0]
             if isinstance(target, ast.Name):
                 module.constants[target.id] = statement.value
                 assignments.append(statement)
     module.imports.note_instances(iter(assignments))
-    top_level = {id(statement) for statement in module_statements(module.tree)}
-    stack: list[ast.AST] = list(module.tree.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.ClassDef):
-            module.classes.append(_class_info(node, module, id(node) in top_level))
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.stmt):
-                stack.append(child)
     module.classes.sort(key=lambda info: info.node.lineno)
+
+
+def _add_classes(node: ast.ClassDef, module: ParsedModule, top_level: bool) -> None:
+    module.classes.append(_class_info(node, module, top_level))
+    _add_nested_classes(node.body, module)
+
+
+def _add_nested_classes(body: list[ast.stmt], module: ParsedModule) -> None:
+    """Classes defined inside a class or function body (statements only: never inside an expression)."""
+    for statement in body:
+        if isinstance(statement, ast.ClassDef):
+            _add_classes(statement, module, top_level=False)
+        elif isinstance(statement, _COMPOUND):
+            for name in _BODIES:
+                _add_nested_classes(getattr(statement, name, []), module)
+            for handler in getattr(statement, "handlers", ()):
+                _add_nested_classes(handler.body, module)
 
 
 def _class_info(node: ast.ClassDef, module: ParsedModule, top_level: bool) -> ClassInfo:
@@ -128,15 +146,19 @@ def _class_info(node: ast.ClassDef, module: ParsedModule, top_level: bool) -> Cl
 
 def module_name_of(path: Path) -> str:
     """Dotted module name, from the enclosing packages (folders with ``__init__.py``)."""
-    resolved = path.resolve()
-    parts = [resolved.stem] if resolved.stem != "__init__" else []
-    folder = resolved.parent
-    while _is_package(folder):
-        parts.insert(0, folder.name)
-        folder = folder.parent
-    return ".".join(parts)
+    folder, name = os.path.split(os.path.abspath(path))
+    stem = name[:-3] if name.endswith(".py") else name
+    package = _package_of(folder)
+    if stem == "__init__":
+        return package
+    return f"{package}.{stem}" if package else stem
 
 
 @lru_cache(maxsize=1024)
-def _is_package(folder: Path) -> bool:
-    return (folder / "__init__.py").is_file()
+def _package_of(folder: str) -> str:
+    """The dotted package a folder is, ``""`` when it holds no ``__init__.py`` (looked up once per folder)."""
+    if not os.path.isfile(os.path.join(folder, "__init__.py")):
+        return ""
+    parent, name = os.path.split(folder)
+    outer = _package_of(parent) if parent != folder else ""
+    return f"{outer}.{name}" if outer else name

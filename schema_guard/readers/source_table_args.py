@@ -51,7 +51,8 @@ def _read_constraint(call: ast.Call, module: ParsedModule, args: TableArgs) -> N
         if positional and _string(positional[0]) is not None:
             name = _string(positional.pop(0))
         columns = tuple(_column_text(argument, module) for argument in positional)
-        unique = isinstance(keywords.get("unique"), ast.Constant) and keywords["unique"].value is True  # type: ignore[union-attr]
+        flag = keywords.get("unique")
+        unique = isinstance(flag, ast.Constant) and flag.value is True
         args.indexes.append(IndexFact(name=name, columns=columns, unique=unique, location=location))
     elif kind == "UniqueConstraint":
         columns = tuple(_column_text(argument, module) for argument in call.args)

@@ -122,6 +122,8 @@ def _without_none(members: list[ast.expr]) -> tuple[ast.expr | None, bool]:
 
 @lru_cache(maxsize=256)
 def _parse_forward_reference(text: str) -> ast.expr | None:
+    if text.isidentifier():  # the common ``"Essay"``: no parser needed
+        return ast.Name(id=text, ctx=ast.Load())
     try:
         return ast.parse(text.strip(), mode="eval").body
     except SyntaxError:

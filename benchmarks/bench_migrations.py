@@ -1,0 +1,287 @@
+"""Migration gate speed: a generated linear chain of revisions, each creating a tenant table and its index.
+
+Three whole-process timings on the same chain and the same PostgreSQL server, medians of ``--runs`` runs:
+
+* plain Alembic: ``alembic upgrade head`` then ``alembic downgrade base`` (two processes, on a fresh database);
+* the gate: ``python -m schema_guard migrations`` (upgrade stepwise, drift, SG606, downgrade, upgrade, snapshots,
+  per-revision rules; creating and dropping its own throwaway database);
+* pytest-alembic 0.13.1's four default tests, from a virtualenv under ``benchmarks/.work/`` with ``pytest<9``
+  (0.13.1 does not collect under pytest 9), on a fresh database.
+
+Usage::
+
+    python benchmarks/bench_migrations.py [--revisions 50] [--runs 5] [--database-url URL] [--skip-pytest-alembic]
+
+The targets (see the issue): the gate under 2x plain Alembic's upgrade+downgrade, and faster than pytest-alembic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url
+from sqlalchemy.pool import NullPool
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work"
+REPO = HERE.parent
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+ENV_PY = '''\
+"""Alembic environment of the generated chain: the caller's Connection (or Engine, as pytest-alembic passes), else
+SCHEMA_GUARD_DATABASE_URL, else sqlalchemy.url."""
+import os
+import sys
+from pathlib import Path
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+from sqlalchemy.engine import Connection, Engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlmodel import SQLModel  # noqa: E402
+
+import chain_models  # noqa: E402,F401
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def run(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+given = config.attributes.get("connection")
+if isinstance(given, Connection):
+    run(given)
+else:
+    engine = given if isinstance(given, Engine) else create_engine(
+        os.environ.get("SCHEMA_GUARD_DATABASE_URL") or config.get_main_option("sqlalchemy.url"),
+        poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        run(connection)
+        connection.commit()
+'''
+
+ALEMBIC_INI = """\
+[alembic]
+script_location = %(here)s/migrations
+prepend_sys_path = %(here)s
+path_separator = os
+sqlalchemy.url = {url}
+"""
+
+PYPROJECT = """\
+[tool.schema_guard]
+models = ["chain_models"]
+tenant-table = "students"
+tenant-column = "student_id"
+
+[tool.schema_guard.migrations]
+alembic-config = "alembic.ini"
+"""
+
+CONFTEST = '''\
+import os
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+
+@pytest.fixture
+def alembic_engine():
+    engine = create_engine(os.environ["BENCH_DATABASE_URL"], poolclass=NullPool)
+    yield engine
+    engine.dispose()
+'''
+
+
+def generate_chain(folder: Path, revisions: int, url: str) -> Path:
+    """Write a project with ``revisions`` tenant tables plus the anchor, one revision each."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    versions = folder / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    (folder / "tests").mkdir()
+    (folder / "pyproject.toml").write_text(PYPROJECT)
+    (folder / "alembic.ini").write_text(ALEMBIC_INI.format(url=url.replace("%", "%%")))
+    (folder / "migrations" / "env.py").write_text(ENV_PY)
+    (folder / "migrations" / "script.py.mako").write_text("")
+    (folder / "tests" / "conftest.py").write_text(CONFTEST)
+    (folder / "pytest.ini").write_text("[pytest]\npytest_alembic_tests_folder = tests\n")
+    models = ["import uuid", "", "from sqlmodel import Field, SQLModel", "", "",
+              "class Student(SQLModel, table=True):",
+              '    __tablename__ = "students"',
+              "    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)",
+              "    name: str", ""]
+    previous = None
+    _write_revision(versions, "r0000", previous, "students", anchor=True)
+    previous = "r0000"
+    for number in range(1, revisions):
+        table = f"items_{number:03d}"
+        models += ["", f"class Item{number:03d}(SQLModel, table=True):",
+                   f'    __tablename__ = "{table}"',
+                   "    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)",
+                   '    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)',
+                   "    title: str", ""]
+        revision = f"r{number:04d}"
+        _write_revision(versions, revision, previous, table)
+        previous = revision
+    (folder / "chain_models.py").write_text("\n".join(models))
+    return folder
+
+
+def _write_revision(versions: Path, revision: str, down: str | None, table: str, *, anchor: bool = False) -> None:
+    if anchor:
+        body = f'''\
+    op.create_table(
+        "{table}",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("name", sqlmodel.AutoString(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )'''
+        down_body = f'    op.drop_table("{table}")'
+    else:
+        body = f'''\
+    op.create_table(
+        "{table}",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("student_id", sa.Uuid(), nullable=False),
+        sa.Column("title", sqlmodel.AutoString(), nullable=False),
+        sa.ForeignKeyConstraint(["student_id"], ["students.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_{table}_student_id", "{table}", ["student_id"], unique=False)'''
+        down_body = f'    op.drop_index("ix_{table}_student_id", table_name="{table}")\n    op.drop_table("{table}")'
+    header = (f'"""create {table}\n\nRevision ID: {revision}\nRevises: {down or ""}\n"""\n'
+              "import sqlalchemy as sa\nimport sqlmodel\nfrom alembic import op\n\n"
+              f"revision = {revision!r}\ndown_revision = {down!r}\nbranch_labels = None\ndepends_on = None\n")
+    text = f"{header}\n\ndef upgrade() -> None:\n{body}\n\n\ndef downgrade() -> None:\n{down_body}\n"
+    (versions / f"{revision}.py").write_text(text)
+
+
+# --- databases ------------------------------------------------------------------------------------------------------
+
+
+def fresh_database(server_url: str) -> str:
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server_url: str, url: str) -> None:
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    engine.dispose()
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in ok:
+        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return elapsed
+
+
+# --- the three contenders ------------------------------------------------------------------------------------------
+
+
+def plain_alembic(chain: Path, server_url: str) -> float:
+    url = fresh_database(server_url)
+    env = {**os.environ, "SCHEMA_GUARD_DATABASE_URL": url}
+    alembic = [sys.executable, "-m", "alembic", "-c", "alembic.ini"]
+    try:
+        return timed([*alembic, "upgrade", "head"], chain, env) + timed([*alembic, "downgrade", "base"], chain, env)
+    finally:
+        drop_database(server_url, url)
+
+
+def gate(chain: Path, server_url: str) -> float:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("SCHEMA_GUARD_DATABASE_URL", None)
+    return timed([sys.executable, "-m", "schema_guard", "migrations", "--database-url", server_url], chain, env)
+
+
+def pytest_alembic_python() -> tuple[Path | None, str]:
+    """A virtualenv with pytest<9 and pytest-alembic 0.13.1 (system site packages for SQLAlchemy/Alembic/psycopg)."""
+    venv = WORK / "venv-pytest-alembic"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        created = subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
+                                 capture_output=True, text=True, check=False)
+        if created.returncode != 0:
+            return None, f"venv creation failed: {created.stderr.strip()[-300:]}"
+    installed = subprocess.run([str(python), "-m", "pip", "install", "-q", "pytest<9", "pytest-alembic==0.13.1"],
+                               capture_output=True, text=True, check=False)
+    if installed.returncode != 0:
+        return None, f"pip install failed: {installed.stderr.strip()[-300:]}"
+    version = subprocess.run([str(python), "-c", "import pytest, pytest_alembic; print(pytest.__version__)"],
+                             capture_output=True, text=True, check=False)
+    return python, f"pytest {version.stdout.strip()}, pytest-alembic 0.13.1"
+
+
+def pytest_alembic(chain: Path, server_url: str, python: Path) -> float:
+    url = fresh_database(server_url)
+    env = {**os.environ, "BENCH_DATABASE_URL": url, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("SCHEMA_GUARD_DATABASE_URL", None)
+    try:
+        return timed([str(python), "-m", "pytest", "--test-alembic", "-q", "-p", "no:cacheprovider",
+                      "-p", "no:schema_guard", "tests"], chain, env)
+    finally:
+        drop_database(server_url, url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--revisions", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--database-url", default=os.environ.get("SCHEMA_GUARD_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--skip-pytest-alembic", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+
+    WORK.mkdir(exist_ok=True)
+    chain = generate_chain(WORK / f"chain{args.revisions}", args.revisions, args.database_url)
+    contenders = {"plain alembic upgrade+downgrade": lambda: plain_alembic(chain, args.database_url),
+                  "schema-guard migrations": lambda: gate(chain, args.database_url)}
+    note = "skipped"
+    if not args.skip_pytest_alembic:
+        python, note = pytest_alembic_python()
+        if python is not None:
+            contenders["pytest-alembic default tests"] = lambda: pytest_alembic(chain, args.database_url, python)
+    results: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(args.runs):
+        for name, run in contenders.items():
+            results[name].append(run())
+    medians = {name: statistics.median(times) for name, times in results.items()}
+    baseline = medians["plain alembic upgrade+downgrade"]
+    print(f"chain of {args.revisions} revisions, {args.runs} runs each, median wall time (pytest-alembic: {note})")
+    for name, median in medians.items():
+        print(f"  {name:34s} {median:6.2f} s  {median / baseline:5.2f}x plain alembic")
+    if "pytest-alembic default tests" in medians:
+        ratio = medians["schema-guard migrations"] / medians["pytest-alembic default tests"]
+        print(f"  gate / pytest-alembic: {ratio:.2f}x")
+    if args.json:
+        args.json.write_text(json.dumps({"medians": medians, "runs": results, "pytest_alembic": note}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Generate a tree of realistic SQLModel model files for the source-reader benchmark.
+
+``python benchmarks/generate_models.py OUT [--files 500]`` writes ``OUT/pyproject.toml`` (a ``[tool.schema_guard]``
+section), ``OUT/models/students.py`` (the tenant anchor) and ``OUT/models/module_NNNN.py`` files, each ~25 lines
+with two tenant-scoped tables (a parent and a child with a relationship pair, an index, a foreign key, a JSONB
+column and a timestamp). One file in twenty carries a violation (an ``int`` primary key, a nullable tenant column
+or a ``datetime.utcnow`` default), so the run reports findings like a real project's would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+ANCHOR = '''\
+import uuid
+
+from sqlmodel import Field, SQLModel
+
+
+class Student(SQLModel, table=True):
+    __tablename__ = "students"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    email: str = Field(unique=True, index=True, max_length=320)
+'''
+
+MODULE = '''\
+"""Course {n} and its lessons."""
+import uuid
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, Index, Relationship, SQLModel
+
+
+class Course{n}(SQLModel, table=True):
+    __tablename__ = "courses_{n}"
+
+    id: {id_type} = Field({id_default}primary_key=True)
+    student_id: {tenant_type} = Field(foreign_key="students.id", index=True)
+    title: str = Field(max_length=200)
+    settings: dict = Field(default_factory=dict, sa_type=JSONB)
+    lessons: list["Lesson{n}"] = Relationship(back_populates="course")
+
+
+class Lesson{n}(SQLModel, table=True):
+    __tablename__ = "lessons_{n}"
+    __table_args__ = (Index("ix_lessons_{n}_student_course", "student_id", "course_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id")
+    course_id: uuid.UUID = Field(foreign_key="courses_{n}.id")
+    position: int = 0
+    created_at: datetime = Field(default_factory={clock})
+    course: Optional[Course{n}] = Relationship(back_populates="lessons")
+'''
+
+PYPROJECT = """\
+[tool.schema_guard]
+src = ["models"]
+tenant-table = "students"
+tenant-column = "student_id"
+"""
+
+
+def module_text(number: int) -> str:
+    n = f"{number:04d}"
+    violation = number % 20
+    return MODULE.format(
+        n=n,
+        id_type="int" if violation == 1 else "uuid.UUID",
+        id_default="" if violation == 1 else "default_factory=uuid.uuid4, ",
+        tenant_type="Optional[uuid.UUID]" if violation == 2 else "uuid.UUID",
+        clock="datetime.utcnow" if violation == 3 else "lambda: datetime.now(timezone.utc)",
+    )
+
+
+def generate(out: Path, files: int = 500) -> Path:
+    """Write the tree (replacing an old one) and return the models folder."""
+    if out.exists():
+        shutil.rmtree(out)
+    models = out / "models"
+    models.mkdir(parents=True)
+    (out / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    (models / "__init__.py").write_text("", encoding="utf-8")
+    (models / "students.py").write_text(ANCHOR, encoding="utf-8")
+    for number in range(1, files + 1):
+        (models / f"module_{number:04d}.py").write_text(module_text(number), encoding="utf-8")
+    return models
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--files", type=int, default=500)
+    args = parser.parse_args()
+    models = generate(args.out, args.files)
+    print(f"wrote {args.files} model files to {models}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,410 @@
+"""``--fix``: rewrites that are certain, made with libcst so formatting and comments survive.
+
+* SG203 tenant column without an index → ``index=True`` on its ``Field()`` (or its ``sa_column=Column(...)``);
+* SG202 nullable tenant column → plain ``UUID`` annotation, ``nullable=False``, no ``default=None``;
+* SG503 ``default=[]`` / ``default={}`` → ``default_factory=list`` / ``dict`` (a lambda for non-empty literals);
+* SG504 ``datetime.utcnow`` (or ``now``/``today``) default → ``default_factory=lambda: datetime.now(timezone.utc)``,
+  adding ``timezone`` to the ``from datetime import ...`` when needed — not on a naive column, where the stored
+  values would change meaning.
+
+Each rewrite first checks that the pitfall is still there, so fixing twice changes nothing the second time.
+The read path never imports this module (libcst costs ~0.2 s to import).
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from schema_guard.findings import Finding
+from schema_guard.readers.source_imports import ImportMap, last_part
+from schema_guard.rules.fields import NAIVE_CLOCKS, factory_for
+
+FIXABLE = frozenset({"SG202", "SG203", "SG503", "SG504"})
+
+
+@dataclass
+class FileFix:
+    path: Path
+    original: str
+    fixed: str
+    applied: list[str] = field(default_factory=list)
+    """The codes fixed, one entry per rewrite."""
+
+    def diff(self) -> str:
+        """A unified diff of the rewrite (what ``--diff`` prints)."""
+        name = str(self.path)
+        return "".join(
+            difflib.unified_diff(
+                self.original.splitlines(keepends=True),
+                self.fixed.splitlines(keepends=True),
+                fromfile=name,
+                tofile=name,
+            )
+        )
+
+    def write(self) -> None:
+        self.path.write_text(self.fixed, encoding="utf-8")
+
+
+def fix_source(path: Path, findings: Sequence[Finding]) -> FileFix | None:
+    """Apply the safe rewrites for ``findings`` located in ``path``; ``None`` when nothing changes."""
+    wanted: dict[int, set[str]] = {}
+    resolved = path.resolve()
+    for finding in findings:
+        if finding.code in FIXABLE and finding.line and finding.path and Path(finding.path).resolve() == resolved:
+            wanted.setdefault(finding.line, set()).add(finding.code)
+    if not wanted:
+        return None
+    original = path.read_text(encoding="utf-8")
+    try:
+        module = cst.parse_module(original)
+        tree = ast.parse(original)
+    except (cst.ParserSyntaxError, SyntaxError):
+        return None
+    fixer = _Fixer(wanted, _Names(ImportMap(tree), original), _naive_lines(path, wanted))
+    rewritten = MetadataWrapper(module).visit(fixer)
+    if fixer.needs_timezone_import:
+        rewritten = rewritten.visit(_AddDatetimeImport("timezone"))
+    fixed = rewritten.code
+    if fixed == original:
+        return None
+    return FileFix(path=path, original=original, fixed=fixed, applied=fixer.applied)
+
+
+def apply_fixes(findings: Sequence[Finding], *, write: bool, out: TextIO) -> int:
+    """Fix every file that has fixable findings: write it (``--fix``) or print the diff (``--diff``).
+
+    Returns the number of files changed (or that would change).
+    """
+    paths = sorted({f.path for f in findings if f.code in FIXABLE and f.path})
+    changed = 0
+    for name in paths:
+        fix = fix_source(Path(name), findings)
+        if fix is None:
+            continue
+        changed += 1
+        if write:
+            fix.write()
+            codes = ", ".join(sorted(set(fix.applied)))
+            out.write(f"Fixed {name}: {len(fix.applied)} rewrite(s) ({codes})\n")
+        else:
+            out.write(fix.diff())
+    return changed
+
+
+def _naive_lines(path: Path, wanted: dict[int, set[str]]) -> set[int]:
+    """Lines of timestamp columns stored WITHOUT time zone: their naive default is not rewritten (SG504)."""
+    if not any("SG504" in codes for codes in wanted.values()):
+        return set()
+    from schema_guard.readers.source import read_source
+
+    facts = read_source([path])
+    return {
+        column.location.line
+        for table in facts.tables
+        for column in table.columns
+        if column.type == "TIMESTAMP" and column.timezone is False and column.location.line is not None
+    }
+
+
+class _Names:
+    """Local names for the things a rewrite mentions (``Field``, ``datetime``, ``timezone``), from the imports."""
+
+    def __init__(self, imports: ImportMap, text: str) -> None:
+        self.imports = imports
+        self.local: dict[str, str] = {}
+        for local, qualified in imports.names.items():
+            self.local.setdefault(qualified, local)
+
+    def qualify(self, node: cst.BaseExpression) -> str | None:
+        dotted = _dotted(node)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        base = self.imports.qualify_name(head)
+        return f"{base}.{rest}" if rest else base
+
+    def field(self) -> str | None:
+        return self.local.get("sqlmodel.Field") or self.local.get("sqlmodel.main.Field")
+
+    def aware_now(self) -> tuple[str, bool] | None:
+        """Source for "now, in UTC" using the module's imports, and whether ``timezone`` must be imported."""
+        module = self.local.get("datetime")
+        cls = self.local.get("datetime.datetime")
+        if cls is None and module is None:
+            return None
+        now = f"{cls}.now" if cls else f"{module}.datetime.now"
+        if "datetime.timezone" in self.local:
+            return f"{now}({self.local['datetime.timezone']}.utc)", False
+        if "datetime.UTC" in self.local:
+            return f"{now}({self.local['datetime.UTC']})", False
+        if module:
+            return f"{now}({module}.timezone.utc)", False
+        return f"{now}(timezone.utc)", True
+
+
+class _Fixer(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, wanted: dict[int, set[str]], names: _Names, naive_lines: set[int]) -> None:
+        super().__init__()
+        self.wanted = wanted
+        self.names = names
+        self.naive_lines = naive_lines
+        self.applied: list[str] = []
+        self.needs_timezone_import = False
+
+    def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> cst.AnnAssign:  # noqa: N802
+        codes = self.wanted.get(self.get_metadata(PositionProvider, original).start.line, set())
+        if not codes:
+            return updated
+        if "SG202" in codes:
+            updated = self._not_null(updated)
+        call = updated.value if isinstance(updated.value, cst.Call) else None
+        if "SG503" in codes:
+            if call is not None:
+                call = self._record(call, _default_factory(call), "SG503")
+            elif updated.value is not None and self.names.field():
+                literal = _mutable_literal(updated.value)
+                if literal is not None:
+                    source = f"{self.names.field()}(default_factory={factory_for(literal)})"
+                    call = cst.parse_expression(source)  # type: ignore[assignment]
+                    self.applied.append("SG503")
+        if call is not None and "SG203" in codes:
+            call = self._record(call, _on_column(call, lambda c: _set_keyword(c, "index", "True")), "SG203")
+        line = self.get_metadata(PositionProvider, original).start.line
+        if call is not None and "SG504" in codes and line not in self.naive_lines:
+            call = self._record(call, self._aware_default(call), "SG504")
+        return updated.with_changes(value=call) if call is not None else updated
+
+    def _record(self, before: cst.Call, after: cst.Call, code: str) -> cst.Call:
+        if not after.deep_equals(before):
+            self.applied.append(code)
+        return after
+
+    # --- SG202 -----------------------------------------------------------------------------------------------
+    def _not_null(self, node: cst.AnnAssign) -> cst.AnnAssign:
+        before = node
+        inner = _without_optional(node.annotation.annotation)
+        if inner is not None:
+            node = node.with_changes(annotation=node.annotation.with_changes(annotation=inner))
+            if isinstance(node.value, cst.Name) and node.value.value == "None":
+                node = node.with_changes(value=None, equal=cst.MaybeSentinel.DEFAULT)
+        if isinstance(node.value, cst.Call):
+            call = _drop_none_default(node.value)
+            if _keyword(call, "sa_column") is not None:
+                call = _on_column(call, lambda c: _set_keyword(c, "nullable", "False"))
+            else:
+                call = _set_keyword(call, "nullable", "False")
+            node = node.with_changes(value=call)
+        if not node.deep_equals(before):
+            self.applied.append("SG202")
+        return node
+
+    # --- SG504 -----------------------------------------------------------------------------------------------
+    def _aware_default(self, call: cst.Call) -> cst.Call:
+        def rewrite(target: cst.Call, rename: bool) -> cst.Call:
+            for name in ("default_factory", "default"):
+                argument = _keyword(target, name)
+                if argument is None or not self._is_naive_clock(argument.value):
+                    continue
+                spelled = self.names.aware_now()
+                if spelled is None:
+                    return target
+                source, needs_import = spelled
+                self.needs_timezone_import = self.needs_timezone_import or needs_import
+                keyword = "default_factory" if rename else name
+                replacement = argument.with_changes(
+                    keyword=cst.Name(keyword), value=cst.parse_expression(f"lambda: {source}")
+                )
+                return target.with_changes(
+                    args=[replacement if a is argument else a for a in target.args]
+                )
+            return target
+
+        call = rewrite(call, rename=True)
+        return _on_column(call, lambda column: rewrite(column, rename=False))
+
+    def _is_naive_clock(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Lambda) and isinstance(node.body, cst.Call) and not node.body.args:
+            node = node.body.func
+        return self.names.qualify(node) in NAIVE_CLOCKS
+
+
+# --- small libcst helpers --------------------------------------------------------------------------------------
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    return next((a for a in call.args if a.keyword is not None and a.keyword.value == name), None)
+
+
+def _on_column(call: cst.Call, change) -> cst.Call:  # type: ignore[no-untyped-def]
+    """Apply ``change`` to ``Field(sa_column=Column(...))``'s Column, or to the ``Field()`` call itself."""
+    argument = _keyword(call, "sa_column")
+    if argument is None:
+        return change(call)
+    if not isinstance(argument.value, cst.Call) or last_part(_dotted(argument.value.func)) != "Column":
+        return call
+    column = change(argument.value)
+    return call.with_changes(args=[a.with_changes(value=column) if a is argument else a for a in call.args])
+
+
+def _set_keyword(call: cst.Call, name: str, value: str) -> cst.Call:
+    """``name=value`` on the call: replace a different value, append when missing, leave an equal one alone."""
+    existing = _keyword(call, name)
+    new_value = cst.parse_expression(value)
+    if existing is not None:
+        if existing.value.deep_equals(new_value):
+            return call
+        return call.with_changes(args=[a.with_changes(value=new_value) if a is existing else a for a in call.args])
+    argument = cst.Arg(
+        keyword=cst.Name(name),
+        value=new_value,
+        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+    )
+    return call.with_changes(args=_append(list(call.args), argument, call.whitespace_before_args))
+
+
+def _append(items: list, item, opening: cst.BaseParenthesizableWhitespace) -> list:  # type: ignore[type-arg]
+    """Append to a comma-separated list (call arguments, imported names) in the list's own layout.
+
+    In a one-per-line list the new item goes on its own line with the same indentation, and a comment after the
+    last item stays on that item's line.
+    """
+    if not items:
+        return [item]
+    last = items[-1]
+    comma = last.comma
+    multiline = isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace)
+    if not multiline:
+        separator = items[-2].comma if len(items) >= 2 and isinstance(items[-2].comma, cst.Comma) else None
+        separator = separator or cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        return [*items[:-1], last.with_changes(comma=separator), item.with_changes(comma=comma)]
+    if len(items) >= 2 and isinstance(items[-2].comma, cst.Comma):
+        indent = items[-2].comma.whitespace_after
+    else:
+        indent = opening
+    last_line = indent.last_line if isinstance(indent, cst.ParenthesizedWhitespace) else cst.SimpleWhitespace("    ")
+    between = comma.whitespace_after.with_changes(last_line=last_line)
+    kept = last.with_changes(comma=comma.with_changes(whitespace_after=between))
+    closing = comma.with_changes(
+        whitespace_after=comma.whitespace_after.with_changes(
+            first_line=cst.TrailingWhitespace(), empty_lines=[]
+        )
+    )
+    return [*items[:-1], kept, item.with_changes(comma=closing)]
+
+
+def _without_optional(node: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``Optional[X]`` / ``X | None`` / ``Union[X, None]`` → ``X``; ``None`` when it is not one of those."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        if _is_none(node.right):
+            return node.left
+        if _is_none(node.left):
+            return node.right
+        return None
+    if isinstance(node, cst.Subscript):
+        wrapper = last_part(_dotted(node.value))
+        elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+        if wrapper == "Optional" and len(elements) == 1:
+            return elements[0]
+        if wrapper == "Union" and len(elements) == 2 and any(_is_none(e) for e in elements):
+            return next(e for e in elements if not _is_none(e))
+    return None
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _drop_none_default(call: cst.Call) -> cst.Call:
+    """Remove ``default=None`` (or a positional ``None``): a NOT NULL column has no ``None`` default."""
+    args = list(call.args)
+    for position, argument in enumerate(args):
+        is_default = (argument.keyword is not None and argument.keyword.value == "default") or (
+            argument.keyword is None and position == 0 and not argument.star
+        )
+        if is_default and _is_none(argument.value):
+            del args[position]
+            if args and position == len(args):  # removed the last one: its predecessor takes over its comma
+                args[-1] = args[-1].with_changes(comma=argument.comma)
+            return call.with_changes(args=args)
+    return call
+
+
+def _mutable_literal(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.List | cst.Dict | cst.Set):
+        return cst.Module(body=[]).code_for_node(node)
+    if isinstance(node, cst.Call) and not node.args and _dotted(node.func) in {"list", "dict", "set"}:
+        return cst.Module(body=[]).code_for_node(node)
+    return None
+
+
+def _default_factory(call: cst.Call) -> cst.Call:
+    """``default=[]`` (or a positional ``[]``) → ``default_factory=list``."""
+    for position, argument in enumerate(call.args):
+        is_default = (argument.keyword is not None and argument.keyword.value == "default") or (
+            argument.keyword is None and position == 0 and not argument.star
+        )
+        literal = _mutable_literal(argument.value) if is_default else None
+        if literal is None:
+            continue
+        replacement = argument.with_changes(
+            keyword=cst.Name("default_factory"),
+            value=cst.parse_expression(factory_for(literal)),
+            equal=argument.equal
+            if argument.keyword is not None
+            else cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+            ),
+        )
+        return call.with_changes(args=[replacement if a is argument else a for a in call.args])
+    return call
+
+
+class _AddDatetimeImport(cst.CSTTransformer):
+    """Add a name to the first ``from datetime import ...`` (or add that import after the last import)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.done = False
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:  # noqa: N802
+        module = _dotted(updated.module) if updated.module else None
+        if self.done or module != "datetime" or updated.relative or isinstance(updated.names, cst.ImportStar):
+            return updated
+        self.done = True
+        if any(alias.evaluated_name == self.name for alias in updated.names):
+            return updated
+        opening = updated.lpar.whitespace_after if updated.lpar else cst.SimpleWhitespace("")
+        alias = cst.ImportAlias(name=cst.Name(self.name))
+        return updated.with_changes(names=_append(list(updated.names), alias, opening))
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:  # noqa: N802
+        if self.done:
+            return updated
+        statement = cst.parse_statement(f"from datetime import {self.name}\n")
+        body = list(updated.body)
+        last_import = max(
+            (i for i, s in enumerate(body) if isinstance(s, cst.SimpleStatementLine)
+             and any(isinstance(n, cst.Import | cst.ImportFrom) for n in s.body)),
+            default=-1,
+        )  # fmt: skip
+        body.insert(last_import + 1, statement)
+        return updated.with_changes(body=body)

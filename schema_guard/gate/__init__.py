@@ -1,0 +1,113 @@
+"""The migration gate: ``schema-guard migrations``.
+
+On a throwaway database (created on the configured server, or on an embedded PostgreSQL the gate starts), in one
+process and through one connection:
+
+1. the revision graph: a single head (SG602), ``env.py`` hands the models' metadata to Alembic (SG604);
+2. upgrade one revision at a time to head; a revision that raises is named with its error (SG012);
+3. the migrated database compared with the models (SG601) and checked with the key/tenancy rules (SG606);
+4. downgrade to base and upgrade again: same schema, nothing left behind (SG603);
+5. each revision's ``op.*`` calls judged in that revision's context (SG605, SG607, SG651-SG656), limited to the
+   revisions a change adds with ``since``.
+
+The throwaway database is always dropped and the embedded server always stopped, also on Ctrl-C and SIGTERM.
+Tooling problems (no server, broken alembic.ini) are fatal findings (exit 2); everything else is an error finding.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from schema_guard.config import Config
+from schema_guard.findings import Finding
+from schema_guard.gate.tooling import ToolingProblem
+
+__all__ = ["run_gate"]
+
+
+def run_gate(config: Config, *, since: str | None = None, database_url: str | None = None) -> list[Finding]:
+    """Run the migration gate for ``config``; ``since`` (a revision or git ref) limits the per-revision rules to the
+    revisions added after it; ``database_url`` overrides the configured server. Findings are sorted by location."""
+    from schema_guard.gate.interrupts import signals_unwind
+
+    saved_path = list(sys.path)
+    gate = _Gate(config, since if since is not None else config.migrations.since, database_url)
+    try:
+        with signals_unwind():
+            gate.run()
+    finally:
+        sys.path[:] = saved_path
+    return sorted(gate.findings, key=Finding.sort_key)
+
+
+class _Gate:
+    def __init__(self, config: Config, since: str | None, database_url: str | None) -> None:
+        self.config = config
+        self.since = since
+        self.database_url = database_url
+        self.findings: list[Finding] = []
+
+    def run(self) -> None:
+        # Everything is imported before the worker threads start: CPython 3.11 before 3.11.9 can fail compiling
+        # modules in two threads at once ("AST constructor recursion depth mismatch"), so workers import nothing.
+        import libcst
+        import sqlalchemy.dialects.postgresql.psycopg  # noqa: F401
+
+        from schema_guard.gate import exercise, graph, head_rules, models, operations, safety  # noqa: F401
+        from schema_guard.gate.provision import Provision
+        from schema_guard.gate.revisions import load_project
+
+        libcst.parse_module("")
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="schema-guard-gate") as pool:
+            provision = Provision(self.config, self.database_url, pool)
+            try:
+                try:
+                    project = load_project(self.config)
+                except ToolingProblem as problem:
+                    self.findings.append(problem.finding)
+                    return
+                sources = pool.submit(_parse_revisions, project, operations.RevisionSource,
+                                      libcst.ParserSyntaxError)
+                self._run_with(project, sources, provision)
+            finally:
+                provision.close()
+
+    def _run_with(self, project, sources: Future, provision) -> None:  # type: ignore[no-untyped-def]
+        from schema_guard.gate.exercise import exercise
+        from schema_guard.gate.graph import env_target_metadata, single_head
+        from schema_guard.gate.head_rules import without_repeats
+        from schema_guard.gate.models import load_models, shared_tables_declared
+        from schema_guard.gate.revisions import revisions_since
+        from schema_guard.gate.safety import check_revisions
+
+        try:
+            in_scope = revisions_since(project, self.since)
+            self.findings += single_head(project, in_scope)
+            env_findings = env_target_metadata(project)
+            self.findings += env_findings
+            metadata = load_models(self.config)
+        except ToolingProblem as problem:
+            self.findings.append(problem.finding)
+            return
+        try:
+            self.findings += exercise(self.config, project, metadata, sources, provision.scratch(),
+                                      check_env=not env_findings)
+        except ToolingProblem as problem:
+            self.findings.append(problem.finding)
+        shared = frozenset(self.config.shared_tables) | shared_tables_declared(metadata)
+        self.findings += check_revisions(sources.result(), in_scope=in_scope, tenancy=self.config.tenancy,
+                                         shared_tables=shared)
+        self.findings = without_repeats(self.findings)
+
+
+def _parse_revisions(project, reader, syntax_error):  # type: ignore[no-untyped-def]
+    """Every revision file read with libcst, in a worker thread while the database work waits on PostgreSQL. The
+    worker imports nothing (``reader`` is ``RevisionSource``): see the note in :meth:`_Gate.run`."""
+    parsed = []
+    for revision in project.revisions:
+        try:
+            parsed.append((revision, reader(revision.path)))
+        except (syntax_error, OSError, UnicodeDecodeError):
+            continue
+    return parsed

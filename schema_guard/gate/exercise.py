@@ -1,0 +1,186 @@
+"""The database half of the gate: migrate a throwaway database and judge what it became.
+
+Upgrade to head (SG012 names a failing revision), check env.py's metadata at run time (SG604), compare with the
+models (SG601), run the database fact rules at head (SG606), then downgrade and upgrade again (SG603). A revision
+whose downgrade is missing or empty (SG607) cannot be rolled back through, so the round trip then stops above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+
+from sqlalchemy import MetaData
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.exc import DBAPIError
+
+from schema_guard.config import Config, ConfigError
+from schema_guard.facts import Location
+from schema_guard.findings import Finding
+from schema_guard.gate import envpy
+from schema_guard.gate.drift import drift_findings
+from schema_guard.gate.graph import env_finding
+from schema_guard.gate.head_rules import head_rule_findings
+from schema_guard.gate.models import ModelLocations
+from schema_guard.gate.operations import RevisionSource
+from schema_guard.gate.provenance import Provenance
+from schema_guard.gate.revisions import MigrationProject, Revision
+from schema_guard.gate.safety import is_irreversible
+from schema_guard.gate.provision import Scratch
+from schema_guard.gate.snapshot import Difference, Snapshot, compare_snapshots, take_snapshot
+from schema_guard.gate.stepping import MigrationRunner, StepFailure
+from schema_guard.gate.tooling import REVISION_RAISES, database_error_text, first_line
+from schema_guard.rules.base import catalogue
+
+Parsed = list[tuple[Revision, RevisionSource]]
+
+
+def exercise(
+    config: Config,
+    project: MigrationProject,
+    metadata: MetaData | None,
+    sources: Future[Parsed],
+    scratch: Scratch,
+    *,
+    check_env: bool = True,
+) -> list[Finding]:
+    """Run the database checks in the throwaway database (dropped by the caller's :class:`Provision`)."""
+    return _Exercise(config, project, metadata, sources, scratch.connection, scratch.url, check_env).run()
+
+
+class _Exercise:
+    def __init__(self, config: Config, project: MigrationProject, metadata: MetaData | None,
+                 sources: Future[Parsed], connection: Connection, url: URL, check_env: bool) -> None:
+        self.config = config
+        self.project = project
+        self.metadata = metadata
+        self.sources = sources
+        self.connection = connection
+        self.runner = MigrationRunner(project, connection, url)
+        self.check_env = check_env
+
+    def run(self) -> list[Finding]:
+        initial = take_snapshot(self.connection, version_table=self.runner.version_table)
+        failure = self.runner.upgrade("heads")
+        if failure is not None:
+            return [revision_failed(failure, self.project)]
+        findings: list[Finding] = []
+        if self.check_env:
+            problem = envpy.runtime_problem(self.runner.target_metadata, self.metadata)
+            if problem:
+                findings.append(env_finding(self.project, problem, envpy.assignment_line(self.project.env_path)))
+        parsed = self.sources.result()
+        provenance = Provenance(parsed)
+        head = take_snapshot(self.connection, version_table=self.runner.version_table, locator=provenance)
+        models = self.metadata if self.metadata is not None else _as_metadata(self.runner.target_metadata)
+        if models is not None:
+            findings += drift_findings(self.connection, models, version_table=self.runner.version_table,
+                                       provenance=provenance, models=ModelLocations(self.project.root))
+        findings += head_rule_findings(head.facts, self.config.tenancy, _selection(self.config))
+        findings += self._round_trip(initial, head, provenance, parsed)
+        return findings
+
+    def _round_trip(self, initial: Snapshot, head: Snapshot, provenance: Provenance, parsed: Parsed) -> list[Finding]:
+        target = self._round_trip_target(parsed)
+        if target is None:
+            return []
+        failure = self.runner.downgrade(target)
+        if failure is not None:
+            return [revision_failed(failure, self.project)]
+        version_table = self.runner.version_table
+        if target == "base":
+            leftovers = compare_snapshots(initial, take_snapshot(self.connection, version_table=version_table))
+            if leftovers:
+                return [self._round_trip_finding(d, provenance, "after downgrading to base")
+                        for d in leftovers]
+        failure = self.runner.upgrade("heads")
+        if failure is not None:
+            return [revision_failed(failure, self.project, code="SG603",
+                                    context="after downgrading, upgrading again fails")]
+        again = take_snapshot(self.connection, version_table=version_table)
+        return [self._round_trip_finding(d, provenance, "after downgrading and upgrading again")
+                for d in compare_snapshots(head, again)]
+
+    def _round_trip_target(self, parsed: Parsed) -> str | None:
+        """``base``, or the latest irreversible revision (the round trip stops above it); ``None``: nothing to do."""
+        irreversible = [revision.id for revision, source in parsed if is_irreversible(source)]
+        if not irreversible:
+            return "base"
+        target = irreversible[-1]
+        try:
+            steps = self.project.script._downgrade_revs(target, self.runner.current_heads())
+        except Exception:
+            return None
+        through = {step.revision.revision for step in steps}
+        if not steps or through & set(irreversible):
+            return None
+        return target
+
+    def _round_trip_finding(self, difference: Difference, provenance: Provenance, context: str) -> Finding:
+        rule = catalogue()["SG603"]()
+        return rule.finding(
+            f"{context}, {difference.description}",
+            _locate(difference, provenance),
+            reader="migrations",
+            table=difference.table,
+            column=difference.name if difference.kind == "column" else None,
+            detail=f"{difference.kind}:{difference.name}",
+            fix=("Make downgrade() undo everything upgrade() does, in reverse order, including enum types "
+                 "(sa.Enum(name=...).drop(op.get_bind())) and indexes."),
+        )
+
+
+def _locate(difference: Difference, provenance: Provenance) -> Location:
+    table = difference.table
+    if difference.kind in {"type", "sequence"} or table is None:
+        return provenance.mentioning(difference.name)
+    if difference.kind == "column":
+        return provenance.column(table, difference.name)
+    if difference.kind == "index":
+        return provenance.index(table, difference.name)
+    if difference.kind in {"unique", "foreign key"}:
+        return provenance.constraint(table, difference.name)
+    return provenance.table(table)
+
+
+def revision_failed(failure: StepFailure, project: MigrationProject, *, code: str = REVISION_RAISES,
+                    context: str = "") -> Finding:
+    """SG012 (or SG603 during the round trip): the revision, its line, and the database's own error."""
+    error = failure.error
+    text = database_error_text(error) if isinstance(error, DBAPIError) else f"{type(error).__name__}: {first_line(error)}"
+    revision = failure.revision
+    if revision is None:
+        where, location = "env.py", Location(project.relpath(project.env_path))
+    else:
+        where, location = f"revision {revision.id}", revision.location(failure.line(), 1 if failure.line() else None)
+    prefix = f"{context}: " if context else ""
+    return Finding(
+        code=code,
+        message=f"{prefix}{failure.direction} of {where} fails: {text}",
+        location=location,
+        reader="migrations",
+        severity="error",
+        fix="Run the revision against an empty database and fix the statement named in the error.",
+        detail=f"{revision.id if revision else 'env'}:{failure.direction}",
+    )
+
+
+def _as_metadata(value: object) -> MetaData | None:
+    if isinstance(value, MetaData):
+        return value
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, MetaData) for v in value):
+        merged = MetaData()
+        for part in value:
+            for table in part.tables.values():
+                table.to_metadata(merged)
+        return merged
+    return None
+
+
+def _selection(config: Config) -> Callable[[str], bool] | None:
+    from schema_guard.selection import Selection
+
+    try:
+        return Selection.from_config(config).enabled
+    except ConfigError:
+        return None

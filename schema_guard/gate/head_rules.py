@@ -1,0 +1,59 @@
+"""SG606: the key and tenancy rules (every fact rule that reads the database) on the schema reflected at head.
+
+Each violation is reported as SG606, its message prefixed with the original rule ("SG203 at head: ..."), located
+where the database reader's locator put the object: the revision that created (or last changed) it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from schema_guard.facts import SchemaFacts
+from schema_guard.findings import Finding
+from schema_guard.rules.base import RuleContext, fact_rules
+from schema_guard.tenancy import TenantPolicy
+
+CODE = "SG606"
+
+
+def head_rule_findings(
+    facts: SchemaFacts, tenancy: TenantPolicy, enabled: Callable[[str], bool] | None = None
+) -> list[Finding]:
+    """Run the database fact rules that ``enabled`` selects (default: all but the opt-in ones)."""
+    context = RuleContext(tenancy=tenancy)
+    findings: list[Finding] = []
+    for rule in fact_rules():
+        selected = enabled(rule.code) if enabled is not None else not rule.opt_in
+        if "database" not in rule.readers or not selected:
+            continue
+        for found in rule.check(facts, context):
+            findings.append(
+                replace(
+                    found,
+                    code=CODE,
+                    message=f"{found.code} at head: {found.message}",
+                    reader="migrations",
+                    severity="error",
+                    detail=f"{found.code}:{found.detail}",
+                )
+            )
+    return findings
+
+
+def original_code(finding: Finding) -> str | None:
+    """``SG203`` for an SG606 finding made from SG203."""
+    return finding.detail.split(":", 1)[0] if finding.code == CODE and ":" in finding.detail else None
+
+
+TENANCY_CODES = frozenset({"SG201", "SG202", "SG203", "SG204", "SG205"})
+
+
+def without_repeats(findings: list[Finding]) -> list[Finding]:
+    """Drop an SG606 tenancy finding already explained by an SG605 finding on the same column (the revision that
+    weakened tenancy is the more precise report of the same problem)."""
+    weakened = {(f.table, f.column_name) for f in findings if f.code == "SG605"}
+    return [
+        f for f in findings
+        if not (original_code(f) in TENANCY_CODES and (f.table, f.column_name) in weakened)
+    ]

@@ -1,0 +1,209 @@
+"""The Alembic project: ``alembic.ini``, the script directory, the revision graph in upgrade order, and ``--since``.
+
+Everything that cannot be loaded is a one-line :class:`ToolingProblem` (SG011) naming the file.
+"""
+
+from __future__ import annotations
+
+import configparser
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic.config import Config as AlembicConfig
+from alembic.script import Script, ScriptDirectory
+
+from schema_guard.config import Config
+from schema_guard.facts import Location
+from schema_guard.gate.tooling import BROKEN_ALEMBIC, ToolingProblem, first_line
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One revision file, in the order ``upgrade head`` applies it."""
+
+    id: str
+    path: Path
+    relpath: str
+    """Relative to the project root, ``/``-separated: how findings name the file."""
+    down_revisions: tuple[str, ...]
+    script: Script = field(repr=False, compare=False)
+
+    def location(self, line: int | None = None, column: int | None = None) -> Location:
+        return Location(self.relpath, line, column)
+
+
+@dataclass
+class MigrationProject:
+    root: Path
+    ini_path: Path
+    alembic_config: AlembicConfig
+    script: ScriptDirectory
+    revisions: list[Revision]
+    """Base first, head last (topological: every revision after the ones it revises)."""
+
+    @property
+    def env_path(self) -> Path:
+        return Path(self.script.dir) / "env.py"
+
+    @property
+    def versions_dirs(self) -> list[Path]:
+        return [Path(p).resolve() for p in self.script._version_locations]
+
+    def revision(self, revision_id: str) -> Revision:
+        return self._by_id()[revision_id]
+
+    def find(self, revision_id: str | None) -> Revision | None:
+        return self._by_id().get(revision_id) if revision_id else None
+
+    def _by_id(self) -> dict[str, Revision]:
+        if not hasattr(self, "_index"):
+            self._index = {r.id: r for r in self.revisions}
+        return self._index
+
+    def heads(self) -> list[Revision]:
+        return [self.revision(h) for h in self.script.get_heads()]
+
+    def relpath(self, path: Path) -> str:
+        return relative_to_root(path, self.root)
+
+
+def relative_to_root(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+def load_project(config: Config) -> MigrationProject:
+    """Read ``alembic.ini`` and the script directory named by ``config.migrations.alembic_config``."""
+    root = config.root.resolve()
+    ini_path = (root / config.migrations.alembic_config).resolve()
+    where = relative_to_root(ini_path, root)
+    if not ini_path.is_file():
+        raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: Alembic configuration file not found",
+                             Location(where))
+    try:
+        alembic_config = AlembicConfig(str(ini_path))
+        location = alembic_config.get_main_option("script_location")
+    except (configparser.Error, UnicodeDecodeError) as error:
+        raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: not a valid Alembic configuration: {first_line(error)}",
+                             Location(where)) from None
+    if not location:
+        raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: no script_location in the [alembic] section",
+                             Location(where))
+    if ":" not in location or Path(location).is_absolute():  # "package:folder" resources are left to Alembic
+        resolved = Path(location) if Path(location).is_absolute() else ini_path.parent / location
+        if not resolved.is_dir():
+            raise ToolingProblem(BROKEN_ALEMBIC,
+                                 f"{where}: script_location '{location}' is not a folder ({resolved})", Location(where))
+        alembic_config.set_main_option("script_location", str(resolved).replace("%", "%%"))
+    _put_on_sys_path(root)
+    try:
+        script = ScriptDirectory.from_config(alembic_config)
+        ordered = list(reversed(list(script.walk_revisions("base", "heads"))))
+    except Exception as error:  # a revision that does not import, a broken graph, a missing folder
+        raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: cannot load the migration scripts: {_describe(error)}",
+                             Location(where)) from None
+    revisions = [
+        Revision(
+            id=s.revision,
+            path=Path(s.path).resolve(),
+            relpath=relative_to_root(Path(s.path), root),
+            down_revisions=_as_tuple(s.down_revision),
+            script=s,
+        )
+        for s in ordered
+    ]
+    return MigrationProject(root, ini_path, alembic_config, script, revisions)
+
+
+def _put_on_sys_path(root: Path) -> None:
+    """The project root first on ``sys.path`` (the gate restores ``sys.path`` when it ends)."""
+    while str(root) in sys.path:
+        sys.path.remove(str(root))
+    sys.path.insert(0, str(root))
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, SyntaxError) and error.filename:
+        return f"{error.filename}:{error.lineno}: {error.msg}"
+    return f"{type(error).__name__}: {first_line(error)}"
+
+
+def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+# --- --since: the revisions a change adds -----------------------------------------------------------------------
+
+
+def revisions_since(project: MigrationProject, since: str | None) -> set[str] | None:
+    """The ids of the revisions a change adds: descendants of revision ``since``, or the revision files added since
+    git ref ``since``. ``None`` (no limit) when ``since`` is not given."""
+    if not since:
+        return None
+    if since == "base":
+        return {r.id for r in project.revisions}
+    anchor = _resolve_revision(project, since)
+    if anchor is not None:
+        return _descendants(project, anchor)
+    added = _files_added_since(project, since)
+    if added is None:
+        raise ToolingProblem(
+            BROKEN_ALEMBIC,
+            f"--since '{since}' is neither a revision of {project.relpath(Path(project.script.dir))} nor a git ref",
+        )
+    return {r.id for r in project.revisions if r.path in added}
+
+
+def _resolve_revision(project: MigrationProject, since: str) -> str | None:
+    try:
+        found = project.script.get_revision(since)
+    except Exception:
+        return None
+    return found.revision if found is not None else None
+
+
+def _descendants(project: MigrationProject, anchor: str) -> set[str]:
+    children: dict[str, list[str]] = {}
+    for revision in project.revisions:
+        for parent in (*revision.down_revisions, *_as_tuple(revision.script.dependencies)):
+            children.setdefault(parent, []).append(revision.id)
+    found: set[str] = set()
+    todo = list(children.get(anchor, []))
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(children.get(current, []))
+    return found
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30,
+                              check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _files_added_since(project: MigrationProject, ref: str) -> set[Path] | None:
+    """Files added between the merge base of ``ref`` and HEAD and the working tree (plus untracked files)."""
+    if _git(project.root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}") is None:
+        return None
+    top = _git(project.root, "rev-parse", "--show-toplevel")
+    if top is None:
+        return None
+    base = (_git(project.root, "merge-base", ref, "HEAD") or ref).strip()
+    added = _git(project.root, "diff", "--name-only", "--no-renames", "--diff-filter=A", base, "--") or ""
+    untracked = _git(project.root, "ls-files", "--others", "--exclude-standard", "--full-name") or ""
+    toplevel = Path(top.strip())
+    return {(toplevel / line.strip()).resolve() for line in (added + untracked).splitlines() if line.strip()}

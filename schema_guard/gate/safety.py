@@ -1,0 +1,169 @@
+"""Per-revision rules (SG605, SG607, SG651-SG656): every revision judged in its own context.
+
+A table created earlier in the same ``upgrade()`` is *new* (empty, unseen by running code); every other table is
+*existing*, possibly large and live. What earlier revisions created (index and constraint names → columns) is
+remembered so that a later ``drop_index("ix_exams_student_id")`` is known to drop the tenant index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from schema_guard.findings import Finding
+from schema_guard.gate.operations import OpCall, RevisionSource, dotted_name, string_list, string_value
+from schema_guard.gate.revisions import Revision
+from schema_guard.tenancy import TenantPolicy
+
+Definition = tuple[str, tuple[str, ...]]
+"""(table, columns) of an index or constraint."""
+
+
+@dataclass
+class SchemaHistory:
+    """Index and constraint definitions created by the revisions applied so far, by name."""
+
+    indexes: dict[str, Definition] = field(default_factory=dict)
+    constraints: dict[str, Definition] = field(default_factory=dict)
+
+    def record(self, source: RevisionSource) -> None:
+        for call in source.upgrade:
+            self.record_call(call)
+
+    def record_call(self, call: OpCall) -> None:
+        table = call.table or ""
+        if call.name == "create_index":
+            name, columns = call.text("index_name"), call.strings("columns") or ()
+            if name:
+                self.indexes[name] = (table, columns)
+        elif call.name == "drop_index":
+            self.indexes.pop(call.text("index_name") or "", None)
+        elif call.name in {"create_foreign_key", "create_unique_constraint", "create_primary_key"}:
+            name = call.text("constraint_name")
+            columns = call.strings("local_cols") or call.strings("columns") or ()
+            if name:
+                self.constraints[name] = (table, columns)
+        elif call.name == "drop_constraint":
+            self.constraints.pop(call.text("constraint_name") or "", None)
+        elif call.name == "create_table":
+            self._record_table(call, table)
+        elif call.name == "add_column":
+            spec = call.column()
+            if spec and spec.name:
+                self._record_column(table, spec.name, spec.index, spec.has_foreign_key)
+
+    def _record_table(self, call: OpCall, table: str) -> None:
+        for spec in call.table_columns():
+            if spec.name:
+                self._record_column(table, spec.name, spec.index, spec.has_foreign_key)
+        for item in call.table_items("ForeignKeyConstraint"):
+            columns = string_list(item.args[0].value) if item.args else None
+            name = next((string_value(a.value) for a in item.args if a.keyword and a.keyword.value == "name"), None)
+            if columns:
+                self.constraints[name or f"{table}_{'_'.join(columns)}_fkey"] = (table, columns)
+        for item in call.table_items("Index"):
+            positional = [string_value(a.value) for a in item.args if a.keyword is None]
+            if positional and positional[0]:
+                self.indexes[positional[0]] = (table, tuple(c for c in positional[1:] if c))
+
+    def _record_column(self, table: str, column: str, index: bool, foreign_key: bool) -> None:
+        if index:
+            self.indexes[f"ix_{table}_{column}"] = (table, (column,))
+        if foreign_key:
+            self.constraints[f"{table}_{column}_fkey"] = (table, (column,))
+
+
+@dataclass
+class RevisionContext:
+    """What a per-revision rule may know about the revision under judgement."""
+
+    tenancy: TenantPolicy
+    shared_tables: frozenset[str]
+    calls: list[OpCall]
+    """Every op call of this revision's ``upgrade()``, in order."""
+    history: SchemaHistory
+    new_tables: set[str] = field(default_factory=set)
+    """Tables created so far in this ``upgrade()``."""
+
+    @property
+    def tenant_column(self) -> str:
+        return self.tenancy.tenant_column
+
+    def is_new(self, table: str | None) -> bool:
+        return table is not None and table in self.new_tables
+
+    def is_tenant_table(self, table: str | None) -> bool:
+        return bool(table) and table != self.tenancy.anchor_table and table not in self.shared_tables
+
+    def index(self, name: str | None) -> Definition | None:
+        return self.history.indexes.get(name or "")
+
+    def constraint(self, name: str | None) -> Definition | None:
+        return self.history.constraints.get(name or "")
+
+    def creates_tenant_index(self, table: str) -> bool:
+        """This revision also creates an index (or PK/unique) on ``table`` that leads with the tenant column."""
+        for call in self.calls:
+            if call.table != table:
+                continue
+            columns = call.strings("columns") or ()
+            if call.name in {"create_index", "create_unique_constraint", "create_primary_key"} and columns[:1] == (
+                self.tenant_column,
+            ):
+                return True
+        return False
+
+    def creates_tenant_foreign_key(self, table: str) -> bool:
+        return any(
+            call.name == "create_foreign_key" and call.table == table
+            and self.tenant_column in (call.strings("local_cols") or ())
+            and call.text("referent_table") == self.tenancy.anchor_table
+            for call in self.calls
+        )
+
+
+def check_revisions(
+    sources: Iterable[tuple[Revision, RevisionSource]],
+    *,
+    in_scope: set[str] | None,
+    tenancy: TenantPolicy,
+    shared_tables: frozenset[str],
+) -> list[Finding]:
+    """Run every per-revision rule over the revisions in scope (all when ``in_scope`` is ``None``)."""
+    from schema_guard.rules.migrations import revision_rules
+
+    rules = revision_rules()
+    history = SchemaHistory()
+    findings: list[Finding] = []
+    for revision, source in sources:
+        if in_scope is None or revision.id in in_scope:
+            context = RevisionContext(tenancy, shared_tables, source.upgrade, history)
+            findings += _judge(revision, source, context, rules)
+        history.record(source)
+    return findings
+
+
+def _judge(revision: Revision, source: RevisionSource, context: RevisionContext, rules: list) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in rules:
+        for violation, node in rule.check_source(source, context):
+            line, column = source.position(node) if node is not None else (1, 1)
+            findings.append(rule.violation_finding(violation, revision.location(line, column), revision.id))
+    for call in source.upgrade:
+        for rule in rules:
+            if call.name in rule.operations:
+                for violation in rule.check_op(call, context):
+                    line, column = call.position
+                    findings.append(rule.violation_finding(violation, revision.location(line, column), revision.id))
+        if call.name == "create_table" and call.table:
+            context.new_tables.add(call.table)
+    return findings
+
+
+def is_irreversible(source: RevisionSource) -> bool:
+    """The downgrade cannot undo the upgrade: missing, empty or only raising, while the upgrade does something."""
+    return source.downgrade_kind != "ok" and source.upgrade_kind == "ok"
+
+
+def called(call: OpCall, name_suffix: str) -> bool:
+    return dotted_name(call.node.func).endswith(name_suffix)

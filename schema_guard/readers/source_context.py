@@ -1,0 +1,58 @@
+"""Context files: the rest of the project, scanned cheaply so that a partial check (pre-commit's staged files)
+still knows every table name and can resolve a mixin defined elsewhere.
+
+A context file is not parsed up front: a regular-expression pass over its text finds its class names, which of
+them are table models (and their ``__tablename__``) and which are enums — about 20 µs a file against ~0.6 ms for
+``ast.parse``. A context file is parsed only when a checked class inherits from a class it defines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schema_guard.readers.source_module import MODEL_MARKERS
+
+_CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:", re.MULTILINE)
+_TABLE_KEYWORD = re.compile(r"\btable\s*=\s*True\b")
+_TABLENAME = re.compile(r"""^[ \t]+__tablename__\s*(?::[^=\n]*)?=\s*["']([^"']+)["']""", re.MULTILINE)
+_ENUM_BASE = re.compile(r"\b(?:Enum|StrEnum|IntEnum|Flag|IntFlag)\b")
+
+
+@dataclass
+class ContextIndex:
+    """What the context files define, by class name, without parsing them."""
+
+    files_by_class: dict[str, list[Path]] = field(default_factory=dict)
+    table_names: set[str] = field(default_factory=set)
+    enum_names: set[str] = field(default_factory=set)
+
+    def files_defining(self, name: str) -> list[Path]:
+        return self.files_by_class.get(name, [])
+
+
+def scan_context(paths: Iterable[Path]) -> ContextIndex:
+    index = ContextIndex()
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # a context file is only lent from; a broken one is reported when it is checked itself
+        if "class" in text and any(marker in text for marker in MODEL_MARKERS):
+            _scan(text, path, index)
+    return index
+
+
+def _scan(text: str, path: Path, index: ContextIndex) -> None:
+    headers = list(_CLASS.finditer(text))
+    for position, header in enumerate(headers):
+        name, bases = header.group(1), header.group(2) or ""
+        index.files_by_class.setdefault(name, []).append(path)
+        if _ENUM_BASE.search(bases):
+            index.enum_names.add(name)
+        if _TABLE_KEYWORD.search(bases):
+            end = headers[position + 1].start() if position + 1 < len(headers) else len(text)
+            explicit = _TABLENAME.search(text, header.end(), end)
+            index.table_names.add(explicit.group(1) if explicit else name.lower())

@@ -1,0 +1,709 @@
+"""SG6xx: the migration gate — the revision graph, the migrated database, and each revision's lock safety.
+
+SG601-SG604 and SG606 are judged by running the migrations on a throwaway PostgreSQL (``schema_guard.gate``); they
+are documented here so that ``schema-guard rules``/``explain`` and ``--select`` know them. SG605, SG607 and
+SG651-SG656 are per-revision rules: data plus one check over the revision's ``op.*`` calls (read with libcst), in
+the context of that revision — a table created earlier in the same ``upgrade()`` is new, every other table is
+existing, possibly large and serving traffic. Their examples are revision files; ``tests/test_gate_rules.py`` runs
+every example through its rule, and the fixture trees under ``tests/gate/fixtures`` prove the database rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from schema_guard.facts import Location
+from schema_guard.findings import Finding
+from schema_guard.rules.base import Invalid, Rule, Valid, catalogue, register
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from schema_guard.gate.operations import OpCall, RevisionSource
+    from schema_guard.gate.safety import RevisionContext
+
+MIGRATION_READERS = ("migrations",)
+DATABASE_READERS = ("migrations", "database")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a per-revision rule found at one op call."""
+
+    message: str
+    table: str | None = None
+    column: str | None = None
+    detail: str = ""
+    fix: str | None = None
+
+
+class RevisionRule(Rule):
+    """A per-revision rule: ``check_op`` sees each op call of ``upgrade()`` whose name is in ``operations``;
+    ``check_source`` sees the whole revision once."""
+
+    operations: ClassVar[frozenset[str]] = frozenset()
+
+    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+        return iter(())
+
+    def check_source(self, source: RevisionSource, context: RevisionContext) -> Iterator[
+            tuple[Violation, cst.CSTNode | None]]:
+        return iter(())
+
+    def violation_finding(self, violation: Violation, location: Location, revision_id: str) -> Finding:
+        return self.finding(
+            violation.message,
+            location,
+            reader="migrations",
+            table=violation.table,
+            column=violation.column,
+            detail=f"{revision_id}:{violation.detail}",
+            fix=violation.fix,
+        )
+
+
+def revision_rules() -> list[RevisionRule]:
+    return [rule() for rule in catalogue().values() if issubclass(rule, RevisionRule)]
+
+
+def revision(upgrade: str, downgrade: str = "    pass\n", *, header: str = "") -> str:
+    """An example revision file: imports, identifiers, and the given function bodies."""
+    return (
+        f'"""Example revision."""\n{header}import sqlalchemy as sa\nfrom alembic import op\n\n'
+        'revision = "0002_example"\ndown_revision = "0001_students_exams"\n\n\n'
+        f"def upgrade() -> None:\n{upgrade}\n\ndef downgrade() -> None:\n{downgrade}"
+    )
+
+
+def execute_sql(call: OpCall) -> str | None:
+    """The SQL of ``op.execute("...")`` / ``op.execute(sa.text("..."))`` when it is a literal."""
+    from schema_guard.gate.operations import dotted_name, string_value
+
+    node = call.params.get("sqltext")
+    literal = string_value(node)
+    if literal is None and node is not None and hasattr(node, "func") and dotted_name(node.func).endswith("text"):
+        literal = string_value(node.args[0].value) if node.args else None  # type: ignore[attr-defined]
+    return literal
+
+
+_SQL_TABLE = r'(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?((?:"?[\w$]+"?\.)?"?[\w$]+"?)'
+
+
+def _sql_table(pattern: str, sql: str) -> str | None:
+    match = re.search(pattern + r"\s*" + _SQL_TABLE, sql, re.IGNORECASE | re.DOTALL)
+    return match.group(1).split(".")[-1].strip('"') if match else None
+
+
+# --- documented gate rules ----------------------------------------------------------------------------------------
+
+
+@register
+class MigrationsDriftFromModels(Rule):
+    code = "SG601"
+    name = "migrations-drift-from-models"
+    summary = "The migrated database differs from the models (autogenerate would emit operations)"
+    rationale = (
+        "The models are what the code expects; the migrations are what production gets. When `upgrade head` does "
+        "not produce what the models declare, a missing index, a nullable column or a wrong type reaches "
+        "production unnoticed, and the next `alembic revision --autogenerate` picks up somebody else's change."
+    )
+    how_to_fix = (
+        "Run `alembic revision --autogenerate -m '...'`, review the generated operations, and commit the revision "
+        "(or change the models back if the database is right)."
+    )
+    readers = DATABASE_READERS
+    examples = (
+        Valid(revision(
+            '    op.create_index("ix_exams_title", "exams", ["title"])\n',
+            '    op.drop_index("ix_exams_title", table_name="exams")\n',
+        ), title="the index the model declares is created by a revision"),
+        Invalid(revision(
+            '    op.add_column("exams", sa.Column("title", sa.String(), nullable=False))  # expect: SG601\n',
+            '    op.drop_column("exams", "title")\n',
+        ), title="the model declares Field(index=True) on title, no revision creates the index"),
+    )
+
+
+@register
+class MultipleHeads(Rule):
+    code = "SG602"
+    name = "multiple-migration-heads"
+    summary = "More than one migration head"
+    rationale = (
+        "Two heads mean two branches were merged in git but not in Alembic: `alembic upgrade head` refuses to run, "
+        "and the order the two branches' revisions apply in is undefined."
+    )
+    how_to_fix = "Rebase the newer revision onto the other head (edit its `down_revision`), or `alembic merge heads`."
+    readers = MIGRATION_READERS
+    examples = (
+        Valid('revision = "0003_b"\ndown_revision = "0002_a"\n', title="a linear chain"),
+        Invalid('revision = "0003_b"\ndown_revision = "0001_base"  # expect: SG602\n',
+                title="0002_a and 0003_b both revise 0001_base"),
+    )
+
+
+@register
+class DowngradeRoundTrip(Rule):
+    code = "SG603"
+    name = "downgrade-round-trip"
+    summary = "Upgrade → downgrade → upgrade fails or leaves a different schema"
+    rationale = (
+        "A downgrade is the rollback plan. One that leaves a type, index or table behind makes the next upgrade "
+        "fail (`type \"status\" already exists`) exactly when a rollback has already gone wrong."
+    )
+    how_to_fix = (
+        "Make `downgrade()` undo everything `upgrade()` did, in reverse order (drop indexes, constraints, tables, "
+        "then enum types with `sa.Enum(name=...).drop(op.get_bind())`)."
+    )
+    readers = DATABASE_READERS
+    examples = (
+        Valid(revision(
+            '    status = sa.Enum("draft", "done", name="exam_status")\n'
+            '    op.add_column("exams", sa.Column("status", status, nullable=True))\n',
+            '    op.drop_column("exams", "status")\n    sa.Enum(name="exam_status").drop(op.get_bind())\n',
+        )),
+        Invalid(revision(
+            '    status = sa.Enum("draft", "done", name="exam_status")  # expect: SG603\n'
+            '    op.add_column("exams", sa.Column("status", status, nullable=True))\n',
+            '    op.drop_column("exams", "status")  # the enum type stays behind\n',
+        )),
+    )
+
+
+@register
+class EnvWithoutTargetMetadata(Rule):
+    code = "SG604"
+    name = "env-target-metadata"
+    summary = "`env.py` does not set `target_metadata` to the models' metadata"
+    rationale = (
+        "Without the models' metadata, `alembic revision --autogenerate` produces empty revisions and "
+        "`alembic check` passes whatever the database looks like."
+    )
+    how_to_fix = (
+        "In env.py, import the model modules and set `target_metadata = SQLModel.metadata`; pass it to "
+        "`context.configure(target_metadata=target_metadata)`."
+    )
+    readers = MIGRATION_READERS
+    examples = (
+        Valid("from sqlmodel import SQLModel\nimport app.models  # noqa: F401\n\ntarget_metadata = SQLModel.metadata\n"),
+        Invalid("target_metadata = None  # expect: SG604\n"),
+    )
+
+
+@register
+class MigratedSchemaBreaksRule(Rule):
+    code = "SG606"
+    name = "migrated-schema-breaks-rule"
+    summary = "The schema at head, reflected from PostgreSQL, breaks a SG1xx/SG2xx rule"
+    rationale = (
+        "The models can be right while the migrations are not: what production has is what the revisions create. "
+        "The key and tenancy rules are checked once more on the reflected database, and reported at the revision "
+        "that created the table."
+    )
+    how_to_fix = "Fix the revision (or add one) so the database has what the rule asks for; the message names the rule."
+    readers = DATABASE_READERS
+    examples = (
+        Valid(revision(
+            '    op.create_table("notes", sa.Column("id", sa.Uuid(), primary_key=True),\n'
+            '                    sa.Column("student_id", sa.Uuid(), sa.ForeignKey("students.id"), nullable=False))\n'
+            '    op.create_index("ix_notes_student_id", "notes", ["student_id"])\n',
+            '    op.drop_table("notes")\n',
+        )),
+        Invalid(revision(
+            '    op.create_table("notes", sa.Column("id", sa.Uuid(), primary_key=True),  # expect: SG606\n'
+            '                    sa.Column("student_id", sa.Uuid(), sa.ForeignKey("students.id"), nullable=False))\n',
+            '    op.drop_table("notes")\n',
+        ), title="SG203 at head: no index leads with student_id"),
+    )
+
+
+# --- per-revision rules -------------------------------------------------------------------------------------------
+
+
+@register
+class MissingDowngrade(RevisionRule):
+    code = "SG607"
+    name = "empty-downgrade"
+    summary = "A revision with an empty or missing `downgrade()`"
+    rationale = (
+        "An empty downgrade reports success while undoing nothing: the rollback runs, the version table moves back, "
+        "and the schema stays as it was, so the next upgrade fails. A downgrade that cannot be written should say so "
+        "by failing loudly in review, not at 3 a.m."
+    )
+    how_to_fix = (
+        "Write the inverse operations in `downgrade()` (autogenerate writes them); for a truly irreversible change, "
+        "split it so that the irreversible step is its own, reviewed revision and suppress this finding there."
+    )
+    readers = MIGRATION_READERS
+    examples = (
+        Valid(revision('    op.add_column("exams", sa.Column("notes", sa.Text(), nullable=True))\n',
+                       '    op.drop_column("exams", "notes")\n')),
+        Valid(revision("    pass\n", "    pass\n"), title="a merge revision does nothing either way"),
+        Invalid(revision('    op.add_column("exams", sa.Column("notes", sa.Text(), nullable=True))\n',
+                         "    pass\n").replace("def downgrade() -> None:", "def downgrade() -> None:  # expect: SG607")),
+        Invalid(revision('    op.add_column("exams", sa.Column("notes", sa.Text(), nullable=True))\n',
+                         '    raise NotImplementedError("irreversible")\n')
+                .replace("def downgrade() -> None:", "def downgrade() -> None:  # expect: SG607"),
+                title="irreversible"),
+    )
+
+    def check_source(self, source: RevisionSource, context: RevisionContext) -> Iterator[
+            tuple[Violation, cst.CSTNode | None]]:
+        from schema_guard.gate.safety import is_irreversible
+
+        if not is_irreversible(source):
+            return
+        kind = source.downgrade_kind
+        what = {"missing": "has no downgrade()", "empty": "has an empty downgrade()",
+                "raises": "has a downgrade() that only raises"}[kind]
+        yield Violation(f"revision {what} although its upgrade() changes the schema", detail=kind), \
+            source.downgrade_def
+
+
+@register
+class TenancyWeakened(RevisionRule):
+    code = "SG605"
+    name = "revision-weakens-tenancy"
+    summary = "A revision weakens tenancy: drops the tenant index/FK/column, or makes it nullable"
+    rationale = (
+        "The tenant column is what keeps one student's rows away from another's. A revision that drops its index, "
+        "its foreign key or the column, or lets it be NULL, removes that guarantee for every row written afterwards, "
+        "and the models may never show it."
+    )
+    how_to_fix = (
+        "Keep student_id NOT NULL, indexed (as the leading column) and a foreign key to students.id; when replacing "
+        "its index or foreign key, create the new one in the same revision."
+    )
+    readers = MIGRATION_READERS
+    operations = frozenset({"drop_column", "alter_column", "drop_index", "drop_constraint"})
+    examples = (
+        Valid(revision(
+            '    op.create_index("ix_exams_student_id_created_at", "exams", ["student_id", "created_at"])\n'
+            '    op.drop_index("ix_exams_student_id", table_name="exams")\n',
+        ), title="replacing the tenant index with a composite that leads with it"),
+        Valid(revision('    op.alter_column("subjects", "student_id", nullable=True)\n'),
+              config=(("shared-tables", ["subjects"]),), title="a shared table"),
+        Invalid(revision('    op.alter_column("exams", "student_id", nullable=True)  # expect: SG605\n')),
+        Invalid(revision('    op.drop_index("ix_exams_student_id", table_name="exams")  # expect: SG605\n')),
+        Invalid(revision('    op.drop_constraint("exams_student_id_fkey", "exams", type_="foreignkey")  # expect: SG605\n')),
+        Invalid(revision('    op.drop_column("exams", "student_id")  # expect: SG605\n')),
+        Invalid(revision(
+            '    with op.batch_alter_table("exams") as batch_op:\n'
+            '        batch_op.alter_column("student_id", nullable=True)  # expect: SG605\n'
+        ), title="batch"),
+    )
+
+    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+        tenant = context.tenant_column
+        if call.name in {"drop_column", "alter_column"}:
+            table, column = call.table, call.text("column_name")
+            if column != tenant or not context.is_tenant_table(table):
+                return
+            if call.name == "drop_column":
+                yield Violation(f"drops the tenant column {table}.{tenant}", table, tenant, "drop-column")
+                return
+            if call.flag("nullable") is True:
+                yield Violation(
+                    f"makes the tenant column {table}.{tenant} nullable: rows without a tenant become possible",
+                    table, tenant, "nullable",
+                    fix=f"Keep {table}.{tenant} NOT NULL (and the model's annotation `uuid.UUID`, not Optional).",
+                )
+            type_code = call.code("type_")
+            if type_code is not None and "uuid" not in type_code.lower():
+                yield Violation(f"changes the tenant column {table}.{tenant} to {type_code}, not a UUID", table,
+                                tenant, "type")
+        elif call.name == "drop_index":
+            yield from self._dropped_index(call, context)
+        elif call.name == "drop_constraint":
+            yield from self._dropped_foreign_key(call, context)
+
+    def _dropped_index(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+        name, tenant = call.text("index_name"), context.tenant_column
+        known = context.index(name)
+        table = call.table or (known[0] if known else None)
+        leads = known[1][:1] == (tenant,) if known and known[1] else bool(name and f"_{tenant}" in name)
+        if leads and context.is_tenant_table(table) and not (table and context.creates_tenant_index(table)):
+            yield Violation(
+                f"drops {name}, the index that leads with the tenant column {table}.{tenant}, without a replacement",
+                table, tenant, f"index:{name}",
+            )
+
+    def _dropped_foreign_key(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+        name, tenant, table = call.text("constraint_name"), context.tenant_column, call.table
+        kind = call.text("type_")
+        known = context.constraint(name)
+        on_tenant = tenant in known[1] if known else bool(name and tenant in name and (kind in {None, "foreignkey"}))
+        if kind not in {None, "foreignkey"} or not on_tenant or not context.is_tenant_table(table):
+            return
+        if table and context.creates_tenant_foreign_key(table):
+            return
+        yield Violation(
+            f"drops {name}, the foreign key from {table}.{tenant} to the tenant anchor, without a replacement",
+            table, tenant, f"fk:{name}",
+        )
+
+
+@register
+class IndexWithoutConcurrently(RevisionRule):
+    code = "SG651"
+    name = "index-without-concurrently"
+    summary = "Index created or dropped on an existing table without `CONCURRENTLY` (in an `autocommit_block`)"
+    rationale = (
+        "`CREATE INDEX` holds a SHARE lock on the table for the whole build and `DROP INDEX` an ACCESS EXCLUSIVE "
+        "one: on a large, live table every write (or every query) waits. `CONCURRENTLY` avoids the lock, but "
+        "PostgreSQL refuses it inside a transaction, so it must run in Alembic's autocommit block."
+    )
+    how_to_fix = (
+        "with op.get_context().autocommit_block():\n"
+        "    op.create_index(\"ix_t_c\", \"t\", [\"c\"], postgresql_concurrently=True)"
+    )
+    readers = MIGRATION_READERS
+    operations = frozenset({"create_index", "drop_index", "create_unique_constraint", "execute"})
+    examples = (
+        Valid(revision(
+            '    with op.get_context().autocommit_block():\n'
+            '        op.create_index("ix_exams_title", "exams", ["title"], postgresql_concurrently=True)\n',
+        )),
+        Valid(revision(
+            '    op.create_table("notes", sa.Column("id", sa.Uuid(), primary_key=True), sa.Column("title", sa.Text()))\n'
+            '    op.create_index("ix_notes_title", "notes", ["title"])\n',
+        ), title="a table created in the same revision"),
+        Invalid(revision('    op.create_index("ix_exams_title", "exams", ["title"])  # expect: SG651\n')),
+        Invalid(revision('    op.create_index("ix_exams_title", "exams", ["title"], postgresql_concurrently=True)'
+                         '  # expect: SG651\n'), title="concurrently outside an autocommit block"),
+        Invalid(revision('    op.drop_index("ix_exams_title", table_name="exams")  # expect: SG651\n')),
+        Invalid(revision('    op.execute("CREATE INDEX ix_exams_title ON exams (title)")  # expect: SG651\n')),
+        Invalid(revision('    op.create_unique_constraint("uq_exams_code", "exams", ["code"])  # expect: SG651\n')),
+    )
+
+    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+        if call.name == "execute":
+            yield from self._check_sql(call, context)
+            return
+        table = call.table
+        if call.name == "drop_index" and table is None:
+            known = context.index(call.text("index_name"))
+            table = known[0] if known else None
+        if context.is_new(table):
+            return
+        if call.name == "create_unique_constraint":
+            name = call.text("constraint_name")
+            yield Violation(
+                f"adds unique constraint {name} to existing table {table}, building its index under an ACCESS "
+                "EXCLUSIVE lock",
+                table, detail=f"unique:{name}",
+                fix=(f"Create a unique index with postgresql_concurrently=True in an autocommit block, then "
+                     f"op.execute('ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX <index>')."),
+            )
+            return
+        name = call.text("index_name")
+        verb = "creates" if call.name == "create_index" else "drops"
+        if call.flag("postgresql_concurrently") is not True:
+            lock = "a SHARE lock (blocking writes)" if verb == "creates" else "an ACCESS EXCLUSIVE lock"
+            yield Violation(
+                f"{verb} index {name} on existing table {table} without CONCURRENTLY, holding {lock} on the table",
+                table, detail=f"{call.name}:{name}",
+                fix=(f"with op.get_context().autocommit_block(): op.{call.name}({name!r}, ..., "
+                     "postgresql_concurrently=True)"),
+            )
+        elif not call.in_autocommit_block:
+            yield Violation(
+                f"{verb} index {name} CONCURRENTLY inside the migration's transaction, which PostgreSQL refuses",
+                table, detail=f"{call.name}:{name}",
+                fix="Wrap the call in `with op.get_context().autocommit_block():`.",
+            )
+
+    def _check_sql(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+        sql = execute_sql(call) or ""
+        creates = re.search(r"\bCREATE\s+(?:UNIQUE\s+)?INDEX\b(?!\s+CONCURRENTLY)", sql, re.IGNORECASE)
+        drops = re.search(r"\bDROP\s+INDEX\b(?!\s+CONCURRENTLY)", sql, re.IGNORECASE)
+        if creates:
+            table = _sql_table(r"\bON", sql)
+            if not context.is_new(table):
+                yield Violation(f"creates an index on existing table {table} without CONCURRENTLY (in op.execute)",
+                                table, detail="execute:create-index",
+                                fix="Use CREATE INDEX CONCURRENTLY inside `with op.get_context().autocommit_block():`.")
+        elif drops:
+            yield Violation("drops an index without CONCURRENTLY (in op.execute)", None, detail="execute:drop-index",
+                            fix="Use DROP INDEX CONCURRENTLY inside `with op.get_context().autocommit_block():`.")
+
+
+@register
+class ConstraintWithoutNotValid(RevisionRule):
+    code = "SG652"
+    name = "constraint-without-not-valid"
+    summary = "Foreign key or check constraint added to an existing table without `NOT VALID` + separate `VALIDATE`"
+    rationale = (
+        "Adding a foreign key or check constraint scans the whole table to validate it while holding a lock that "
+        "blocks writes (for a foreign key, on both tables). Added `NOT VALID`, the constraint applies to new rows at "
+        "once; `VALIDATE CONSTRAINT` later checks the old ones under a lock that lets writes through."
+    )
+    how_to_fix = (
+        "op.create_foreign_key(..., postgresql_not_valid=True) in this revision, then "
+        "op.execute('ALTER TABLE t VALIDATE CONSTRAINT name') in the next one (or in an autocommit block)."
+    )
+    readers = MIGRATION_READERS
+    operations = frozenset({"create_foreign_key", "create_check_constraint", "add_column", "execute"})
+    examples = (
+        Valid(revision(
+            '    op.create_foreign_key("fk_exams_subject_id", "exams", "subjects", ["subject_id"], ["id"],\n'
+            '                          postgresql_not_valid=True)\n'
+            '    with op.get_context().autocommit_block():\n'
+            '        op.execute("ALTER TABLE exams VALIDATE CONSTRAINT fk_exams_subject_id")\n',
+        )),
+        Invalid(revision(
+            '    op.create_foreign_key("fk_exams_subject_id", "exams", "subjects", ["subject_id"], ["id"])'
+            '  # expect: SG652\n')),
+        Invalid(revision('    op.create_check_constraint("ck_exams_score", "exams", "score >= 0")  # expect: SG652\n')),
+        Invalid(revision(
+            '    op.add_column("exams", sa.Column("subject_id", sa.Uuid(), sa.ForeignKey("subjects.id")))'
+            '  # expect: SG652\n'), title="a new column with a foreign key"),
+        Invalid(revision(
+            '    op.create_foreign_key("fk_exams_subject_id", "exams", "subjects", ["subject_id"], ["id"],\n'
+            '                          postgresql_not_valid=True)\n'
+            '    op.execute("ALTER TABLE exams VALIDATE CONSTRAINT fk_exams_subject_id")  # expect: SG652\n',
+        ), title="validated in the same transaction"),
+    )
+
+    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+        if call.name == "execute":
+            yield from self._check_sql(call, context)
+            return
+        table = call.table
+        if context.is_new(table):
+            return
+        if call.name == "add_column":
+            spec = call.column()
+            if spec is not None and spec.has_foreign_key:
+                yield Violation(
+                    f"adds column {table}.{spec.name} with a foreign key, validated at once under a lock that blocks "
+                    "writes", table, spec.name, "add-column-fk",
+                    fix=("Add the column without the foreign key, then op.create_foreign_key(..., "
+                         "postgresql_not_valid=True) and VALIDATE CONSTRAINT separately."),
+                )
+            return
+        if call.flag("postgresql_not_valid") is True:
+            return
+        kind = "foreign key" if call.name == "create_foreign_key" else "check constraint"
+        name = call.text("constraint_name")
+        yield Violation(
+            f"adds {kind} {name} to existing table {table} without NOT VALID: the whole table is scanned under a lock "
+            "that blocks writes", table, detail=f"{call.name}:{name}",
+        )
+
+    def _check_sql(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+        sql = execute_sql(call) or ""
+        adds = re.search(r"\bADD\s+(?:CONSTRAINT\s+\S+\s+)?(?:FOREIGN\s+KEY|CHECK)\b", sql, re.IGNORECASE)
+        if adds and not re.search(r"\bNOT\s+VALID\b", sql, re.IGNORECASE):
+            table = _sql_table(r"\bALTER\s+TABLE", sql)
+            if not context.is_new(table):
+                yield Violation(f"adds a constraint to existing table {table} without NOT VALID (in op.execute)",
+                                table, detail="execute:add-constraint")
+        validates = re.search(r"\bVALIDATE\s+CONSTRAINT\s+\"?(\w+)", sql, re.IGNORECASE)
+        if validates and not call.in_autocommit_block and self._added_not_valid_here(validates.group(1), context):
+            table = _sql_table(r"\bALTER\s+TABLE", sql)
+            yield Violation(
+                f"validates {validates.group(1)} in the same transaction that added it NOT VALID, so the scan still "
+                "runs under the adding lock", table, detail=f"validate:{validates.group(1)}",
+                fix="Validate in a later revision, or inside `with op.get_context().autocommit_block():`.",
+            )
+
+    @staticmethod
+    def _added_not_valid_here(name: str, context: RevisionContext) -> bool:
+        return any(c.name in {"create_foreign_key", "create_check_constraint"} and c.text("constraint_name") == name
+                   and not c.in_autocommit_block for c in context.calls)
+
+
+@register
+class NotNullOnExistingTable(RevisionRule):
+    code = "SG653"
+    name = "not-null-on-existing-table"
+    summary = ("NOT NULL column without a default added to an existing table, or `SET NOT NULL` on an existing "
+               "column")
+    rationale = (
+        "Adding a NOT NULL column without a default fails on any table that has rows. `SET NOT NULL` scans the whole "
+        "table under an ACCESS EXCLUSIVE lock, blocking every query until it finishes."
+    )
+    how_to_fix = (
+        "Add the column nullable (or with a constant server_default), backfill in batches, add "
+        "`CHECK (c IS NOT NULL) NOT VALID`, VALIDATE it, then SET NOT NULL (PostgreSQL 12+ skips the scan)."
+    )
+    readers = MIGRATION_READERS
+    operations = frozenset({"add_column", "alter_column"})
+    examples = (
+        Valid(revision('    op.add_column("exams", sa.Column("attempts", sa.Integer(), nullable=False,\n'
+                       '                                     server_default="0"))\n')),
+        Valid(revision('    op.add_column("exams", sa.Column("notes", sa.Text(), nullable=True))\n')),
+        Invalid(revision('    op.add_column("exams", sa.Column("notes", sa.Text(), nullable=False))'
+                         '  # expect: SG653\n')),
+        Invalid(revision('    op.alter_column("exams", "title", nullable=False)  # expect: SG653\n')),
+    )
+
+    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+        table = call.table
+        if context.is_new(table):
+            return
+        if call.name == "add_column":
+            spec = call.column()
+            if spec is not None and spec.nullable is False and spec.server_default is None:
+                yield Violation(
+                    f"adds NOT NULL column {table}.{spec.name} without a server default: it fails on a table with "
+                    "rows", table, spec.name, "add-column",
+                    fix=(f"Add {spec.name} nullable (or with a constant server_default), backfill it, then make it "
+                         "NOT NULL in a later revision."),
+                )
+        elif call.flag("nullable") is False:
+            column = call.text("column_name")
+            yield Violation(
+                f"sets {table}.{column} NOT NULL, scanning the whole table under an ACCESS EXCLUSIVE lock",
+                table, column, "set-not-null",
+            )
+
+
+@register
+class ColumnTypeChange(RevisionRule):
+    code = "SG654"
+    name = "column-type-change"
+    summary = "Column type changed on an existing table (rewrite + exclusive lock)"
+    rationale = (
+        "Most type changes rewrite the table and its indexes under an ACCESS EXCLUSIVE lock; running code also "
+        "still reads and writes the old type while the deploy rolls out."
+    )
+    how_to_fix = (
+        "Add a new column of the new type, write both, backfill in batches, switch reads, then drop the old column "
+        "in a later release. Widening a VARCHAR (or VARCHAR → TEXT) is safe and not reported."
+    )
+    readers = MIGRATION_READERS
+    operations = frozenset({"alter_column"})
+    examples = (
+        Valid(revision('    op.alter_column("exams", "title", type_=sa.String(length=400),\n'
+                       '                    existing_type=sa.String(length=200))\n'), title="widening"),
+        Invalid(revision('    op.alter_column("exams", "score", type_=sa.Numeric(), existing_type=sa.Integer())'
+                         '  # expect: SG654\n')),
+    )
+
+    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+        table = call.table
+        new_type = call.code("type_")
+        if new_type is None or context.is_new(table) or _widening(call.code("existing_type"), new_type):
+            return
+        column = call.text("column_name")
+        yield Violation(
+            f"changes the type of {table}.{column} to {new_type}, rewriting the table under an ACCESS EXCLUSIVE lock",
+            table, column, "type",
+        )
+
+
+def _widening(old: str | None, new: str) -> bool:
+    """VARCHAR(n) → VARCHAR(m ≥ n), VARCHAR → TEXT, VARCHAR(n) → VARCHAR: no rewrite in PostgreSQL."""
+    if old is None:
+        return False
+    string = re.compile(r"(?:sa\.)?(?:String|VARCHAR|Unicode)\((?:length=)?(\d+)?\)", re.IGNORECASE)
+    old_match = string.fullmatch(old.replace(" ", ""))
+    if not old_match:
+        return False
+    if re.fullmatch(r"(?:sa\.)?(?:Text|TEXT|UnicodeText)\(\)", new.replace(" ", "")):
+        return True
+    new_match = string.fullmatch(new.replace(" ", ""))
+    if not new_match:
+        return False
+    if new_match.group(1) is None:
+        return True
+    return old_match.group(1) is not None and int(new_match.group(1)) >= int(old_match.group(1))
+
+
+@register
+class DestructiveChange(RevisionRule):
+    code = "SG655"
+    name = "drop-or-rename"
+    summary = "Column or table dropped or renamed (destructive / breaks running code)"
+    rationale = (
+        "During a deploy the old code keeps running against the new schema: a dropped or renamed column or table "
+        "breaks it at once, and a drop loses the data for good."
+    )
+    how_to_fix = (
+        "Expand and contract: stop using the column/table in the code and deploy that first; drop it in a later "
+        "release. For a rename, add the new column, write both, backfill, switch, then drop the old one."
+    )
+    readers = MIGRATION_READERS
+    operations = frozenset({"drop_column", "drop_table", "rename_table", "alter_column", "execute"})
+    examples = (
+        Valid(revision(
+            '    op.create_table("drafts", sa.Column("id", sa.Uuid(), primary_key=True))\n'
+            '    op.drop_table("drafts")\n'), title="a table created in the same revision"),
+        Invalid(revision('    op.drop_column("exams", "title")  # expect: SG655\n')),
+        Invalid(revision('    op.drop_table("exams")  # expect: SG655\n')),
+        Invalid(revision('    op.rename_table("exams", "tests")  # expect: SG655\n')),
+        Invalid(revision('    op.alter_column("exams", "title", new_column_name="name")  # expect: SG655\n')),
+    )
+
+    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+        table = call.table
+        if call.name == "execute":
+            sql = execute_sql(call) or ""
+            match = re.search(r"\b(DROP\s+TABLE|DROP\s+COLUMN|RENAME\s+(?:COLUMN\s+)?\w+\s+TO|RENAME\s+TO)\b", sql,
+                              re.IGNORECASE)
+            if match:
+                yield Violation(f"runs {' '.join(match.group(1).split()[:2]).upper()} (in op.execute)",
+                                _sql_table(r"\b(?:ALTER|DROP)\s+TABLE", sql), detail="execute")
+            return
+        if context.is_new(table):
+            return
+        if call.name == "drop_column":
+            column = call.text("column_name")
+            yield Violation(f"drops column {table}.{column}: running code breaks and the data is gone", table, column,
+                            "drop-column")
+        elif call.name == "drop_table":
+            yield Violation(f"drops table {table}: running code breaks and the data is gone", table,
+                            detail="drop-table")
+        elif call.name == "rename_table":
+            yield Violation(f"renames table {table} to {call.text('new_table_name')}: running code breaks", table,
+                            detail="rename-table")
+        elif call.name == "alter_column" and "new_column_name" in call.params:
+            column = call.text("column_name")
+            yield Violation(f"renames column {table}.{column} to {call.text('new_column_name')}: running code breaks",
+                            table, column, "rename-column")
+
+
+VOLATILE_DEFAULTS = ("gen_random_uuid", "uuid_generate_v1", "uuid_generate_v4", "random", "clock_timestamp",
+                     "timeofday", "nextval", "uuid_generate_v1mc", "gen_random_bytes")
+
+
+@register
+class VolatileDefaultOnExistingTable(RevisionRule):
+    code = "SG656"
+    name = "volatile-default-on-existing-table"
+    summary = "Column added with a volatile server default (e.g. `gen_random_uuid()`) to an existing table (rewrite)"
+    rationale = (
+        "PostgreSQL 11+ adds a column with a constant default instantly, but a volatile default "
+        "(`gen_random_uuid()`, `clock_timestamp()`, `random()`) must be computed per row: the whole table is "
+        "rewritten under an ACCESS EXCLUSIVE lock."
+    )
+    how_to_fix = (
+        "Add the column without a default (nullable), set the default with a separate ALTER COLUMN ... SET DEFAULT, "
+        "and backfill existing rows in batches."
+    )
+    readers = MIGRATION_READERS
+    operations = frozenset({"add_column"})
+    examples = (
+        Valid(revision('    op.add_column("exams", sa.Column("created_at", sa.DateTime(timezone=True),\n'
+                       '                                     server_default=sa.text("now()"), nullable=False))\n'),
+              title="now() is stable, not volatile"),
+        Invalid(revision('    op.add_column("exams", sa.Column("token", sa.Uuid(),  # expect: SG656\n'
+                         '                                     server_default=sa.text("gen_random_uuid()")))\n')),
+    )
+
+    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+        spec = call.column()
+        table = call.table
+        if spec is None or spec.server_default is None or context.is_new(table):
+            return
+        function = re.match(r"\s*(\w+)\s*\(", spec.server_default)
+        if function and function.group(1).lower() in VOLATILE_DEFAULTS:
+            yield Violation(
+                f"adds column {table}.{spec.name} with the volatile default {spec.server_default}, rewriting the "
+                "whole table under an ACCESS EXCLUSIVE lock", table, spec.name, "volatile-default",
+            )

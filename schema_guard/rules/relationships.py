@@ -1,0 +1,461 @@
+"""SG4xx — relationships and foreign keys that point at each other, and at things that exist.
+
+Each rule reads :class:`~schema_guard.facts.RelationshipFact`/``ForeignKeyFact`` and stays silent about a class or
+table it cannot see (defined outside the checked files and their context), so a partial check never guesses.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from schema_guard.facts import ForeignKeyFact, RelationshipFact, SchemaFacts, TableFact
+from schema_guard.findings import Finding
+from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
+
+_STUDENTS = '''
+import uuid
+from typing import Optional
+
+from sqlmodel import Field, Relationship, SQLModel
+
+
+class Student(SQLModel, table=True):
+    __tablename__ = "students"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str
+'''
+"""The anchor table every example starts from."""
+
+
+class _Relationships:
+    """Relationships and table classes by class name, for looking up "the other side"."""
+
+    def __init__(self, facts: SchemaFacts) -> None:
+        self.by_owner: dict[str, dict[str, RelationshipFact]] = {}
+        for relationship in facts.relationships:
+            self.by_owner.setdefault(relationship.owner_class, {})[relationship.attribute] = relationship
+        self.tables: dict[str, TableFact] = {t.class_name: t for t in facts.tables if t.class_name}
+        self.known_classes = {c.name for c in facts.classes} | set(self.by_owner) | set(self.tables)
+
+    def other_side(self, relationship: RelationshipFact) -> RelationshipFact | None:
+        if relationship.target_class is None or relationship.back_populates is None:
+            return None
+        return self.by_owner.get(relationship.target_class, {}).get(relationship.back_populates)
+
+    def pointing_back(self, relationship: RelationshipFact) -> list[RelationshipFact]:
+        """Relationships on the target class whose target is the owner: candidates for ``back_populates``."""
+        candidates = self.by_owner.get(relationship.target_class or "", {}).values()
+        return [r for r in candidates if r.target_class == relationship.owner_class and r is not relationship]
+
+
+def _where(relationship: RelationshipFact) -> str:
+    return f"{relationship.owner_class}.{relationship.attribute}"
+
+
+def _table_name(name: str) -> str:
+    """``schema.table`` → ``table``: foreign keys may be schema-qualified, table facts are not."""
+    return name.rsplit(".", 1)[-1]
+
+
+@register
+class RelationshipWithoutBackPopulates(FactRule):
+    """Both sides of a relationship should name each other with ``back_populates``."""
+
+    code = "SG401"
+    name = "relationship-without-back-populates"
+    summary = "`Relationship()` without `back_populates`"
+    rationale = (
+        "Without `back_populates` the two sides of a relationship are independent attributes: appending a row to "
+        "`student.essays` does not set `essay.student` until the session is flushed and reloaded, so code reads "
+        "stale, contradictory objects. SQLModel's documentation always pairs them."
+    )
+    how_to_fix = "Add `back_populates=\"<attribute on the other model>\"` on both sides."
+    readers = ("source", "metadata")
+    examples = (
+        Valid(
+            _STUDENTS
+            + '''    essays: list["Essay"] = Relationship(back_populates="student")
+
+
+class Essay(SQLModel, table=True):
+    __tablename__ = "essays"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    student: Optional[Student] = Relationship(back_populates="essays")
+''',
+        ),
+        Invalid(
+            _STUDENTS
+            + '''    essays: list["Essay"] = Relationship()  # expect: SG401
+
+
+class Essay(SQLModel, table=True):
+    __tablename__ = "essays"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    student: Optional[Student] = Relationship()  # expect: SG401
+''',
+        ),
+    )
+
+    def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
+        index = _Relationships(facts)
+        for relationship in facts.relationships:
+            if relationship.back_populates is not None:
+                continue
+            target = relationship.target_class or "the target model"
+            candidates = index.pointing_back(relationship)
+            if len(candidates) == 1:
+                advice = (
+                    f'add back_populates="{candidates[0].attribute}" here and '
+                    f'back_populates="{relationship.attribute}" on {target}.{candidates[0].attribute}'
+                )
+            else:
+                advice = (
+                    f'add back_populates="<attribute on {target}>" and the matching Relationship on {target}'
+                )
+            yield self.finding(
+                f"{_where(relationship)} = Relationship() has no back_populates, so {target}'s side is not kept "
+                f"in sync in the session; {advice}",
+                relationship.location,
+                reader=facts.reader,
+                table=relationship.owner_table,
+                detail=relationship.attribute,
+            )
+
+
+@register
+class BackPopulatesMismatch(FactRule):
+    """``back_populates`` must name a relationship on the target model that points back at this one."""
+
+    code = "SG402"
+    name = "back-populates-mismatch"
+    summary = "`back_populates` names a missing attribute, or the two sides do not point at each other"
+    rationale = (
+        "SQLAlchemy resolves `back_populates` only when mappers are configured — at the first query, not at "
+        "import — and then fails with `Mapper has no property '...'`, or, when the two sides name different "
+        "partners, silently keeps the wrong pair of attributes in sync."
+    )
+    how_to_fix = (
+        "Name the attribute of the other model's `Relationship()`, and make that one name this attribute back."
+    )
+    readers = ("source", "metadata")
+    examples = (
+        Valid(
+            _STUDENTS
+            + '''    essays: list["Essay"] = Relationship(back_populates="author")
+
+
+class Essay(SQLModel, table=True):
+    __tablename__ = "essays"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    author: Optional[Student] = Relationship(back_populates="essays")
+''',
+        ),
+        Invalid(
+            _STUDENTS
+            + '''    essays: list["Essay"] = Relationship(back_populates="student")  # expect: SG402
+
+
+class Essay(SQLModel, table=True):
+    __tablename__ = "essays"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    author: Optional[Student] = Relationship(back_populates="essays")  # expect: SG402
+''',
+            title="one side names an attribute the other model does not have",
+        ),
+    )
+
+    def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
+        index = _Relationships(facts)
+        for relationship in facts.relationships:
+            target, name = relationship.target_class, relationship.back_populates
+            if target is None or name is None or target not in index.known_classes:
+                continue
+            other = index.other_side(relationship)
+            if other is None:
+                message = f"back_populates=\"{name}\" but {target} has no relationship '{name}'"
+                candidates = index.pointing_back(relationship)
+                if candidates:
+                    advice = f'did you mean back_populates="{candidates[0].attribute}"?'
+                else:
+                    advice = (
+                        f"add `{name}: ... = Relationship(back_populates=\"{relationship.attribute}\")` to {target}"
+                    )
+            elif other.target_class not in (None, relationship.owner_class):
+                message = f'back_populates="{name}" but {target}.{name} points at {other.target_class}'
+                advice = (
+                    f"point both sides at each other, or name the relationship of {target} that targets "
+                    f"{relationship.owner_class}"
+                )
+            elif other.back_populates not in (None, relationship.attribute):
+                message = (
+                    f'back_populates="{name}" but {target}.{name} has back_populates="{other.back_populates}"'
+                )
+                advice = f'make {target}.{name} say back_populates="{relationship.attribute}"'
+            else:
+                continue
+            yield self.finding(
+                f"{_where(relationship)}: {message}; {advice}",
+                relationship.location,
+                reader=facts.reader,
+                table=relationship.owner_table,
+                detail=relationship.attribute,
+            )
+
+
+@register
+class ManyToManyWithoutLinkModel(FactRule):
+    """A list on both sides (or a list whose target has no foreign key back) needs an association model."""
+
+    code = "SG403"
+    name = "many-to-many-without-link-model"
+    summary = "many-to-many relationship without `link_model`"
+    rationale = (
+        "A many-to-many is stored in an association table. When both sides are lists and neither names "
+        "`link_model=`, SQLAlchemy has no table to join through and fails when mappers are configured "
+        "(`Could not determine join condition`), which is at the first query, not at import."
+    )
+    how_to_fix = (
+        "Define the association model (a table whose primary key is the two foreign keys, plus the tenant column) "
+        "and pass it as `link_model=` on both sides."
+    )
+    readers = ("source", "metadata")
+    examples = (
+        Valid(
+            """
+import uuid
+
+from sqlmodel import Field, Relationship, SQLModel
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "memberships"
+
+    student_id: uuid.UUID = Field(foreign_key="students.id", primary_key=True)
+    club_id: uuid.UUID = Field(foreign_key="clubs.id", primary_key=True)
+
+
+class Student(SQLModel, table=True):
+    __tablename__ = "students"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    clubs: list["Club"] = Relationship(back_populates="members", link_model=Membership)
+
+
+class Club(SQLModel, table=True):
+    __tablename__ = "clubs"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    members: list[Student] = Relationship(back_populates="clubs", link_model=Membership)
+""",
+        ),
+        Invalid(
+            _STUDENTS
+            + '''    clubs: list["Club"] = Relationship(back_populates="members")  # expect: SG403
+
+
+class Club(SQLModel, table=True):
+    __tablename__ = "clubs"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    members: list[Student] = Relationship(back_populates="clubs")  # expect: SG403
+''',
+        ),
+    )
+
+    def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
+        index = _Relationships(facts)
+        for relationship in facts.relationships:
+            if relationship.is_list is not True or relationship.link_model is not None:
+                continue
+            other = index.other_side(relationship)
+            target = relationship.target_class
+            if other is not None and other.is_list is True:
+                reason = f"{target}.{other.attribute} is a list too"
+            elif other is None and self._no_foreign_key_back(relationship, index):
+                reason = f"{target} has no foreign key to {relationship.owner_table}"
+            else:
+                continue
+            yield self.finding(
+                f"{_where(relationship)} is a list of {target} and {reason}: a many-to-many needs "
+                f"link_model=<association model> (a table with foreign keys to both sides) on both sides",
+                relationship.location,
+                reader=facts.reader,
+                table=relationship.owner_table,
+                detail=relationship.attribute,
+            )
+
+    @staticmethod
+    def _no_foreign_key_back(relationship: RelationshipFact, index: _Relationships) -> bool:
+        target = index.tables.get(relationship.target_class or "")
+        if target is None or relationship.owner_table is None:
+            return False
+        return not any(_table_name(fk.target_table) == relationship.owner_table for fk in target.foreign_keys)
+
+
+@register
+class ForeignKeyTargetMissing(FactRule):
+    """``foreign_key="table.column"`` names a table by its table name, which must exist with that column."""
+
+    code = "SG404"
+    name = "foreign-key-target-missing"
+    summary = "`foreign_key=\"t.c\"` names a table or column that does not exist"
+    rationale = (
+        "SQLAlchemy resolves foreign-key strings late: a wrong name imports fine and then fails at "
+        "`create_all`, at Alembic autogenerate or at the first join (`NoReferencedTableError`). The usual cause "
+        "is using the class name, or forgetting that SQLModel's default table name is the class name "
+        "lower-cased (`Student` → `student`, not `students`)."
+    )
+    how_to_fix = "Use the referenced model's `__tablename__` and column name: `foreign_key=\"students.id\"`."
+    readers = ("source", "metadata")
+    examples = (
+        Valid(
+            _STUDENTS
+            + '''
+
+class Essay(SQLModel, table=True):
+    __tablename__ = "essays"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+''',
+        ),
+        Invalid(
+            _STUDENTS
+            + '''
+
+class Essay(SQLModel, table=True):
+    __tablename__ = "essays"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="student.id", index=True)  # expect: SG404
+    reviewer_id: uuid.UUID = Field(foreign_key="students.uuid")  # expect: SG404
+''',
+        ),
+    )
+
+    def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
+        names = facts.table_names()
+        short_names = {_table_name(name) for name in names}
+        tables = {t.name: t for t in facts.tables}
+        columns = {t.name: {c.name for c in t.columns} for t in facts.tables}
+        for table in facts.tables:
+            for fk in table.foreign_keys:
+                message = self._problem(fk, table, names, short_names, tables, columns)
+                if message is None:
+                    continue
+                yield self.finding(
+                    message,
+                    fk.location,
+                    reader=facts.reader,
+                    table=table.name,
+                    column=fk.columns[0] if len(fk.columns) == 1 else None,
+                    detail=", ".join(f"{fk.target_table}.{c}" for c in fk.target_columns),
+                )
+
+    @staticmethod
+    def _problem(
+        fk: ForeignKeyFact,
+        table: TableFact,
+        names: set[str],
+        short_names: set[str],
+        tables: dict[str, TableFact],
+        columns: dict[str, set[str]],
+    ) -> str | None:
+        """What is wrong with one foreign key's target, ``None`` when it exists (or cannot be seen)."""
+        written = ", ".join(f"{fk.target_table}.{c}" for c in fk.target_columns)
+        where = f"{table.class_name or table.name}.{', '.join(fk.columns)}"
+        if not fk.target_table:
+            return f'{where}: foreign_key="{written}" must be "table.column"'
+        if fk.target_table not in names and _table_name(fk.target_table) not in short_names:
+            return (
+                f"{where}: foreign key to \"{written}\" names table '{fk.target_table}', which no model "
+                f"defines{_did_you_mean(fk.target_table, names)}; use the referenced model's __tablename__"
+            )
+        target = tables.get(fk.target_table) or tables.get(_table_name(fk.target_table))
+        missing = [c for c in fk.target_columns if target is not None and c not in columns[target.name]]
+        if target is None or not missing:
+            return None
+        return (
+            f"{where}: foreign key to \"{written}\" names column '{missing[0]}', which "
+            f"{target.name} does not have{_did_you_mean(missing[0], columns[target.name])}"
+        )
+
+
+def _did_you_mean(name: str, choices: object) -> str:
+    close = difflib.get_close_matches(name, sorted(choices), n=1)  # type: ignore[call-overload]
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+@register
+class RelationshipWithoutForeignKeyPath(FactRule):
+    """A relationship needs a foreign key between the two tables (or an association table) to join on."""
+
+    code = "SG405"
+    name = "relationship-without-foreign-key-path"
+    summary = "relationship with no foreign-key path (mapper configuration would fail)"
+    rationale = (
+        "SQLAlchemy works out a relationship's join from the foreign keys between the two tables. With none, "
+        "mapper configuration fails (`Could not determine join condition between parent/child tables`) at the "
+        "first query of *any* model, taking the whole application down. Only the imported models can show it."
+    )
+    how_to_fix = (
+        "Add a `foreign_key=` column on the \"many\" side pointing at the other table, or a `link_model=` for a "
+        "many-to-many."
+    )
+    readers = ("metadata",)
+    examples = (
+        Valid(
+            _STUDENTS
+            + '''    essays: list["Essay"] = Relationship(back_populates="student")
+
+
+class Essay(SQLModel, table=True):
+    __tablename__ = "essays"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    student: Optional[Student] = Relationship(back_populates="essays")
+''',
+            readers=("metadata",),
+        ),
+        Invalid(
+            _STUDENTS
+            + '''    essays: list["Essay"] = Relationship()  # expect: SG405
+
+
+class Essay(SQLModel, table=True):
+    __tablename__ = "essays"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    author_id: uuid.UUID = Field(index=True)
+''',
+            readers=("metadata",),
+        ),
+    )
+
+    def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
+        for relationship in facts.relationships:
+            if not relationship.mapper_error:
+                continue
+            target = relationship.target_class or "the target model"
+            yield self.finding(
+                f"{_where(relationship)}: SQLAlchemy cannot configure this relationship "
+                f"({relationship.mapper_error}); add a foreign key between {relationship.owner_table} and "
+                f"{target}'s table, or link_model= for a many-to-many",
+                relationship.location,
+                reader=facts.reader,
+                table=relationship.owner_table,
+                detail=relationship.attribute,
+            )

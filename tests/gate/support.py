@@ -1,0 +1,135 @@
+"""Helpers for the migration-gate tests: the test server, fixture expectations, and leftovers on the server."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+"""The machine's PostgreSQL (trust authentication for ``postgres`` on 127.0.0.1)."""
+
+MARKER = re.compile(r"#\s*expect:\s*(SG\d{3}(?:\s*,\s*SG\d{3})*)")
+FILE_MARKER = re.compile(r"#\s*expect-file:\s*(SG\d{3}(?:\s*,\s*SG\d{3})*)")
+Expectation = tuple[str, str | None, int | None]
+
+
+def ensure_server() -> str:
+    """The test server's URL, starting the local cluster if it is down (``pg_ctlcluster ... start``)."""
+    if _reachable():
+        return SERVER_URL
+    for version in sorted(os.listdir("/etc/postgresql"), reverse=True) if os.path.isdir("/etc/postgresql") else []:
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+                       capture_output=True, check=False)
+        for _ in range(30):
+            if _reachable():
+                return SERVER_URL
+            time.sleep(0.5)
+    pytest.fail(f"PostgreSQL is not reachable at {SERVER_URL}; start it (pg_ctlcluster --skip-systemctl-redirect 15 "
+                "main start) or set SCHEMA_GUARD_TEST_SERVER_URL", pytrace=False)
+
+
+def _reachable() -> bool:
+    engine = sa.create_engine(SERVER_URL, poolclass=NullPool, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            return True
+    except sa.exc.OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def databases(prefix: str = "") -> set[str]:
+    """Database names on the test server (optionally only those starting with ``prefix``)."""
+    engine = sa.create_engine(SERVER_URL, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            names = connection.exec_driver_sql("SELECT datname FROM pg_database").scalars().all()
+    finally:
+        engine.dispose()
+    return {n for n in names if n.startswith(prefix)}
+
+
+def expected_findings(root: Path) -> set[Expectation]:
+    """``(code, path, line)`` for every ``# expect: SGxxx`` marker in the fixture's files (``# expect-file:`` for a
+    finding located at a file without a line, such as alembic.ini)."""
+    expected: set[Expectation] = set()
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.suffix not in {".py", ".ini"}:
+            continue
+        relative = path.relative_to(root).as_posix()
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for pattern, line in ((MARKER, number), (FILE_MARKER, None)):
+                match = pattern.search(text)
+                if match and not (pattern is MARKER and FILE_MARKER.search(text)):
+                    for code in match.group(1).split(","):
+                        expected.add((code.strip(), relative, line))
+    return expected
+
+
+def embedded_leftovers() -> list[str]:
+    """Temporary folders of embedded servers that still exist."""
+    import tempfile
+
+    return glob.glob(os.path.join(tempfile.gettempdir(), "schema-guard-pg-*"))
+
+
+def process_alive(pid: int) -> bool:
+    """A live (non-zombie) process with this pid."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+            return stat.read().split(") ")[-1][:1] != "Z"
+    except OSError:
+        return False
+
+
+def gate_process(root: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """``python -m schema_guard.gate --verbose`` in ``root``, stderr piped (it names what the gate creates)."""
+    environment = {**os.environ, **(env or {})}
+    environment["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), environment.get("PYTHONPATH", "")])
+    return subprocess.Popen(
+        [sys.executable, "-m", "schema_guard.gate", "--verbose", "--cwd", str(root), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+    )
+
+
+# --- pytest fixtures (import them into a test module to use them) ------------------------------------------------
+
+
+@pytest.fixture
+def server_url() -> str:
+    return ensure_server()
+
+
+@pytest.fixture
+def scratch_names(monkeypatch: pytest.MonkeyPatch, server_url: str):  # type: ignore[no-untyped-def]
+    """Give this test's throwaway databases a unique prefix, record the ones created, and assert afterwards that
+    none of them is left on the server (the server's database list before and after, for this prefix)."""
+    import secrets
+
+    from schema_guard.gate import scratch_db
+
+    prefix = f"sg_gate_t{secrets.token_hex(4)}_"
+    created: list[str] = []
+    original = scratch_db._create
+
+    def recording_create(admin, url, name):  # type: ignore[no-untyped-def]
+        original(admin, url, name)
+        created.append(name)
+
+    monkeypatch.setattr(scratch_db, "SCRATCH_PREFIX", prefix)
+    monkeypatch.setattr(scratch_db, "_create", recording_create)
+    assert databases(prefix) == set()
+    yield created
+    assert databases(prefix) == set(), f"throwaway databases left on the server: {databases(prefix)}"
