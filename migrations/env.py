@@ -5,7 +5,8 @@ Where the database comes from, first match wins:
 1. ``config.attributes["connection"]``: an open :class:`sqlalchemy.engine.Connection` passed in programmatically
    (``cfg.attributes["connection"] = conn; command.upgrade(cfg, "head")``). schema-guard's migration gate uses this
    to migrate the throwaway database it created; the caller owns the connection and its transaction.
-2. the ``SCHEMA_GUARD_DATABASE_URL`` environment variable;
+2. the ``DATABASE_URL`` environment variable (deliberately not ``SCHEMA_GUARD_DATABASE_URL``: that one names the
+   *server* on which schema-guard creates throwaway databases, and must never be the database migrated here);
 3. ``sqlalchemy.url`` in ``alembic.ini``.
 
 ``target_metadata`` is ``SQLModel.metadata`` after importing :mod:`reference_models` (which imports every model
@@ -30,7 +31,7 @@ if _ROOT not in sys.path:
 
 import reference_models  # noqa: E402, F401  (registers every table in SQLModel.metadata)
 
-DATABASE_URL_ENV = "SCHEMA_GUARD_DATABASE_URL"
+DATABASE_URL_ENV = "DATABASE_URL"
 
 config = context.config
 
@@ -53,7 +54,7 @@ COMPARE_OPTIONS = {
 
 
 def database_url() -> str:
-    """``SCHEMA_GUARD_DATABASE_URL`` if set, else ``sqlalchemy.url`` from alembic.ini."""
+    """``DATABASE_URL`` if set, else ``sqlalchemy.url`` from alembic.ini."""
     url = os.environ.get(DATABASE_URL_ENV) or config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError(f"no database URL: set {DATABASE_URL_ENV} or sqlalchemy.url in alembic.ini")

@@ -1,4 +1,5 @@
-"""schema-guard's reference model set: a small exam-practice schema written to pass every default rule.
+"""schema-guard's reference model set: a small exam-practice schema written to pass every rule, the opt-in
+tenant-pinning rules SG206/SG207 included.
 
 Importing this package imports every model module, so ``SQLModel.metadata`` holds all reference tables (which is
 what ``[tool.schema_guard] models = ["reference_models"]`` and ``migrations/env.py`` rely on).

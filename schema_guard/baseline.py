@@ -55,6 +55,7 @@ def fingerprint(finding: Finding, root: Path) -> str:
 
 def write_baseline(findings: Sequence[Finding], config: Config, path: Path | None = None) -> Path:
     """Write every non-fatal finding to the baseline file (replacing it: fixed findings drop out)."""
+    _lines.cache_clear()
     target = path or config.baseline_path()
     entries = [
         {
@@ -86,6 +87,7 @@ def load_baseline(path: Path) -> Counter[str] | None:
 
 def apply_baseline(result: CheckResult, config: Config, path: Path | None = None) -> None:
     """Remove baselined findings from ``result`` and count them."""
+    _lines.cache_clear()
     known = load_baseline(path or config.baseline_path())
     if not known:
         return

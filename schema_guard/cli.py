@@ -112,7 +112,11 @@ def _selection(config: Config, args: argparse.Namespace):  # type: ignore[no-unt
 def _with_baseline(config: Config, args: argparse.Namespace) -> Config:
     from dataclasses import replace
 
-    return replace(config, baseline=str(args.baseline.resolve())) if args.baseline else config
+    if not args.baseline:
+        return config
+    if not args.baseline.is_file():
+        raise ConfigError(f"{args.baseline}: baseline file not found (write one with `schema-guard baseline`)")
+    return replace(config, baseline=str(args.baseline.resolve()))
 
 
 def _check(config: Config, args: argparse.Namespace) -> int:
@@ -130,7 +134,7 @@ def _check(config: Config, args: argparse.Namespace) -> int:
     )
     result = run()
     if args.fix or args.diff:
-        from schema_guard.fix_command import apply_fixes
+        from schema_guard.fixes import apply_fixes
 
         changed = apply_fixes(result.findings, write=args.fix, out=sys.stdout)
         if changed and args.fix:
@@ -141,7 +145,11 @@ def _check(config: Config, args: argparse.Namespace) -> int:
 def _report(result, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
     text = renderer(args.format or default_format())(result, Path.cwd())
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        try:
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"{args.output}: cannot write the report: {error.strerror or error}") from None
     else:
         sys.stdout.write(text)
     for finding in result.findings:

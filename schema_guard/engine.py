@@ -105,7 +105,9 @@ def report_once(findings: Iterable[Finding]) -> list[Finding]:
     """One finding per violation: where two readers report the same one, keep the most precise location."""
     best: dict[tuple[object, ...], Finding] = {}
     for finding in findings:
-        key = (*finding.identity(), finding.path if finding.table is None else None)
+        # Findings about no table (a class, a call, a comment) are told apart by where they are.
+        where = (finding.path and str(Path(finding.path).resolve()), finding.line) if finding.table is None else None
+        key = (*finding.identity(), where)
         current = best.get(key)
         if current is None or _more_precise(finding, current):
             best[key] = finding
@@ -181,7 +183,7 @@ def _unused(index: SuppressionIndex, selection: Selection, checked: set[str]) ->
                 rule.finding(
                     f"unused {what}: nothing is reported here",
                     Location(suppression.path, suppression.line, suppression.column),
-                    reader="source", detail=f"{suppression.path}:{suppression.line}:{code}",
+                    reader="source", detail=code,
                 )
             )
     return findings

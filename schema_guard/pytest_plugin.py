@@ -384,7 +384,10 @@ def _wait_for(path: Path, timeout: float = 3600.0) -> list[Finding]:
 @pytest.fixture(scope="session")
 def schema_guard_findings(pytestconfig: pytest.Config) -> list[Finding]:
     """The findings of ``schema-guard check`` for the configured models (suppressions and baseline applied)."""
-    return list(check_result(pytestconfig).findings)
+    try:
+        return list(check_result(pytestconfig).findings)
+    except (CheckFailed, ConfigError) as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture
@@ -394,9 +397,16 @@ def tenant_guard(request: pytest.FixtureRequest) -> Iterator[TenantGuard]:
     setup and teardown are not judged; ``with tenant_guard.allow("why"):`` and ``@pytest.mark.cross_tenant`` opt
     out."""
     from schema_guard.runtime import TenantGuard
+    from schema_guard.selection import Selection
 
-    guard = TenantGuard(project_config(request.config).tenancy, active=False)
-    request.node.stash[GUARD_KEY] = guard
+    try:
+        settings = project_config(request.config)
+        enabled = Selection.from_config(settings).enabled("SG701")  # `ignore = ["SG701"]` turns the guard off
+    except ConfigError as error:
+        pytest.fail(f"schema-guard: error: {error}", pytrace=False)
+    guard = TenantGuard(settings.tenancy, active=False)
+    if enabled:
+        request.node.stash[GUARD_KEY] = guard
     try:
         yield guard
     finally:
@@ -409,17 +419,18 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     guard = item.stash.get(GUARD_KEY, None)
     if guard is None or item.get_closest_marker("cross_tenant") is not None:
         return (yield)
+    cwd = item.config.invocation_params.dir
     guard.active = True
     try:
         outcome = yield
     except BaseException:
         guard.active = False
-        if guard.violations:
-            item.add_report_section("call", "schema-guard tenant guard", guard.report(item.config.invocation_params.dir))
+        if guard.violations:  # the test failed anyway: show the guard's report next to its error
+            item.add_report_section("call", "schema-guard tenant guard", guard.report(cwd))
         raise
     guard.active = False
     if guard.violations:
-        pytest.fail(guard.report(item.config.invocation_params.dir), pytrace=False)
+        pytest.fail(guard.report(cwd), pytrace=False)
     return outcome
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from schema_guard.rules.base import Example, Rule, catalogue
+from schema_guard.rules.base import EXPECT_MARKER, Example, Rule, catalogue
 
 
 def rules_table() -> str:
@@ -24,7 +24,8 @@ def rules_table() -> str:
 def _example_block(example: Example) -> str:
     title = f" — {example.title}" if example.title else ""
     label = "Valid" if example.valid else "Invalid"
-    return f"{label}{title}:\n\n```python\n{example.code.strip()}\n```\n"
+    code = EXPECT_MARKER.sub(lambda m: f"# <- {m.group(1)}", example.code.strip())
+    return f"{label}{title}:\n\n```python\n{code}\n```\n"
 
 
 def explain(code: str) -> str:

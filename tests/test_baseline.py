@@ -217,11 +217,6 @@ LIMIT = 10  # schema-guard: ignore[SG203]
 """
 
 
-@pytest.mark.xfail(
-    reason="SG302/SG303 (rules/orm_style.py) and SG003 (engine._unused) put the line number in Finding.detail, "
-    "which the fingerprint includes; drop the line from detail and this passes",
-    strict=False,
-)
 def test_findings_without_a_table_also_survive_a_line_shift(tmp_path: Path) -> None:
     project = write_project(tmp_path, {"app/__init__.py": "", "app/legacy.py": LEGACY}, settings='src = ["app"]\n')
     assert run_cli(project, "baseline").exit_code == 0

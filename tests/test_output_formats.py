@@ -138,13 +138,8 @@ def test_output_writes_the_report_to_a_file(project: Path, fmt: str) -> None:
     assert (project / f"schema-guard.{fmt}").read_text(encoding="utf-8") == to_stdout.stdout
 
 
-CLI_OUTPUT_BUG = (
-    "cli._report writes --output without creating its folder or catching OSError (traceback, exit 1); "
-    "fix: args.output.parent.mkdir(parents=True, exist_ok=True) and OSError -> one-line error, exit 2"
-)
 
 
-@pytest.mark.xfail(reason=CLI_OUTPUT_BUG, strict=False)
 def test_output_creates_missing_folders(project: Path) -> None:
     """Like ruff's --output-file: CI writes reports into a fresh folder (``results/schema-guard.sarif``)."""
     run = run_cli(project, "check", "--format", "sarif", "--output", "results/schema-guard.sarif", env=environment())
@@ -152,7 +147,6 @@ def test_output_creates_missing_folders(project: Path) -> None:
     assert json.loads((project / "results" / "schema-guard.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
 
 
-@pytest.mark.xfail(reason=CLI_OUTPUT_BUG, strict=False)
 def test_unwritable_output_is_exit_2_with_a_one_line_cause(project: Path) -> None:
     run = run_cli(project, "check", "--output", "pyproject.toml/out.txt", env=environment())
     assert run.exit_code == 2, run.stdout + run.stderr

@@ -1,9 +1,10 @@
 """The pytest plugin end to end, through ``pytester``, in sample projects that only have a ``[tool.schema_guard]``
 section (the plugin comes from the installed package's ``pytest11`` entry point; no conftest.py registers it).
 
-Runs that import the sample's models (the metadata reader, the migration gate, the tenant guard) use
-``runpytest_subprocess``, so their SQLModel state never meets this process's; runs with a source-only
-configuration (``models = []``) import nothing and run in-process, which keeps the suite fast.
+Runs whose process imports the sample's models (the metadata reader, the tenant guard) use ``runpytest_subprocess``,
+so their SQLModel state never meets this process's. Runs whose process imports nothing from the sample run
+in-process, which keeps the suite fast: a source-only configuration (``models = []``), or a pytest-xdist controller
+(its workers, which do import, are separate processes).
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def test_clean_project_passes_with_one_item_per_model_file(pytester: pytest.Pyte
 
 def test_violating_model_fails_its_item_with_the_cli_text_under_xdist(pytester: pytest.Pytester) -> None:
     write_project(pytester, {"students": STUDENTS, "exams": UNINDEXED_EXAMS}, settings=WITH_METADATA)
-    result = pytester.runpytest_subprocess("-p", "xdist", "-n", "2", "--schema-guard")
+    result = pytester.runpytest_inprocess("-p", "xdist", "-n", "2", "--schema-guard")
     result.stdout.fnmatch_lines([
         "*_ schema-guard: models/exams.py::schema-guard _*",
         "models/exams.py:9:5: SG203 tenant column 'exams.student_id' is not the leading column of any index",
@@ -161,8 +162,8 @@ def test_k_selects_a_file_and_lf_reruns_only_the_failure(pytester: pytest.Pytest
     by_name.stdout.fnmatch_lines(["models/exams.py::schema-guard FAILED*"])
     by_name.assert_outcomes(failed=1, deselected=5)
     rerun = pytester.runpytest_inprocess("--schema-guard", "--lf", "-v")
-    rerun.stdout.fnmatch_lines(["models/exams.py::schema-guard FAILED*"])
-    rerun.assert_outcomes(failed=1, deselected=5)
+    rerun.stdout.fnmatch_lines(["run-last-failure: rerun previous 1 failure*", "models/exams.py::schema-guard FAILED*"])
+    assert rerun.parseoutcomes().get("passed", 0) == 0 and rerun.parseoutcomes()["failed"] == 1
 
 
 def test_a_model_file_named_on_the_command_line_runs_alone(pytester: pytest.Pytester) -> None:
@@ -192,7 +193,9 @@ def test_migration_checks_pass_and_fail_by_name_with_one_gate_run(pytester: pyte
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(GATE_FIXTURES / "index_not_concurrent", pytester.path, dirs_exist_ok=True)
     monkeypatch.setenv("SCHEMA_GUARD_DATABASE_URL", SERVER_URL)
-    result = pytester.runpytest_subprocess("--schema-guard-migrations", "-p", "xdist", "-n", "2", "-v")
+    basetemp = pytester.path / "basetemp"
+    result = pytester.runpytest_inprocess(f"--basetemp={basetemp}", "--schema-guard-migrations", "-p", "xdist",
+                                          "-n", "2", "-v")
     result.stdout.fnmatch_lines_random([
         "*PASSED alembic.ini::single-head*",
         "*PASSED alembic.ini::upgrade*",
@@ -205,7 +208,7 @@ def test_migration_checks_pass_and_fail_by_name_with_one_gate_run(pytester: pyte
         "lessons without CONCURRENTLY*",
     ])
     result.assert_outcomes(passed=5, failed=1)
-    shared = list(pytester.path.glob("runpytest-*/schema-guard-*/migration-gate.json"))
+    shared = list(basetemp.glob("schema-guard-*/migration-gate.json"))
     assert len(shared) == 1, "the gate runs once per test run, its result shared by the xdist workers"
     assert [f["code"] for f in json.loads(shared[0].read_text())["findings"]] == ["SG651"]
 

@@ -9,10 +9,14 @@ What is checked:
 * the mappers configure (relationships, ``back_populates``, ``link_model``);
 * ``upgrade head`` produces exactly the models' schema: ``alembic.autogenerate.compare_metadata`` finds no
   difference, plus the two things autogenerate does not compare (CHECK constraints and a VARCHAR losing its length);
+* ``upgrade head`` and ``SQLModel.metadata.create_all`` reflect identically (constraint and index names included);
 * ``downgrade base`` leaves only ``alembic_version``; upgrade -> downgrade -> upgrade gives the same schema;
 * ``alembic check`` and ``alembic upgrade head --sql`` work from the command line (``SCHEMA_GUARD_DATABASE_URL``);
-* the comparison is not vacuous: a JSONB column changed to JSON is reported;
-* the ORM works on the migrated schema: link rows, many-to-many reads, the difficulty CHECK, cascading deletes.
+* the comparison is not vacuous: a JSONB column changed to JSON, and a dropped index, are reported;
+* the ORM works on the migrated schema: link rows, many-to-many reads, the difficulty CHECK, the tenant-pinned
+  foreign keys (children inherit ``student_id``; a cross-student reference is refused), cascading deletes.
+
+``reference_models`` is imported by a fixture, not at collection time: other tests clear SQLModel's global registry.
 """
 
 from __future__ import annotations

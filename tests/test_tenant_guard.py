@@ -25,7 +25,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import and_, delete, exists, func, insert, or_, text, union_all, update
+from sqlalchemy import and_, any_, delete, exists, func, insert, or_, text, union_all, update
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import aliased, joinedload, selectinload, sessionmaker, with_loader_criteria
 from sqlalchemy.pool import NullPool
@@ -262,6 +263,9 @@ ACCEPTED: dict[str, Callable[[World], Any]] = {
                                               w.session.flush()),
     "bulk insert setting the tenant": lambda w: w.session.execute(
         insert(w.Exam), [{"student_id": w.sid, "title": "a"}, {"student_id": w.sid, "title": "b"}]),
+    "insert from a filtered select": lambda w: w.connection.execute(
+        insert(w.Note.__table__).from_select(["id", "student_id", "body"], sa.select(
+            w.Exam.id, w.Exam.student_id, w.Exam.title).where(w.Exam.student_id == w.sid))),
     "text() naming no tenant table": lambda w: w.session.execute(text("SELECT 1")).all(),
 }
 
@@ -281,6 +285,8 @@ REPORTED: dict[str, tuple[Callable[[World], Any], list[str]]] = {
         select(w.Exam).where(w.Exam.student_id == None)).all(), ["exams"]),  # noqa: E711
     "tenant IN a list": (lambda w: w.session.exec(
         select(w.Exam).where(w.Exam.student_id.in_([w.sid, w.other]))).all(), ["exams"]),
+    "tenant = ANY(array)": (lambda w: w.session.exec(
+        select(w.Exam).where(w.Exam.student_id == any_(array([w.sid, w.other])))).all(), ["exams"]),
     "session.get()": (_get_by_primary_key, ["exams"]),
     "join on a foreign key alone": (lambda w: w.session.exec(
         select(w.Attempt).join(w.Exam, w.Attempt.exam_id == w.Exam.id).where(w.Exam.student_id == w.sid)).all(),

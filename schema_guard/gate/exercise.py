@@ -71,12 +71,12 @@ class _Exercise:
                 findings.append(env_finding(self.project, problem, envpy.assignment_line(self.project.env_path)))
         parsed = self.sources.result()
         provenance = Provenance(parsed)
-        head = take_snapshot(self.connection, version_table=self.runner.version_table, locator=provenance)
+        head = take_snapshot(self.connection, version_table=self.runner.version_table, locator=provenance.coarse())
         models = self.metadata if self.metadata is not None else _as_metadata(self.runner.target_metadata)
         if models is not None:
             findings += drift_findings(self.connection, models, version_table=self.runner.version_table,
                                        provenance=provenance, models=ModelLocations(self.project.root))
-        findings += head_rule_findings(head.facts, self.config.tenancy, _selection(self.config))
+        findings += head_rule_findings(head.facts, self.config.tenancy, _selection(self.config), provenance.refine)
         findings += self._round_trip(initial, head, provenance, parsed)
         return findings
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from schema_guard.facts import SchemaFacts
+from schema_guard.facts import Location, SchemaFacts
 from schema_guard.findings import Finding
 from schema_guard.rules.base import RuleContext, fact_rules
 from schema_guard.tenancy import TenantPolicy
@@ -18,9 +18,13 @@ CODE = "SG606"
 
 
 def head_rule_findings(
-    facts: SchemaFacts, tenancy: TenantPolicy, enabled: Callable[[str], bool] | None = None
+    facts: SchemaFacts,
+    tenancy: TenantPolicy,
+    enabled: Callable[[str], bool] | None = None,
+    refine: Callable[[Location, str | None, str | None], Location] | None = None,
 ) -> list[Finding]:
-    """Run the database fact rules that ``enabled`` selects (default: all but the opt-in ones)."""
+    """Run the database fact rules that ``enabled`` selects (default: all but the opt-in ones); ``refine`` turns a
+    finding's coarse location (the revision file) into the line that created the table or column."""
     context = RuleContext(tenancy=tenancy)
     findings: list[Finding] = []
     for rule in fact_rules():
@@ -31,6 +35,7 @@ def head_rule_findings(
             findings.append(
                 replace(
                     found,
+                    location=refine(found.location, found.table, found.column_name) if refine else found.location,
                     code=CODE,
                     message=f"{found.code} at head: {found.message}",
                     reader="migrations",

@@ -7,6 +7,7 @@ so facts reflected from the migrated database point at revision files, not at "<
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 
 import libcst as cst
@@ -24,6 +25,7 @@ class Provenance:
         self._columns: dict[tuple[str, str], Site] = {}
         self._names: dict[str, Site] = {}
         self._sources: list[tuple[Revision, RevisionSource]] = []
+        self._precise = True
         for revision, source in sources:
             self._sources.append((revision, source))
             for call in source.upgrade:
@@ -83,13 +85,28 @@ class Provenance:
         if name:
             self._names[name] = site
 
-    @staticmethod
-    def _locate(site: Site | None) -> Location:
+    def _locate(self, site: Site | None) -> Location:
         if site is None:
             return Location()
         revision, source, node = site
+        if not self._precise:
+            return Location(revision.relpath)
         line, column = source.position(node)
         return revision.location(line, column)
+
+    def coarse(self) -> Provenance:
+        """The same lookups, naming only the revision file: no line numbers, so nothing has to be computed per file
+        (positions cost a libcst metadata pass). For the many facts reflected at head; see :meth:`refine`."""
+        coarse = copy.copy(self)
+        coarse._precise = False
+        return coarse
+
+    def refine(self, location: Location, table: str | None, column: str | None) -> Location:
+        """The precise location (line, column) for a finding located coarsely in a revision file."""
+        if location.line is not None or table is None:
+            return location
+        precise = self.column(table, column) if column else self.table(table)
+        return precise if precise.path == location.path or location.path is None else location
 
     # --- Locator ---
 

@@ -20,6 +20,7 @@ from schema_guard.config import Config
 from schema_guard.gate.interrupts import shielded
 from schema_guard.gate.scratch_db import connection_failure, scratch_database, server_engine
 from schema_guard.gate.server import postgres_server
+from schema_guard.gate.snapshot import warm_up
 from schema_guard.gate.tooling import DATABASE_UNAVAILABLE, ToolingProblem
 
 
@@ -48,6 +49,7 @@ class Provision:
         except SQLAlchemyError as error:
             raise ToolingProblem(DATABASE_UNAVAILABLE, connection_failure(url, error)) from None
         self._stack.callback(connection.close)
+        warm_up(connection)
         return Scratch(url, connection)
 
     def scratch(self) -> Scratch:

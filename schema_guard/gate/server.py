@@ -233,17 +233,17 @@ class EmbeddedPostgres:
 
     def _launch(self, data: Path) -> bool:
         assert self.folder is not None
-        log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - handed to the child
+        server_log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - handed to the child
         command = [str(self.bindir / "postgres"), "-D", str(data), "-p", str(self.port), "-k", str(self.folder),
                    "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
                    "-c", "full_page_writes=off", "-c", "max_connections=30", "-c", "shared_buffers=32MB"]
         try:
             self.process = subprocess.Popen(  # type: ignore[call-overload]
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                command, stdin=subprocess.DEVNULL, stdout=server_log, stderr=server_log, start_new_session=True,
                 preexec_fn=_die_with_parent, **self.run_as.popen_kwargs(),
             )
         finally:
-            log.close()
+            server_log.close()
         deadline = time.monotonic() + _START_TIMEOUT
         pid_file = data / "postmaster.pid"
         while time.monotonic() < deadline:

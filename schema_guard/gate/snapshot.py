@@ -65,6 +65,17 @@ def take_snapshot(connection: Connection, *, version_table: str, locator: Locato
     return Snapshot({t.name: TableShape.of(t) for t in facts.tables}, enums, sequences, facts)
 
 
+def warm_up(connection: Connection, *, version_table: str = "alembic_version") -> None:
+    """Take a snapshot of a table that does not exist: SQLAlchemy compiles and caches the catalog queries (and the
+    server loads its catalog caches) while the gate is still busy elsewhere, instead of at head."""
+    read_database(connection, exclude=(version_table,), only=("schema_guard_warm_up",))
+    inspector = inspect(connection)
+    inspector.get_enums()  # type: ignore[attr-defined]
+    inspector.get_sequence_names()
+    if connection.in_transaction():
+        connection.commit()
+
+
 def compare_snapshots(before: Snapshot, after: Snapshot) -> list[Difference]:
     """What ``after`` lacks, adds or changes relative to ``before``."""
     differences: list[Difference] = []

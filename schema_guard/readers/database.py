@@ -64,8 +64,10 @@ def read_database(
     schema: str | None = None,
     exclude: Iterable[str] = DEFAULT_EXCLUDED,
     locator: Locator | None = None,
+    only: Iterable[str] | None = None,
 ) -> SchemaFacts:
-    """Reflect every table of ``schema`` (default: the connection's default schema) except ``exclude``."""
+    """Reflect every table of ``schema`` (default: the connection's default schema) except ``exclude`` (or only the
+    tables named in ``only``, whether or not they exist)."""
     if isinstance(bind, str):
         from sqlalchemy import create_engine
         from sqlalchemy.pool import NullPool
@@ -73,15 +75,17 @@ def read_database(
         engine = create_engine(bind, poolclass=NullPool)
         try:
             with engine.connect() as connection:
-                return read_database(connection, schema=schema, exclude=exclude, locator=locator)
+                return read_database(connection, schema=schema, exclude=exclude, locator=locator, only=only)
         finally:
             engine.dispose()
-    return _reflect(bind, schema, set(exclude), locator or Nowhere())
+    return _reflect(bind, schema, set(exclude), locator or Nowhere(), only)
 
 
-def _reflect(bind: Connection | Engine, schema: str | None, exclude: set[str], locator: Locator) -> SchemaFacts:
+def _reflect(bind: Connection | Engine, schema: str | None, exclude: set[str], locator: Locator,
+             only: Iterable[str] | None) -> SchemaFacts:
     inspector = inspect(bind)
-    names = [n for n in inspector.get_table_names(schema=schema) if n not in exclude]
+    candidates = list(only) if only is not None else inspector.get_table_names(schema=schema)
+    names = [n for n in candidates if n not in exclude]
     facts = SchemaFacts(reader="database")
     if not names:
         return facts
@@ -93,6 +97,8 @@ def _reflect(bind: Connection | Engine, schema: str | None, exclude: set[str], l
     dialect = inspector.dialect
     for name in sorted(names):
         key = (schema, name)
+        if key not in columns:  # named in ``only`` but not in the database
+            continue
         table = TableFact(name=name, location=locator.table(name))
         table.columns = [_column(name, c, dialect, locator) for c in columns.get(key, [])]
         table.primary_key = tuple(primary_keys.get(key, {}).get("constrained_columns") or ())

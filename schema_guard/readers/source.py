@@ -79,6 +79,7 @@ def _read(files: Sequence[Path], context_files: Sequence[Path]) -> SchemaFacts:
     index = ClassIndex(modules, context)
     for module in modules:
         _read_module(module, index, facts)
+    index.release()
     facts.known_tables.update(context.table_names)
     _infer_foreign_key_types(facts)
     return facts
@@ -117,6 +118,17 @@ class ClassIndex:
         self._attributes: dict[int, list[FieldSpec | RelationshipSpec]] = {}
         self._lineages: dict[int, list[ClassInfo]] = {}
         self._readers: dict[int, FieldReader] = {}
+
+    def release(self) -> None:
+        """Break the module ↔ class cycles, so the syntax trees are freed as soon as the read ends instead of
+        being traversed by the garbage collector later (a full collection over them costs ~0.1 s at 500 files)."""
+        for infos in self.by_name.values():
+            for info in infos:
+                info.module.classes.clear()
+        self.by_name.clear()
+        self._attributes.clear()
+        self._lineages.clear()
+        self._readers.clear()
 
     def _add(self, module: ParsedModule) -> None:
         for info in module.classes:

@@ -8,6 +8,7 @@ nullable unless ``nullable=`` says otherwise; a primary key is NOT NULL), the ty
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from dataclasses import dataclass, field
 
@@ -45,6 +46,7 @@ _DIALECT_KEYWORD = re.compile(rf"^({'|'.join(DIALECT_PREFIXES)})_\w+$")
 _SQLMODEL_REFUSED_KWARGS = {"type_": "use sa_type= instead"}
 
 _NAIVE_LAMBDA_CALLS = {"utcnow", "now", "today"}
+_BUILTINS = frozenset(dir(builtins))
 
 
 @dataclass
@@ -288,7 +290,7 @@ class FieldReader:
         if node is None or _is_none(node):
             return None
         if isinstance(node, (ast.Name, ast.Attribute)):
-            return self.imports.qualify(node) or "<literal>"
+            return self._callable(node) or "<literal>"
         if isinstance(node, ast.Lambda):
             return self._factory(node)
         return "<literal>"
@@ -305,8 +307,15 @@ class FieldReader:
                     return callee
             return "<lambda>"
         if isinstance(node, ast.Call):
-            return self.imports.qualify(node.func) or "<call>"
-        return self.imports.qualify(node) or "<callable>"
+            return self._callable(node.func) or "<call>"
+        return self._callable(node) or "<callable>"
+
+    def _callable(self, node: ast.expr) -> str | None:
+        """A callable's qualified name; builtins as ``builtins.list``, the way the imported function names itself."""
+        qualified = self.imports.qualify(node)
+        if qualified and "." not in qualified and qualified in _BUILTINS and qualified not in self.module.constants:
+            return f"builtins.{qualified}"
+        return qualified
 
     def _mutable(self, node: ast.expr | None) -> str | None:
         if isinstance(node, ast.List | ast.Dict | ast.Set | ast.ListComp | ast.DictComp | ast.SetComp):

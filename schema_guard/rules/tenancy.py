@@ -124,12 +124,18 @@ class Invoice(SQLModel, table=True):  # expect: SG201
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        column = context.tenancy.tenant_column
+        policy = context.tenancy
+        column = policy.tenant_column
+        fix = (
+            f"Add `{column}: uuid.UUID = Field(foreign_key=\"{policy.anchor_table}.{policy.anchor_key}\", index=True)`, "
+            "or declare the table shared (`shared-tables` in configuration or "
+            "`__table_args__ = {\"info\": {\"schema_guard\": {\"shared\": True}}}`)."
+        )
         for table in tenant_tables(facts, context):
             if table.column(column) is None:
                 yield self.finding(
                     f"tenant-scoped table '{table.name}' has no '{column}' column",
-                    table.location, reader=facts.reader, table=table.name,
+                    table.location, reader=facts.reader, table=table.name, fix=fix,
                 )
 
 
@@ -318,6 +324,7 @@ class Exam(SQLModel, table=True):
                     f"tenant column '{table.name}.{column.name}' has no foreign key to "
                     f"'{policy.anchor_table}.{policy.anchor_key}'",
                     column.location, reader=facts.reader, table=table.name, column=column.name,
+                    fix=f"Add `foreign_key=\"{policy.anchor_table}.{policy.anchor_key}\"` to the tenant column's `Field()`.",
                 )
 
 

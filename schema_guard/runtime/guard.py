@@ -26,7 +26,7 @@ from sqlalchemy import MetaData, Table, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.dml import Delete, Insert, Update
+from sqlalchemy.sql.dml import Delete, Update
 
 from schema_guard.facts import Location
 from schema_guard.findings import Finding
@@ -37,8 +37,8 @@ from schema_guard.tenancy import TenantPolicy
 LOAD_TAG = "schema_guard_follow_up_load"
 """Execution option set on the ORM's relationship and column loads (not judged)."""
 
-_IGNORED_MODULES = ("sqlalchemy", "sqlmodel", "schema_guard", "psycopg", "contextlib", "_pytest", "pluggy",
-                    "threading", "asyncio", "greenlet", "concurrent")
+_LIBRARY_PACKAGES = frozenset({"sqlalchemy", "sqlmodel", "schema_guard", "psycopg", "psycopg2", "asyncpg", "contextlib",
+                               "_pytest", "pytest", "pluggy", "threading", "asyncio", "greenlet", "concurrent"})
 
 
 @dataclass
@@ -70,6 +70,7 @@ class TenantGuard:
         self._scopes = TableScopes(self.policy)
         self._checker = StatementChecker(self._scopes, self._known_tables)
         self._installed: list[Any] = []
+        self._tagging = False
         self._allowed = 0
         self._lock = threading.Lock()
         self._index: dict[tuple[str, str, str | None, int | None], Violation] = {}
@@ -80,24 +81,27 @@ class TenantGuard:
         """Watch ``target`` — an Engine, Connection, Session, sessionmaker or scoped_session (their engines), or
         ``None`` for every engine — and return it, so ``session = guard.install(Session(engine))`` reads well."""
         for engine in _engines_of(target):
-            if Engine in self._installed or engine in self._installed:
-                continue
-            if engine is Engine:
-                for other in [e for e in self._installed if e is not Engine]:
-                    event.remove(other, "before_cursor_execute", self._before_cursor_execute)
-                self._installed = []
-            event.listen(engine, "before_cursor_execute", self._before_cursor_execute)
-            if not self._installed:
-                _tag_follow_up_loads(+1)
-            self._installed.append(engine)
+            self._listen(engine)
         return target
 
+    def _listen(self, engine: Any) -> None:
+        if Engine in self._installed or engine in self._installed:
+            return
+        if engine is Engine:  # every engine: the per-engine listeners would report twice
+            self.uninstall()
+        event.listen(engine, "before_cursor_execute", self._before_cursor_execute)
+        self._installed.append(engine)
+        if not self._tagging:
+            _tag_follow_up_loads(+1)
+            self._tagging = True
+
     def uninstall(self) -> None:
-        if self._installed:
-            _tag_follow_up_loads(-1)
         for engine in self._installed:
             event.remove(engine, "before_cursor_execute", self._before_cursor_execute)
         self._installed = []
+        if self._tagging:
+            _tag_follow_up_loads(-1)
+            self._tagging = False
 
     @contextmanager
     def allow(self, reason: str = "") -> Iterator[None]:
@@ -200,14 +204,15 @@ def _engines_of(target: Any) -> list[Any]:
     """The engines behind a target; ``Engine`` (the class) means every engine."""
     if target is None:
         return [Engine]
-    target = getattr(target, "sync_engine", None) or getattr(target, "sync_session", None) or target
+    for sync in ("sync_engine", "sync_session"):  # asyncio wrappers
+        if getattr(target, sync, None) is not None:
+            target = getattr(target, sync)
     if isinstance(target, Engine):
         return [target]
     if isinstance(target, Connection):
         return [target.engine]
-    factory = getattr(target, "session_factory", None)
-    if isinstance(factory, sessionmaker):
-        target = factory
+    if isinstance(getattr(target, "session_factory", None), sessionmaker):  # scoped_session
+        target = target.session_factory
     if isinstance(target, sessionmaker):
         bind = target.kw.get("bind")
         return _engines_of(bind) if bind is not None else [Engine]
@@ -242,8 +247,8 @@ def caller_location() -> Location:
     """The innermost frame outside SQLAlchemy, SQLModel, the driver and schema-guard: the code that ran the query."""
     frame = sys._getframe(1)
     while frame is not None:
-        module = frame.f_globals.get("__name__", "")
-        if not module.startswith(_IGNORED_MODULES):
+        module = frame.f_globals.get("__name__", "") or ""
+        if module.split(".")[0] not in _LIBRARY_PACKAGES:
             return Location(frame.f_code.co_filename, frame.f_lineno, None)
         frame = frame.f_back  # type: ignore[assignment]
     return Location()

@@ -35,6 +35,7 @@ from sqlalchemy.sql.elements import (
     BindParameter,
     Cast,
     ClauseElement,
+    CollectionAggregate,
     ColumnClause,
     Grouping,
     Label,
@@ -103,7 +104,7 @@ def is_value(element: Any) -> bool:
     """A single value that does not depend on the rows read: a parameter, literal, scalar subquery, or a
     function of those. ``NULL`` is not a value (``= NULL`` matches nothing)."""
     element = _ungroup(element)
-    if isinstance(element, Null):
+    if isinstance(element, (Null, CollectionAggregate)):  # = NULL matches nothing; = ANY(...) many tenants
         return False
     if isinstance(element, (BindParameter, ScalarSelect)):
         return True
@@ -372,7 +373,7 @@ class _Analysis:
                         continue
                     if reach is not None and this.leaf not in reach:
                         continue
-                    if (isinstance(other, str) and other == _VALUE) or (isinstance(other, _Ref) and other.key in pinned):
+                    if other is _VALUE or (isinstance(other, _Ref) and other.key in pinned):
                         pinned.add(this.key)
                         changed = True
         return frozenset(pinned)

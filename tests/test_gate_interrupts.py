@@ -1,0 +1,93 @@
+"""Ctrl-C and SIGTERM in the middle of a revision: the gate process exits, and neither its throwaway database nor
+its embedded server (process and folder) is left behind. Runs the real ``python -m schema_guard.gate`` process."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from schema_guard.config import DATABASE_URL_ENV
+from schema_guard.gate import server
+from tests.gate.support import FIXTURES, databases, ensure_server, gate_process, process_alive
+
+SLOW = FIXTURES / "slow_revision"
+
+
+def _wait_for(process: subprocess.Popen[str], pattern: str, seen: list[str], timeout: float = 60) -> re.Match[str]:
+    """Read the gate's stderr until a line matches ``pattern``."""
+    deadline = time.monotonic() + timeout
+    assert process.stderr is not None
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        match = re.search(pattern, line)
+        if match:
+            return match
+    process.kill()
+    raise AssertionError(f"the gate never logged {pattern!r}; stderr: {''.join(seen)}")
+
+
+def _interrupt_while_the_slow_revision_runs(process: subprocess.Popen[str], signum: int, seen: list[str]) -> int:
+    _wait_for(process, r"created throwaway database (\S+)", seen)
+    time.sleep(2.5)  # well into 0005_slow's pg_sleep(60)
+    assert process.poll() is None, "the gate ended before it could be interrupted"
+    process.send_signal(signum)
+    try:
+        return process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_gate_drops_its_database(signum: int) -> None:
+    url = ensure_server()
+    process = gate_process(SLOW, "--database-url", url)
+    seen: list[str] = []
+    name = None
+    try:
+        assert process.stderr is not None
+        match = _wait_for(process, r"created throwaway database (\S+)", seen)
+        name = match.group(1)
+        time.sleep(2.5)
+        assert process.poll() is None
+        assert name in databases(name)
+        process.send_signal(signum)
+        code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    rest = process.stderr.read() if process.stderr else ""
+    assert code == 130, "".join(seen) + rest
+    assert f"dropped throwaway database {name}" in rest
+    assert databases(name) == set(), f"{name} left on the server"
+
+
+@pytest.mark.skipif(server.find_postgres_bindir() is None, reason="no PostgreSQL server binaries")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_gate_stops_and_removes_its_embedded_server(signum: int) -> None:
+    process = gate_process(SLOW, env={DATABASE_URL_ENV: ""})
+    seen: list[str] = []
+    try:
+        started = _wait_for(process, r"started embedded PostgreSQL pid (\d+) in (\S+) on port", seen)
+        pid, folder = int(started.group(1)), Path(started.group(2))
+        assert process_alive(pid) and folder.is_dir()
+        code = _interrupt_while_the_slow_revision_runs(process, signum, seen)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    rest = process.stderr.read() if process.stderr else ""
+    assert code == 130, "".join(seen) + rest
+    for _ in range(50):  # the postmaster is not our child here; give the kernel a moment to reap it
+        if not process_alive(pid):
+            break
+        time.sleep(0.1)
+    assert not process_alive(pid), f"embedded PostgreSQL pid {pid} outlived the gate"
+    assert not folder.exists(), f"{folder} left behind"
