@@ -163,11 +163,20 @@ def test_reference_models_pass(tmp_path: Path) -> None:
 def test_reference_models_with_injected_violations(tmp_path: Path) -> None:
     shutil.copytree(REPO_ROOT / "reference_models", tmp_path / "reference_models")
     shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    exams = tmp_path / "reference_models" / "exams.py"
-    text = exams.read_text(encoding="utf-8")
-    injected = text.replace("index=True", "index=False", 1)
-    assert injected != text, "the reference exams module indexes its tenant column with index=True"
-    exams.write_text(injected, encoding="utf-8")
+    feedback = tmp_path / "reference_models" / "feedback.py"
+    good = 'student_id: uuid.UUID = Field(foreign_key="students.id", index=True, nullable=False, ondelete="CASCADE")'
+    bad = 'student_id: uuid.UUID | None = Field(foreign_key="students.id", nullable=True, ondelete="CASCADE")'
+    text = feedback.read_text(encoding="utf-8")
+    assert good in text, "the reference feedback model declares its tenant column this way"
+    feedback.write_text(text.replace(good, bad), encoding="utf-8")
+    tenant_line = next(n for n, line in enumerate(feedback.read_text().splitlines(), 1) if bad in line)
+    students = tmp_path / "reference_models" / "students.py"
+    students.write_text(
+        students.read_text(encoding="utf-8")
+        + "\n\nfrom sqlalchemy.orm import DeclarativeBase\n\n\nclass LegacyBase(DeclarativeBase):\n    pass\n",
+        encoding="utf-8",
+    )
+    base_line = len(students.read_text(encoding="utf-8").splitlines()) - 1
     run = run_cli(tmp_path, "check", "--format", "json")
     assert run.exit_code == 1, run.stderr
-    assert {code for code, _ in run.codes_at()} == {"SG203"}
+    assert run.codes_at() == {("SG202", tenant_line), ("SG203", tenant_line), ("SG301", base_line)}

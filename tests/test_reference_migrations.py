@@ -11,7 +11,7 @@ What is checked:
   difference, plus the two things autogenerate does not compare (CHECK constraints and a VARCHAR losing its length);
 * ``upgrade head`` and ``SQLModel.metadata.create_all`` reflect identically (constraint and index names included);
 * ``downgrade base`` leaves only ``alembic_version``; upgrade -> downgrade -> upgrade gives the same schema;
-* ``alembic check`` and ``alembic upgrade head --sql`` work from the command line (``SCHEMA_GUARD_DATABASE_URL``);
+* ``alembic check`` and ``alembic upgrade head --sql`` work from the command line (``DATABASE_URL``);
 * the comparison is not vacuous: a JSONB column changed to JSON, and a dropped index, are reported;
 * the ORM works on the migrated schema: link rows, many-to-many reads, the difficulty CHECK, the tenant-pinned
   foreign keys (children inherit ``student_id``; a cross-student reference is refused), cascading deletes.
@@ -318,9 +318,9 @@ def test_upgrade_downgrade_upgrade_round_trip(engine: Engine) -> None:
 
 
 def test_alembic_command_line(engine: Engine, database_url: str) -> None:
-    """``alembic check`` in a fresh process, through SCHEMA_GUARD_DATABASE_URL, and offline ``--sql`` mode."""
+    """``alembic check`` in a fresh process, through DATABASE_URL, and offline ``--sql`` mode."""
     alembic(engine, "upgrade", "head")
-    environment = {**os.environ, "SCHEMA_GUARD_DATABASE_URL": database_url}
+    environment = {**os.environ, "DATABASE_URL": database_url}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
