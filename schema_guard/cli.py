@@ -72,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("schema-guard: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`schema-guard check | head`): not an error of the check.
+        sys.stderr.close()
+        return EXIT_FINDINGS
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from schema_guard.config import Config
 from schema_guard.facts import Location, SchemaFacts
-from schema_guard.files import discover, matches_glob
+from schema_guard.files import absolute, discover, matches_glob
 from schema_guard.findings import Finding
 from schema_guard.rules.base import RuleContext, fact_rules
 from schema_guard.selection import Selection
@@ -64,8 +64,9 @@ def read_facts(
     if use_source:
         from schema_guard.readers.source import read_source
 
+        checked = set(files)
         context_files = discover(config.src_paths(), config.root, config.exclude) if paths else []
-        collected.append(read_source(files, context_files=[f for f in context_files if f not in set(files)]))
+        collected.append(read_source(files, context_files=[f for f in context_files if f not in checked]))
     if use_metadata and config.models:
         from schema_guard.readers.metadata import read_metadata
 
@@ -89,7 +90,8 @@ def run_check(
     raw = [finding for facts in collected for finding in evaluate(facts, context, selection)]
     findings = report_once(raw)
     if paths and use_metadata:
-        findings = [f for f in findings if f.severity == "fatal" or _inside(f.path, files)]
+        checked = {absolute(f) for f in files}
+        findings = [f for f in findings if f.severity == "fatal" or (f.path and absolute(f.path) in checked)]
     findings = [f for f in findings if f.severity == "fatal" or not _ignored_for_file(f, config)]
     kept, suppressed = apply_suppressions(findings, files, collected, selection)
     result = CheckResult(findings=kept, suppressed=suppressed, files=files, facts=collected)
@@ -106,7 +108,7 @@ def report_once(findings: Iterable[Finding]) -> list[Finding]:
     best: dict[tuple[object, ...], Finding] = {}
     for finding in findings:
         # Findings about no table (a class, a call, a comment) are told apart by where they are.
-        where = (finding.path and str(Path(finding.path).resolve()), finding.line) if finding.table is None else None
+        where = (finding.path and absolute(finding.path), finding.line) if finding.table is None else None
         key = (*finding.identity(), where)
         current = best.get(key)
         if current is None or _more_precise(finding, current):
@@ -118,14 +120,6 @@ def _more_precise(candidate: Finding, current: Finding) -> bool:
     if (candidate.line is None) != (current.line is None):
         return candidate.line is not None
     return READER_PRECISION.get(candidate.reader, 9) < READER_PRECISION.get(current.reader, 9)
-
-
-def _inside(path: str | None, files: Sequence[Path]) -> bool:
-    """When explicit paths were given, metadata findings are kept only for those files."""
-    if path is None:
-        return False
-    resolved = Path(path).resolve()
-    return any(resolved == f.resolve() for f in files)
 
 
 def _ignored_for_file(finding: Finding, config: Config) -> bool:
@@ -152,7 +146,7 @@ def apply_suppressions(
         kept.append(finding)
     suppressed = len(findings) - len(kept)
     if selection.enabled("SG003"):
-        kept.extend(_unused(index, selection, {str(f.resolve()) for f in files}))
+        kept.extend(_unused(index, selection, {absolute(f) for f in files}))
     return kept, suppressed
 
 
@@ -165,7 +159,7 @@ def _class_lines(facts: Sequence[SchemaFacts]) -> dict[tuple[str | None, str | N
 
 
 def _resolved(path: str | None) -> str | None:
-    return str(Path(path).resolve()) if path else None
+    return absolute(path) if path else None
 
 
 def _unused(index: SuppressionIndex, selection: Selection, checked: set[str]) -> list[Finding]:
@@ -175,7 +169,7 @@ def _unused(index: SuppressionIndex, selection: Selection, checked: set[str]) ->
     enabled = selection.enabled_codes()
     findings = []
     for suppression in index.all:
-        if str(Path(suppression.path).resolve()) not in checked:
+        if absolute(suppression.path) not in checked:
             continue
         for code in suppression.unused_codes(enabled):
             what = "bare `schema-guard: ignore`" if code == "*" else f"suppression of {code}"

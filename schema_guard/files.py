@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -27,6 +28,11 @@ def discover(paths: Iterable[Path], root: Path, exclude: Sequence[str] = ()) -> 
     return list(found)
 
 
+def absolute(path: str | Path) -> str:
+    """A comparable absolute form of a path, without the syscalls of ``resolve()`` (this runs per file)."""
+    return os.path.abspath(path)
+
+
 def relative(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` where it is inside it, for globs and messages."""
     try:
@@ -36,6 +42,8 @@ def relative(path: Path, root: Path) -> str:
 
 
 def _excluded(path: Path, root: Path, exclude: Sequence[str]) -> bool:
+    if not exclude:
+        return False
     text = relative(path, root)
     return any(fnmatch.fnmatch(text, pattern) or fnmatch.fnmatch(text, f"{pattern.rstrip('/')}/*") for pattern in exclude)
 

@@ -39,8 +39,11 @@ class FileFix:
     """The codes fixed, one entry per rewrite."""
 
     def diff(self) -> str:
-        """A unified diff of the rewrite (what ``--diff`` prints)."""
-        name = str(self.path)
+        """A unified diff of the rewrite (what ``--diff`` prints), named relative to the working directory."""
+        try:
+            name = self.path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            name = str(self.path)
         return "".join(
             difflib.unified_diff(
                 self.original.splitlines(keepends=True),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schema_guard.facts import Location
+from schema_guard.files import absolute
 
 _DIRECTIVE = re.compile(r"#\s*schema-guard:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 ALL_CODES = "*"
@@ -75,7 +76,7 @@ class SuppressionIndex:
         except (OSError, UnicodeDecodeError):
             return
         for suppression in read_suppressions(str(path), text):
-            key = (str(path.resolve()), suppression.line)
+            key = (absolute(path), suppression.line)
             if key not in self._by_line:
                 self._by_line[key] = suppression
                 self.all.append(suppression)
@@ -84,7 +85,7 @@ class SuppressionIndex:
         """The suppression that silences ``code`` on any of ``lines`` of ``path``, marking it used."""
         if path is None:
             return None
-        resolved = str(Path(path).resolve())
+        resolved = absolute(path)
         for line in lines:
             suppression = self._by_line.get((resolved, line)) if line is not None else None
             if suppression is not None and suppression.covers(code):

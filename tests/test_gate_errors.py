@@ -18,7 +18,6 @@ from schema_guard.gate.server import free_port
 from tests.gate.support import (  # noqa: F401  (pytest fixtures)
     FIXTURES,
     SERVER_URL,
-    databases,
     scratch_names,
     server_url,
 )
@@ -148,3 +147,14 @@ def test_a_revision_that_raises_is_the_revisions_fault(server_url: str, scratch_
     assert (finding.code, finding.severity) == ("SG012", "error")
     assert finding.path == "migrations/versions/0004_lesson_notes.py"
     assert finding.message == 'upgrade of revision 0004_lesson_notes fails: relation "lesson" does not exist'
+
+
+def test_env_py_passing_other_metadata_is_sg604(tmp_path: Path, server_url: str, scratch_names: list[str],
+                                                 isolated_models: None) -> None:
+    root = copy_fixture("good", tmp_path)
+    env = root / "migrations" / "env.py"
+    env.write_text(env.read_text().replace("target_metadata = SQLModel.metadata",
+                                           "import sqlalchemy\ntarget_metadata = sqlalchemy.MetaData()"))
+    finding = only(run_gate(load_config(cwd=root), database_url=server_url))
+    assert (finding.code, finding.path, finding.line) == ("SG604", "migrations/env.py", 11)
+    assert "lacks lessons, students, subjects" in finding.message

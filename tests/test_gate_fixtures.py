@@ -105,3 +105,14 @@ def test_since_a_git_ref_judges_only_the_revisions_the_change_adds(
 def test_since_something_unknown_is_a_tooling_problem(server_url: str, isolated_models: None) -> None:
     found = gate_findings(FIXTURES / "good", server_url, since="no-such-revision-or-ref")
     assert {code for code, _, _ in found} == {"SG011"}
+
+
+def test_without_configured_models_env_py_metadata_is_compared(server_url: str, scratch_names: list[str],
+                                                               isolated_models: None) -> None:
+    from schema_guard.config import parse_config
+
+    root = FIXTURES / "missing_index"
+    config = parse_config({"shared-tables": ["subjects"], "migrations": {"alembic-config": "alembic.ini"}}, root=root)
+    assert config.models == ()
+    findings = run_gate(config, database_url=server_url)
+    assert [(f.code, f.path) for f in findings] == [("SG601", "migrations/versions/0002_lessons.py")]

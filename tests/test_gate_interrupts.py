@@ -91,3 +91,27 @@ def test_interrupted_gate_stops_and_removes_its_embedded_server(signum: int) -> 
         time.sleep(0.1)
     assert not process_alive(pid), f"embedded PostgreSQL pid {pid} outlived the gate"
     assert not folder.exists(), f"{folder} left behind"
+
+
+@pytest.mark.skipif(server.find_postgres_bindir() is None or server.shutil.which("setpriv") is None,
+                    reason="no PostgreSQL server binaries or no setpriv")
+def test_a_killed_gate_takes_its_embedded_server_along() -> None:
+    """SIGKILL leaves no chance to clean up; the kernel's parent-death signal still stops the server."""
+    import shutil
+
+    process = gate_process(SLOW, env={DATABASE_URL_ENV: ""})
+    seen: list[str] = []
+    try:
+        started = _wait_for(process, r"started embedded PostgreSQL pid (\d+) in (\S+) on port", seen)
+        pid, folder = int(started.group(1)), Path(started.group(2))
+        process.kill()
+        process.wait(timeout=30)
+        for _ in range(100):
+            if not process_alive(pid):
+                break
+            time.sleep(0.1)
+        assert not process_alive(pid), f"embedded PostgreSQL pid {pid} outlived a killed gate"
+    finally:
+        if process.poll() is None:
+            process.kill()
+    shutil.rmtree(folder, ignore_errors=True)  # only the folder is left: nothing ran to remove it

@@ -124,10 +124,6 @@ class Provenance:
 
     # --- for the gate ---
 
-    def table_revision(self, table: str) -> Revision | None:
-        site = self._tables.get(table)
-        return site[0] if site else None
-
     def mentioning(self, name: str) -> Location:
         """The first revision whose upgrade text names ``name`` as a string (for enum types, sequences)."""
         for revision, source in self._sources:

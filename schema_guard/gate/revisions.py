@@ -48,10 +48,6 @@ class MigrationProject:
     def env_path(self) -> Path:
         return Path(self.script.dir) / "env.py"
 
-    @property
-    def versions_dirs(self) -> list[Path]:
-        return [Path(p).resolve() for p in self.script._version_locations]
-
     def revision(self, revision_id: str) -> Revision:
         return self._by_id()[revision_id]
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from schema_guard.findings import Finding
-from schema_guard.gate.operations import OpCall, RevisionSource, dotted_name, string_list, string_value
+from schema_guard.gate.operations import OpCall, RevisionSource, string_list, string_value
 from schema_guard.gate.revisions import Revision
 from schema_guard.tenancy import TenantPolicy
 
@@ -163,7 +163,3 @@ def _judge(revision: Revision, source: RevisionSource, context: RevisionContext,
 def is_irreversible(source: RevisionSource) -> bool:
     """The downgrade cannot undo the upgrade: missing, empty or only raising, while the upgrade does something."""
     return source.downgrade_kind != "ok" and source.upgrade_kind == "ok"
-
-
-def called(call: OpCall, name_suffix: str) -> bool:
-    return dotted_name(call.node.func).endswith(name_suffix)

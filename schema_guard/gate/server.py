@@ -152,16 +152,12 @@ class _RunAs:
             os.chown(path, self.uid, self.gid or -1)
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Ask Linux to send SIGQUIT (immediate shutdown) to the server if the gate process dies without cleaning up."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, int(signal.SIGQUIT), 0, 0, 0)
-    except Exception:
-        pass
+def _die_with_parent() -> list[str]:
+    """``setpriv --pdeathsig QUIT --`` (util-linux): Linux sends the server SIGQUIT (immediate shutdown) if the
+    thread that started it dies without cleaning up (a SIGKILLed gate). Without ``setpriv``, nothing: no
+    ``preexec_fn``, which could deadlock in a process with threads."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "QUIT", "--"] if setpriv else []
 
 
 class EmbeddedPostgres:
@@ -234,13 +230,14 @@ class EmbeddedPostgres:
     def _launch(self, data: Path) -> bool:
         assert self.folder is not None
         server_log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - handed to the child
-        command = [str(self.bindir / "postgres"), "-D", str(data), "-p", str(self.port), "-k", str(self.folder),
+        command = [*_die_with_parent(), str(self.bindir / "postgres"), "-D", str(data), "-p", str(self.port),
+                   "-k", str(self.folder),
                    "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
                    "-c", "full_page_writes=off", "-c", "max_connections=30", "-c", "shared_buffers=32MB"]
         try:
             self.process = subprocess.Popen(  # type: ignore[call-overload]
                 command, stdin=subprocess.DEVNULL, stdout=server_log, stderr=server_log, start_new_session=True,
-                preexec_fn=_die_with_parent, **self.run_as.popen_kwargs(),
+                **self.run_as.popen_kwargs(),
             )
         finally:
             server_log.close()

@@ -13,6 +13,7 @@ import pkgutil
 import sys
 import traceback
 import typing
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -59,7 +60,7 @@ def read_metadata(modules: Sequence[str], root: Path) -> SchemaFacts:
     classes = {id(cls): cls for module in imported for cls in _classes_defined_in(module)}
     facts.classes = [_class_fact(cls) for cls in classes.values()]
     mapped = _sqlmodel_classes_by_table()
-    for table in SQLModel.metadata.sorted_tables:
+    for table in SQLModel.metadata.tables.values():
         facts.tables.append(_table_fact(table, mapped.get(table.name)))
     for cls in mapped.values():
         facts.relationships.extend(_relationship_facts(cls, registry_error))
@@ -116,10 +117,14 @@ def _blame(error: BaseException, root: Path) -> Location:
 
 def _configure_mappers() -> str | None:
     """Configure every mapper once; the error (a broken relationship) is kept for SG405, not raised."""
+    from sqlalchemy.exc import SAWarning
     from sqlalchemy.orm import configure_mappers
 
     try:
-        configure_mappers()
+        with warnings.catch_warnings():
+            # Overlap warnings describe what SG402 reports; they should not also spill onto the terminal.
+            warnings.simplefilter("ignore", SAWarning)
+            configure_mappers()
     except Exception as error:  # noqa: BLE001 - SQLAlchemy raises several types here; all mean "cannot map"
         return _first_line(error)
     return None
@@ -220,14 +225,13 @@ def _column_attributes(cls: type | None) -> dict[str, str]:
         return {}
     from sqlalchemy import inspect as sa_inspect
 
-    try:
-        mapper = sa_inspect(cls)
-    except Exception:  # noqa: BLE001 - an unmappable class still has a table worth checking
-        return {}
     names: dict[str, str] = {}
-    for prop in mapper.column_attrs:
-        for column in prop.columns:
-            names[column.name] = prop.key
+    try:
+        for prop in sa_inspect(cls).column_attrs:
+            for column in prop.columns:
+                names[column.name] = prop.key
+    except Exception:  # noqa: BLE001 - an unmappable class (SG405) still has a table worth checking
+        return {}
     return names
 
 
@@ -237,7 +241,7 @@ def _column_fact(column: Any, location: Location, cls: type | None, attribute: s
         type=sql_type_name(column.type),
         nullable=column.nullable,
         location=location,
-        python_default=_python_default(column.default),
+        python_default=_python_default(column.default) or _pydantic_default_factory(cls, attribute or column.name),
         server_default=_server_default(column.server_default),
         timezone=getattr(column.type, "timezone", None) if sql_type_name(column.type) == "TIMESTAMP" else None,
         attribute=attribute,
@@ -264,6 +268,13 @@ def _python_default(default: Any) -> str | None:
     if callable(argument):
         return callable_name(getattr(argument, "__wrapped__", argument))
     return "<literal>"
+
+
+def _pydantic_default_factory(cls: type | None, attribute: str) -> str | None:
+    """``Field(sa_column=..., default_factory=...)``: the factory runs in pydantic, not in the ``Column``."""
+    field = getattr(cls, "model_fields", {}).get(attribute) if cls else None
+    factory = getattr(field, "default_factory", None)
+    return callable_name(factory) if factory is not None else None
 
 
 def callable_name(function: Any) -> str:
@@ -370,8 +381,11 @@ def _target_name(annotation: Any) -> str | None:
 def _is_list_annotation(annotation: Any) -> bool | None:
     if annotation is None:
         return None
-    text = annotation if isinstance(annotation, str) else repr(annotation)
-    return text.lstrip("typing.").lower().startswith("list[")
+    text = (annotation if isinstance(annotation, str) else repr(annotation)).replace("typing.", "")
+    text = text.replace("sqlalchemy.orm.base.", "").replace("sqlalchemy.orm.", "")
+    if text.startswith("Mapped["):
+        text = text[len("Mapped["):]
+    return text.lower().startswith("list[")
 
 
 def _foreign_registry_classes(classes: Any) -> Iterator[type]:

@@ -12,7 +12,7 @@ and bases resolve across files — a context file is parsed only when a checked 
 (:mod:`.source_mapping`). Aliases are resolved once per module by :mod:`.source_imports`.
 
 Why ``ast`` and not libcst (which the design names): reading needs no formatting fidelity, and ``ast.parse`` is
-~10× faster than ``libcst.parse_module`` (plus libcst's 0.2 s import), which is the difference between a
+~30× faster than ``libcst.parse_module`` (plus libcst's 0.2-0.4 s import), which is the difference between a
 sub-second pre-commit hook and a multi-second one. libcst is used where formatting must survive: ``--fix``
 (:mod:`schema_guard.fixes`).
 """

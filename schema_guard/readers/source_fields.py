@@ -11,6 +11,7 @@ import ast
 import builtins
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from schema_guard.facts import ColumnFact, FieldSyntax, Location
 from schema_guard.readers.source_imports import ImportMap, is_library_name, last_part
@@ -106,6 +107,17 @@ class FieldReader:
         self.module = module
         self.imports: ImportMap = module.imports
         self.enums = enums
+        self._annotations: dict[str, tuple[Annotation, ColumnType]] = {}
+
+    def _annotation(self, node: ast.expr) -> tuple[Annotation, ColumnType]:
+        """An annotation and the column type it implies, worked out once per spelling in the module."""
+        text = self.module.segment(node)
+        known = self._annotations.get(text)
+        if known is None:
+            annotation = read_annotation(node, self.imports, text)
+            column_type = python_column_type(annotation.inner, self.imports, self.enums)
+            known = self._annotations[text] = (annotation, column_type)
+        return known
 
     def read(self, statement: ast.stmt) -> FieldSpec | RelationshipSpec | None:
         """A column or relationship for an attribute statement; ``None`` for anything else in a class body."""
@@ -113,31 +125,34 @@ class FieldReader:
             name = statement.target.id
             if _is_special(name):
                 return None
-            annotation = read_annotation(
-                statement.annotation, self.imports, self.module.segment(statement.annotation)
-            )
+            annotation, column_type = self._annotation(statement.annotation)
             if annotation.is_classvar:
                 return None
-            return self._attribute(statement, name, annotation, statement.value)
+            return self._attribute(statement, name, annotation, column_type, statement.value)
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target = statement.targets[0]
             unannotated_field = self._is_call(statement.value, "Field", "Relationship")
             if isinstance(target, ast.Name) and not _is_special(target.id) and unannotated_field:
-                return self._attribute(statement, target.id, None, statement.value)
+                return self._attribute(statement, target.id, None, ColumnType("UNKNOWN"), statement.value)
         return None
 
     def _is_call(self, node: ast.expr | None, *names: str) -> bool:
         return isinstance(node, ast.Call) and is_library_name(self.imports.qualify(node.func), *names)
 
     def _attribute(
-        self, statement: ast.stmt, name: str, annotation: Annotation | None, value: ast.expr | None
+        self,
+        statement: ast.stmt,
+        name: str,
+        annotation: Annotation | None,
+        column_type: ColumnType,
+        value: ast.expr | None,
     ) -> FieldSpec | RelationshipSpec:
         location = self.module.location(statement)
         if self._is_call(value, "Relationship"):
             return self._relationship(name, annotation, value, location)  # type: ignore[arg-type]
         if self._is_call(value, "Field"):
-            return self._field(name, annotation, value, location)  # type: ignore[arg-type]
-        return self._plain(name, annotation, value, location)
+            return self._field(name, annotation, column_type, value, location)  # type: ignore[arg-type]
+        return self._plain(name, annotation, column_type, value, location)
 
     # --- relationships -------------------------------------------------------------------------------------------
     def _relationship(
@@ -156,14 +171,20 @@ class FieldReader:
         )
 
     # --- columns -------------------------------------------------------------------------------------------------
-    def _plain(self, name: str, annotation: Annotation | None, value: ast.expr | None, location: Location) -> FieldSpec:
+    def _plain(
+        self,
+        name: str,
+        annotation: Annotation | None,
+        column_type: ColumnType,
+        value: ast.expr | None,
+        location: Location,
+    ) -> FieldSpec:
         """``name: X`` or ``name: X = <default>`` without ``Field()``."""
-        column_type = self._annotation_type(annotation)
-        syntax = FieldSyntax(
-            annotation=annotation.text if annotation else None,
-            annotation_optional=annotation.optional if annotation else None,
-            mutable_default=self._mutable(value),
-        )
+        syntax = _syntax(
+            annotation.text if annotation else None,
+            annotation.optional if annotation else None,
+            False, (), (), self._mutable(value), None,
+        )  # fmt: skip
         column = ColumnFact(
             name=name,
             type=column_type.name,
@@ -176,7 +197,9 @@ class FieldReader:
         )
         return FieldSpec(column=column)
 
-    def _field(self, name: str, annotation: Annotation | None, call: ast.Call, location: Location) -> FieldSpec:
+    def _field(
+        self, name: str, annotation: Annotation | None, column_type: ColumnType, call: ast.Call, location: Location
+    ) -> FieldSpec:
         keywords = _keywords(call)
         default = keywords.get("default", call.args[0] if call.args else None)
         sa_column = keywords.get("sa_column")
@@ -187,7 +210,6 @@ class FieldReader:
 
         primary_key = _bool(keywords.get("primary_key")) or _bool(column_kwargs.get("primary_key"))
         explicit_nullable = _bool_or_none(column_kwargs.get("nullable", keywords.get("nullable")))
-        column_type = self._annotation_type(annotation)
         if "sa_type" in keywords:
             column_type = sqlalchemy_column_type(keywords["sa_type"], self.imports)
         nullable: bool | None
@@ -226,14 +248,14 @@ class FieldReader:
         elif sa_column is not None:  # a Column built elsewhere (a helper function, a variable): type unknown
             column.type, column.nullable = ColumnType("UNKNOWN"), None
 
-        syntax = FieldSyntax(
-            annotation=annotation.text if annotation else None,
-            annotation_optional=annotation.optional if annotation else None,
-            uses_sa_column=sa_column is not None,
-            sa_column_conflicts=tuple(k for k in SA_COLUMN_CONFLICTS if k in keywords) if sa_column is not None else (),
-            unknown_column_kwargs=unknown,
-            mutable_default=self._mutable(default),
-            explicit_nullable=explicit_nullable,
+        syntax = _syntax(
+            annotation.text if annotation else None,
+            annotation.optional if annotation else None,
+            sa_column is not None,
+            tuple(k for k in SA_COLUMN_CONFLICTS if k in keywords) if sa_column is not None else (),
+            unknown,
+            self._mutable(default),
+            explicit_nullable,
         )
         spec.column = column.build(name, location, syntax)
         return spec
@@ -278,11 +300,6 @@ class FieldReader:
                 spec.foreign_keys.append((target.value, self.module.location(argument)))
             return True
         return callee in {"Identity", "Sequence", "Computed", "CheckConstraint", "FetchedValue", "DefaultClause"}
-
-    def _annotation_type(self, annotation: Annotation | None) -> ColumnType:
-        if annotation is None:
-            return ColumnType("UNKNOWN")
-        return python_column_type(annotation.inner, self.imports, self.enums)
 
     # --- defaults ------------------------------------------------------------------------------------------------
     def _default(self, node: ast.expr | None) -> str | None:
@@ -338,6 +355,12 @@ class FieldReader:
                 arguments = ", ".join(self.module.segment(a) for a in node.args)
                 return f"{last_part(callee)}({arguments})"
         return self.module.segment(node)
+
+
+@lru_cache(maxsize=4096)
+def _syntax(*values: object) -> FieldSyntax:
+    """One shared (immutable) :class:`FieldSyntax` per distinct spelling: most fields of a project repeat a few."""
+    return FieldSyntax(*values)  # type: ignore[arg-type]
 
 
 def _is_special(name: str) -> bool:

@@ -1,8 +1,8 @@
 """One Python file as the source reader holds it: text, stdlib ``ast`` tree, imports, classes, and locations.
 
-The read path uses the standard library's ``ast`` rather than libcst: parsing is ~10× faster (about 0.2 ms for a
-25-line model file against 2-3 ms, and no 0.2 s libcst import), and reading needs no formatting fidelity. libcst is
-used only where formatting must survive, by :mod:`schema_guard.fixes`.
+The read path uses the standard library's ``ast`` rather than libcst: for a 29-line model file ``ast.parse`` takes
+~0.23 ms against ~6.8 ms for ``libcst.parse_module`` (and libcst costs ~0.2-0.4 s to import), and reading needs
+no formatting fidelity. libcst is used only where formatting must survive, by :mod:`schema_guard.fixes`.
 """
 
 from __future__ import annotations

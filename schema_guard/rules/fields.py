@@ -362,18 +362,19 @@ class Submission(SQLModel, table=True):
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         for table, column in _columns(facts):
-            problems = []
+            problems, advice = [], []
             if column.python_default in NAIVE_CLOCKS:
                 clock = column.python_default.removeprefix("datetime.")
                 problems.append(f"its default {clock} produces naive datetimes")
+                advice.append("default_factory=lambda: datetime.now(timezone.utc)")
             if column.type == "TIMESTAMP" and column.timezone is False:
                 problems.append("it is a timestamp WITHOUT time zone")
+                advice.append("a timezone-aware column (sa_type=DateTime(timezone=True), or plain datetime on "
+                              "SQLModel >= 0.0.45)")  # fmt: skip
             if not problems:
                 continue
             yield self.finding(
-                f"{_where(table, column)}: {' and '.join(problems)}; use "
-                "default_factory=lambda: datetime.now(timezone.utc) and a timezone-aware column "
-                "(DateTime(timezone=True))",
+                f"{_where(table, column)}: {' and '.join(problems)}; use {' and '.join(advice)}",
                 column.location,
                 reader=facts.reader,
                 table=table.name,
