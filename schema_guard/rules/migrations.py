@@ -357,8 +357,8 @@ class IndexWithoutConcurrently(RevisionRule):
         "PostgreSQL refuses it inside a transaction, so it must run in Alembic's autocommit block."
     )
     how_to_fix = (
-        "with op.get_context().autocommit_block():\n"
-        "    op.create_index(\"ix_t_c\", \"t\", [\"c\"], postgresql_concurrently=True)"
+        "Create (or drop) the index with `postgresql_concurrently=True` inside "
+        "`with op.get_context().autocommit_block():`."
     )
     readers = MIGRATION_READERS
     operations = frozenset({"create_index", "drop_index", "create_unique_constraint", "execute"})
