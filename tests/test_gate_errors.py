@@ -158,3 +158,19 @@ def test_env_py_passing_other_metadata_is_sg604(tmp_path: Path, server_url: str,
     finding = only(run_gate(load_config(cwd=root), database_url=server_url))
     assert (finding.code, finding.path, finding.line) == ("SG604", "migrations/env.py", 11)
     assert "lacks lessons, students, subjects" in finding.message
+
+
+def test_env_py_reading_database_url_migrates_the_throwaway_database(
+    tmp_path: Path, server_url: str, scratch_names: list[str], monkeypatch: pytest.MonkeyPatch, isolated_models: None
+) -> None:
+    """The common env.py that ignores config.attributes and reads DATABASE_URL works, on the throwaway database."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/production")
+    root = copy_fixture("good", tmp_path)
+    env = root / "migrations" / "env.py"
+    env.write_text(env.read_text().replace('given = config.attributes.get("connection")', "given = None")
+                   .replace('config.get_main_option("sqlalchemy.url")', '__import__("os").environ["DATABASE_URL"]'))
+    assert run_gate(load_config(cwd=root), database_url=server_url) == []
+    assert len(scratch_names) == 1
+    import os
+
+    assert os.environ["DATABASE_URL"] == "postgresql://nobody@127.0.0.1:1/production", "restored afterwards"

@@ -96,6 +96,11 @@ class Draft(SQLModel, table=True):
     body: str = ""
 '''
 
+pytestmark = pytest.mark.filterwarnings(
+    r"ignore:(?s).*You probably want to use `session.exec\(\)`:DeprecationWarning",  # legacy Query, on purpose
+    "ignore:SELECT statement has a cartesian product",  # the mis-filtered alias case, on purpose
+)
+
 POLICY = TenantPolicy(shared_tables=frozenset({"topics"}))
 _modules = itertools.count()
 

@@ -1,10 +1,11 @@
 """Run the migrations in-process on the throwaway database, one revision at a time, through the project's own env.py.
 
 ``env.py`` runs once per phase (upgrade to head, downgrade, upgrade again) with the gate's open connection in
-``config.attributes["connection"]`` (``sqlalchemy.url`` and ``SCHEMA_GUARD_DATABASE_URL`` point at the throwaway
-database too, for an env.py that ignores the connection). Alembic asks the gate which steps to run; the gate hands
-them over one by one and remembers the step in flight, so a failure is attributed to its revision. Before the first
-step it checks that env.py really connected to the throwaway database — otherwise nothing runs.
+``config.attributes["connection"]``; ``sqlalchemy.url``, ``SCHEMA_GUARD_DATABASE_URL`` and ``DATABASE_URL`` name the
+throwaway database too, for an env.py that ignores the connection. Alembic asks the gate which steps to run; the gate
+hands them over one by one and remembers the step in flight, so a failure is attributed to its revision, with env.py's
+own transaction settings kept. Before the first step it checks that env.py really connected to the throwaway
+database; otherwise nothing runs.
 """
 
 from __future__ import annotations
@@ -134,17 +135,21 @@ class MigrationRunner:
                 )
 
 
+URL_VARIABLES = (DATABASE_URL_ENV, "DATABASE_URL")
+"""Environment variables an env.py commonly reads its URL from; they name the throwaway database while it runs."""
+
+
 @contextmanager
 def _env_settings(project: MigrationProject, connection: Connection, url: URL) -> Iterator[None]:
     """Point every way env.py may find its database at the throwaway one; keep env.py from reconfiguring logging."""
     config = project.alembic_config
     rendered = url.render_as_string(hide_password=False)
     previous_url = config.get_main_option("sqlalchemy.url")
-    previous_env = os.environ.get(DATABASE_URL_ENV)
+    previous_env = {name: os.environ.get(name) for name in URL_VARIABLES}
     previous_file_config = logging.config.fileConfig
     config.attributes["connection"] = connection
     config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
-    os.environ[DATABASE_URL_ENV] = rendered
+    os.environ.update({name: rendered for name in URL_VARIABLES})
     logging.config.fileConfig = _no_logging_config  # type: ignore[assignment]
     try:
         yield
@@ -155,10 +160,11 @@ def _env_settings(project: MigrationProject, connection: Connection, url: URL) -
             config.set_main_option("sqlalchemy.url", previous_url.replace("%", "%%"))
         else:
             config.remove_main_option("sqlalchemy.url")
-        if previous_env is None:
-            os.environ.pop(DATABASE_URL_ENV, None)
-        else:
-            os.environ[DATABASE_URL_ENV] = previous_env
+        for name, value in previous_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _no_logging_config(*args: Any, **kwargs: Any) -> None:

@@ -230,7 +230,7 @@ class StatementChecker:
         """SQL the guard cannot analyse: report each tenant-scoped table it names as unverifiable."""
         problems = []
         for table in sorted(self._tenant_tables(), key=lambda t: t.name):
-            if re.search(rf"(?<![\w$.]){re.escape(table.name)}(?![\w$])", sql, re.IGNORECASE):
+            if re.search(rf"(?<![\w$]){re.escape(table.name)}(?![\w$])", sql, re.IGNORECASE):
                 problems.append(Problem(
                     table.name,
                     f"{origin} reads or writes tenant-scoped table '{table.name}'; the guard cannot verify that it "
