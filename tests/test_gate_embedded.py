@@ -9,7 +9,7 @@ import pytest
 
 from schema_guard.config import DATABASE_URL_ENV, load_config
 from schema_guard.gate import run_gate, server
-from tests.gate.support import FIXTURES, expected_findings, process_alive
+from tests.gate.support import FIXTURES, expected_findings, process_alive, project_path
 
 pytestmark = pytest.mark.skipif(server.find_postgres_bindir() is None, reason="no PostgreSQL server binaries")
 
@@ -41,7 +41,7 @@ def test_embedded_default_runs_the_gate(name: str, embedded_servers: list[tuple[
     config = load_config(cwd=root)
     assert config.database_url() is None
     findings = run_gate(config)
-    assert {(f.code, f.path, f.line) for f in findings} == expected_findings(root)
+    assert {(f.code, project_path(f.path, root), f.line) for f in findings} == expected_findings(root)
     assert len(embedded_servers) == 1
 
 

@@ -16,6 +16,7 @@ from schema_guard.findings import Finding
 from schema_guard.gate import run_gate
 from schema_guard.gate.server import free_port
 from tests.gate.support import (  # noqa: F401  (pytest fixtures)
+    project_path,
     FIXTURES,
     SERVER_URL,
     scratch_names,
@@ -94,7 +95,7 @@ def test_missing_alembic_ini(tmp_path: Path, server_url: str, isolated_models: N
     root = copy_fixture("good", tmp_path)
     (root / "alembic.ini").unlink()
     finding = only(run_gate(load_config(cwd=root), database_url=server_url))
-    assert (finding.code, finding.severity, finding.path) == ("SG011", "fatal", "alembic.ini")
+    assert (finding.code, finding.severity, project_path(finding.path, root)) == ("SG011", "fatal", "alembic.ini")
     assert "not found" in finding.message
 
 
@@ -143,9 +144,10 @@ def test_env_py_that_migrates_another_database_is_stopped(
 
 def test_a_revision_that_raises_is_the_revisions_fault(server_url: str, scratch_names: list[str],
                                                        isolated_models: None) -> None:
-    finding = only(run_gate(load_config(cwd=FIXTURES / "failing_revision"), database_url=server_url))
+    root = FIXTURES / "failing_revision"
+    finding = only(run_gate(load_config(cwd=root), database_url=server_url))
     assert (finding.code, finding.severity) == ("SG012", "error")
-    assert finding.path == "migrations/versions/0004_lesson_notes.py"
+    assert project_path(finding.path, root) == "migrations/versions/0004_lesson_notes.py"
     assert finding.message == 'upgrade of revision 0004_lesson_notes fails: relation "lesson" does not exist'
 
 
@@ -156,7 +158,7 @@ def test_env_py_passing_other_metadata_is_sg604(tmp_path: Path, server_url: str,
     env.write_text(env.read_text().replace("target_metadata = SQLModel.metadata",
                                            "import sqlalchemy\ntarget_metadata = sqlalchemy.MetaData()"))
     finding = only(run_gate(load_config(cwd=root), database_url=server_url))
-    assert (finding.code, finding.path, finding.line) == ("SG604", "migrations/env.py", 11)
+    assert (finding.code, project_path(finding.path, root), finding.line) == ("SG604", "migrations/env.py", 11)
     assert "lacks lessons, students, subjects" in finding.message
 
 

@@ -11,6 +11,7 @@ import pytest
 from schema_guard.config import load_config
 from schema_guard.gate import run_gate
 from tests.gate.support import (  # noqa: F401  (pytest fixtures)
+    project_path,
     FIXTURES,
     expected_findings,
     scratch_names,
@@ -27,7 +28,7 @@ def gate_findings(root: Path, database_url: str | None, **options: object) -> se
     for finding in findings:
         assert finding.severity == ("fatal" if finding.code in FATAL else "error"), finding
         assert finding.message and "\n" not in finding.message, finding
-    return {(f.code, f.path, f.line) for f in findings}
+    return {(f.code, project_path(f.path, root), f.line) for f in findings}
 
 
 def test_every_fixture_marks_what_it_breaks() -> None:
@@ -115,4 +116,4 @@ def test_without_configured_models_env_py_metadata_is_compared(server_url: str, 
     config = parse_config({"shared-tables": ["subjects"], "migrations": {"alembic-config": "alembic.ini"}}, root=root)
     assert config.models == ()
     findings = run_gate(config, database_url=server_url)
-    assert [(f.code, f.path) for f in findings] == [("SG601", "migrations/versions/0002_lessons.py")]
+    assert [(f.code, project_path(f.path, root)) for f in findings] == [("SG601", "migrations/versions/0002_lessons.py")]

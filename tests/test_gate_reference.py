@@ -35,3 +35,15 @@ def test_cli_exit_codes_and_json(server_url: str) -> None:
     unreachable = _cli(FIXTURES / "good", "--database-url", "postgresql://postgres@127.0.0.1:1/postgres")
     assert unreachable.returncode == 2, unreachable.stdout + unreachable.stderr
     assert "SG010" in unreachable.stdout + unreachable.stderr
+
+
+def test_inline_suppression_in_a_revision_file_from_any_working_directory(server_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "index_not_concurrent", root)
+    revision = root / "migrations" / "versions" / "0003_lesson_title_index.py"
+    revision.write_text(revision.read_text().replace("# expect: SG651", "# schema-guard: ignore[SG651]"))
+    run = _cli(root / "migrations", "--database-url", server_url)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip().endswith("All checks passed! (1 suppressed)")

@@ -17,6 +17,8 @@ Tooling problems (no server, broken alembic.ini) are fatal findings (exit 2); ev
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
+from pathlib import Path
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from schema_guard.config import Config
@@ -38,7 +40,16 @@ def run_gate(config: Config, *, since: str | None = None, database_url: str | No
             gate.run()
     finally:
         sys.path[:] = saved_path
-    return sorted(gate.findings, key=Finding.sort_key)
+    return sorted((_anchored(f, config.root) for f in gate.findings), key=Finding.sort_key)
+
+
+def _anchored(finding: Finding, root: Path) -> Finding:
+    """Revision paths are relative to the project root; make them absolute so reporters and suppressions find the
+    file whatever the working directory is."""
+    path = finding.location.path
+    if path is None or Path(path).is_absolute():
+        return finding
+    return finding.at(replace(finding.location, path=str(root / path)))
 
 
 class _Gate:

@@ -133,3 +133,8 @@ def scratch_names(monkeypatch: pytest.MonkeyPatch, server_url: str):  # type: ig
     assert databases(prefix) == set()
     yield created
     assert databases(prefix) == set(), f"throwaway databases left on the server: {databases(prefix)}"
+
+
+def project_path(path: str | None, root: Path) -> str | None:
+    """A gate finding's (absolute) path relative to the fixture project, as the markers name it."""
+    return Path(path).relative_to(root).as_posix() if path else None
