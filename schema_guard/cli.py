@@ -11,9 +11,14 @@ import difflib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schema_guard.config import Config, ConfigError, load_config
 from schema_guard.reporters import FORMATS, default_format, renderer
+from schema_guard.selection import Selection
+
+if TYPE_CHECKING:
+    from schema_guard.engine import CheckResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -107,9 +112,7 @@ def _explain(code: str) -> int:
     return EXIT_CLEAN
 
 
-def _selection(config: Config, args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from schema_guard.selection import Selection
-
+def _selection(config: Config, args: argparse.Namespace) -> Selection:
     return Selection.from_config(config, select=args.select, ignore=args.ignore, extend_select=args.extend_select)
 
 
@@ -132,21 +135,21 @@ def _check(config: Config, args: argparse.Namespace) -> int:
     missing = [p for p in paths or [] if not p.exists()]
     if missing:
         raise ConfigError(f"{missing[0]}: no such file or directory")
-    run = lambda: run_check(  # noqa: E731 - the same call before and after fixing
+    if (args.fix or args.diff) and not args.metadata_only:
+        # Rewrites come from the source reader alone, and run before any model is imported, so the report below
+        # (metadata reader included) sees the fixed files rather than modules imported before the fix.
+        from schema_guard.fixes import apply_fixes
+
+        before = run_check(config, paths, selection=selection, use_metadata=False, use_baseline=not args.no_baseline)
+        apply_fixes(before.findings, write=args.fix, out=sys.stdout)
+    result = run_check(
         config, paths, selection=selection, use_source=not args.metadata_only,
         use_metadata=not args.source_only, use_baseline=not args.no_baseline,
     )
-    result = run()
-    if args.fix or args.diff:
-        from schema_guard.fixes import apply_fixes
-
-        changed = apply_fixes(result.findings, write=args.fix, out=sys.stdout)
-        if changed and args.fix:
-            result = run()
     return _report(result, args)
 
 
-def _report(result, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _report(result: CheckResult, args: argparse.Namespace) -> int:
     text = renderer(args.format or default_format())(result, Path.cwd())
     if args.output:
         try:

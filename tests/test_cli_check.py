@@ -180,3 +180,35 @@ def test_reference_models_with_injected_violations(tmp_path: Path) -> None:
     run = run_cli(tmp_path, "check", "--format", "json")
     assert run.exit_code == 1, run.stderr
     assert run.codes_at() == {("SG202", tenant_line), ("SG203", tenant_line), ("SG301", base_line)}
+
+
+FIXABLE = """
+import uuid
+from typing import Optional
+
+from sqlmodel import Field, SQLModel
+
+
+class Exam(SQLModel, table=True):
+    __tablename__ = "exams"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: Optional[uuid.UUID] = Field(default=None, foreign_key="students.id")  # owner
+    tags: list[str] = Field(default=[], sa_type=JSONB)
+""".replace("from sqlmodel", "from sqlalchemy.dialects.postgresql import JSONB\nfrom sqlmodel")
+
+
+def test_fix_repairs_the_pitfalls_before_importing_and_a_second_run_changes_nothing(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENT, "app/exams.py": FIXABLE})
+    before = run_cli(project, "check", "--format", "json")
+    assert {code for code, _ in before.codes_at()} == {"SG202", "SG203", "SG503"}
+    diff = run_cli(project, "check", "--diff")
+    assert "+    student_id: uuid.UUID = Field(" in diff.stdout and diff.exit_code == 1
+    assert (project / "app" / "exams.py").read_text() == FIXABLE.lstrip("\n"), "--diff writes nothing"
+    fixed = run_cli(project, "check", "--fix")
+    assert fixed.exit_code == 0, fixed.stdout + fixed.stderr
+    assert fixed.stdout.splitlines()[-1] == "All checks passed!", "the metadata reader sees the fixed file"
+    text = (project / "app" / "exams.py").read_text()
+    assert "# owner" in text and "default_factory=list" in text
+    again = run_cli(project, "check", "--fix")
+    assert again.exit_code == 0 and "Fixed" not in again.stdout
+    assert (project / "app" / "exams.py").read_text() == text

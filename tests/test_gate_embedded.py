@@ -9,7 +9,7 @@ import pytest
 
 from schema_guard.config import DATABASE_URL_ENV, load_config
 from schema_guard.gate import run_gate, server
-from tests.gate.support import FIXTURES, expected_findings, process_alive, project_path
+from tests.gate.support import expected_findings, materialise, process_alive, project_path
 
 pytestmark = pytest.mark.skipif(server.find_postgres_bindir() is None, reason="no PostgreSQL server binaries")
 
@@ -35,9 +35,9 @@ def embedded_servers(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untype
 
 
 @pytest.mark.parametrize("name", ["good", "index_not_concurrent", "missing_tenant_index"])
-def test_embedded_default_runs_the_gate(name: str, embedded_servers: list[tuple[Path, int]],
+def test_embedded_default_runs_the_gate(name: str, tmp_path: Path, embedded_servers: list[tuple[Path, int]],
                                         isolated_models: None) -> None:
-    root = FIXTURES / name
+    root = materialise(name, tmp_path)
     config = load_config(cwd=root)
     assert config.database_url() is None
     findings = run_gate(config)
@@ -45,11 +45,11 @@ def test_embedded_default_runs_the_gate(name: str, embedded_servers: list[tuple[
     assert len(embedded_servers) == 1
 
 
-def test_no_url_and_no_binaries_says_how_to_provide_a_database(monkeypatch: pytest.MonkeyPatch,
+def test_no_url_and_no_binaries_says_how_to_provide_a_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                   isolated_models: None) -> None:
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
     monkeypatch.setattr(server, "find_postgres_bindir", lambda: None)
-    findings = run_gate(load_config(cwd=FIXTURES / "good"))
+    findings = run_gate(load_config(cwd=materialise("good", tmp_path)))
     assert [(f.code, f.severity) for f in findings] == [("SG010", "fatal")]
     message = findings[0].message
     assert "--database-url" in message and DATABASE_URL_ENV in message and "initdb" in message
@@ -61,7 +61,7 @@ def test_binaries_are_found_the_documented_ways() -> None:
 
 
 def test_the_embedded_server_stops_and_is_removed_when_the_gate_is_interrupted(
-    embedded_servers: list[tuple[Path, int]], isolated_models: None
+    tmp_path: Path, embedded_servers: list[tuple[Path, int]], isolated_models: None
 ) -> None:
     """Ctrl-C (a real SIGINT to this process) while a revision runs, in-process."""
     import logging
@@ -74,13 +74,14 @@ def test_the_embedded_server_stops_and_is_removed_when_the_gate_is_interrupted(
             if "created throwaway database" in record.getMessage():
                 threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT)).start()
 
+    slow = materialise("slow_revision", tmp_path)
     logger = logging.getLogger("schema_guard.gate")
     handler, level = InterruptOnceCreated(), logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
         with pytest.raises(KeyboardInterrupt):
-            run_gate(load_config(cwd=FIXTURES / "slow_revision"))
+            run_gate(load_config(cwd=slow))
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)

@@ -4,7 +4,6 @@ revision's own fault — and nothing left behind on the server either way."""
 from __future__ import annotations
 
 import secrets
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,9 @@ from schema_guard.findings import Finding
 from schema_guard.gate import run_gate
 from schema_guard.gate.server import free_port
 from tests.gate.support import (  # noqa: F401  (pytest fixtures)
-    project_path,
-    FIXTURES,
     SERVER_URL,
+    materialise,
+    project_path,
     scratch_names,
     server_url,
 )
@@ -31,36 +30,31 @@ def only(findings: list[Finding]) -> Finding:
     return finding
 
 
-def copy_fixture(name: str, tmp_path: Path) -> Path:
-    root = tmp_path / name
-    shutil.copytree(FIXTURES / name, root)
-    return root
-
-
-def test_unreachable_server(scratch_names: list[str], isolated_models: None) -> None:
+def test_unreachable_server(tmp_path: Path, scratch_names: list[str], isolated_models: None) -> None:
     url = f"postgresql://postgres@127.0.0.1:{free_port()}/postgres"
-    finding = only(run_gate(load_config(cwd=FIXTURES / "good"), database_url=url))
+    finding = only(run_gate(load_config(cwd=materialise("good", tmp_path)), database_url=url))
     assert (finding.code, finding.severity) == ("SG010", "fatal")
     assert "cannot reach PostgreSQL at postgresql+psycopg://postgres@127.0.0.1" in finding.message
     assert "--database-url" in finding.message
 
 
-def test_rejected_login(scratch_names: list[str], isolated_models: None) -> None:
+def test_rejected_login(tmp_path: Path, scratch_names: list[str], isolated_models: None) -> None:
     url = sa.make_url(SERVER_URL).set(username=f"sg_nobody_{secrets.token_hex(3)}", password="s3cret")
-    finding = only(run_gate(load_config(cwd=FIXTURES / "good"), database_url=url.render_as_string(False)))
+    finding = only(run_gate(load_config(cwd=materialise("good", tmp_path)), database_url=url.render_as_string(False)))
     assert (finding.code, finding.severity) == ("SG010", "fatal")
     assert "rejected the login" in finding.message
     assert "s3cret" not in finding.message, "the password is never shown"
 
 
-def test_role_without_createdb(server_url: str, scratch_names: list[str], isolated_models: None) -> None:
+def test_role_without_createdb(tmp_path: Path, server_url: str, scratch_names: list[str],
+                               isolated_models: None) -> None:
     role = f"sg_nocreatedb_{secrets.token_hex(3)}"
     admin = sa.create_engine(server_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN NOCREATEDB')
     try:
         url = sa.make_url(server_url).set(username=role).render_as_string(False)
-        finding = only(run_gate(load_config(cwd=FIXTURES / "good"), database_url=url))
+        finding = only(run_gate(load_config(cwd=materialise("good", tmp_path)), database_url=url))
         assert (finding.code, finding.severity) == ("SG010", "fatal")
         assert "may not create databases" in finding.message and "CREATEDB" in finding.message
     finally:
@@ -73,26 +67,27 @@ def test_role_without_createdb(server_url: str, scratch_names: list[str], isolat
     ("sqlite:///x.db", "needs PostgreSQL, not sqlite"),
     ("not a url", "is not a database URL"),
 ])
-def test_url_that_is_not_postgresql(url: str, says: str, isolated_models: None) -> None:
-    finding = only(run_gate(load_config(cwd=FIXTURES / "good"), database_url=url))
+def test_url_that_is_not_postgresql(url: str, says: str, tmp_path: Path, isolated_models: None) -> None:
+    finding = only(run_gate(load_config(cwd=materialise("good", tmp_path)), database_url=url))
     assert finding.code == "SG010" and says in finding.message
 
 
-def test_url_naming_a_missing_database(server_url: str, isolated_models: None) -> None:
+def test_url_naming_a_missing_database(tmp_path: Path, server_url: str, isolated_models: None) -> None:
     url = sa.make_url(server_url).set(database=f"sg_missing_{secrets.token_hex(3)}").render_as_string(False)
-    finding = only(run_gate(load_config(cwd=FIXTURES / "good"), database_url=url))
+    finding = only(run_gate(load_config(cwd=materialise("good", tmp_path)), database_url=url))
     assert finding.code == "SG010" and "does not exist" in finding.message
 
 
-def test_environment_variable_names_the_server(monkeypatch: pytest.MonkeyPatch, scratch_names: list[str],
-                                               isolated_models: None) -> None:
+def test_environment_variable_names_the_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               scratch_names: list[str], isolated_models: None) -> None:
     monkeypatch.setenv("SCHEMA_GUARD_DATABASE_URL", f"postgresql://postgres@127.0.0.1:{free_port()}/postgres")
-    assert only(run_gate(load_config(cwd=FIXTURES / "good"))).code == "SG010"
-    assert run_gate(load_config(cwd=FIXTURES / "good"), database_url=SERVER_URL) == []
+    good = materialise("good", tmp_path)
+    assert only(run_gate(load_config(cwd=good))).code == "SG010"
+    assert run_gate(load_config(cwd=good), database_url=SERVER_URL) == []
 
 
 def test_missing_alembic_ini(tmp_path: Path, server_url: str, isolated_models: None) -> None:
-    root = copy_fixture("good", tmp_path)
+    root = materialise("good", tmp_path)
     (root / "alembic.ini").unlink()
     finding = only(run_gate(load_config(cwd=root), database_url=server_url))
     assert (finding.code, finding.severity, project_path(finding.path, root)) == ("SG011", "fatal", "alembic.ini")
@@ -100,7 +95,7 @@ def test_missing_alembic_ini(tmp_path: Path, server_url: str, isolated_models: N
 
 
 def test_revision_that_does_not_import(tmp_path: Path, server_url: str, isolated_models: None) -> None:
-    root = copy_fixture("good", tmp_path)
+    root = materialise("good", tmp_path)
     revision = root / "migrations" / "versions" / "0004_lesson_notes.py"
     revision.write_text(revision.read_text().replace("def downgrade() -> None:", "def downgrade() -> None"))
     finding = only(run_gate(load_config(cwd=root), database_url=server_url))
@@ -109,7 +104,7 @@ def test_revision_that_does_not_import(tmp_path: Path, server_url: str, isolated
 
 
 def test_model_module_that_does_not_import(tmp_path: Path, server_url: str, isolated_models: None) -> None:
-    root = copy_fixture("good", tmp_path)
+    root = materialise("good", tmp_path)
     (root / "good_models.py").write_text("import no_such_module_anywhere\n")
     finding = only(run_gate(load_config(cwd=root), database_url=server_url))
     assert finding.code == "SG011" and "good_models" in finding.message
@@ -124,7 +119,7 @@ def test_env_py_that_migrates_another_database_is_stopped(
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{victim}"')
     try:
-        root = copy_fixture("good", tmp_path)
+        root = materialise("good", tmp_path)
         env = root / "migrations" / "env.py"
         victim_url = sa.make_url(server_url).set(database=victim).render_as_string(False)
         env.write_text(env.read_text().replace('given = config.attributes.get("connection")', "given = None")
@@ -142,9 +137,9 @@ def test_env_py_that_migrates_another_database_is_stopped(
         admin.dispose()
 
 
-def test_a_revision_that_raises_is_the_revisions_fault(server_url: str, scratch_names: list[str],
+def test_a_revision_that_raises_is_the_revisions_fault(tmp_path: Path, server_url: str, scratch_names: list[str],
                                                        isolated_models: None) -> None:
-    root = FIXTURES / "failing_revision"
+    root = materialise("failing_revision", tmp_path)
     finding = only(run_gate(load_config(cwd=root), database_url=server_url))
     assert (finding.code, finding.severity) == ("SG012", "error")
     assert project_path(finding.path, root) == "migrations/versions/0004_lesson_notes.py"
@@ -153,7 +148,7 @@ def test_a_revision_that_raises_is_the_revisions_fault(server_url: str, scratch_
 
 def test_env_py_passing_other_metadata_is_sg604(tmp_path: Path, server_url: str, scratch_names: list[str],
                                                  isolated_models: None) -> None:
-    root = copy_fixture("good", tmp_path)
+    root = materialise("good", tmp_path)
     env = root / "migrations" / "env.py"
     env.write_text(env.read_text().replace("target_metadata = SQLModel.metadata",
                                            "import sqlalchemy\ntarget_metadata = sqlalchemy.MetaData()"))
@@ -167,7 +162,7 @@ def test_env_py_reading_database_url_migrates_the_throwaway_database(
 ) -> None:
     """The common env.py that ignores config.attributes and reads DATABASE_URL works, on the throwaway database."""
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/production")
-    root = copy_fixture("good", tmp_path)
+    root = materialise("good", tmp_path)
     env = root / "migrations" / "env.py"
     env.write_text(env.read_text().replace('given = config.attributes.get("connection")', "given = None")
                    .replace('config.get_main_option("sqlalchemy.url")', '__import__("os").environ["DATABASE_URL"]'))

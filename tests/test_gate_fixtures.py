@@ -1,6 +1,7 @@
-"""The migration gate on real PostgreSQL: each fixture project under ``tests/gate/fixtures`` breaks one thing (or
-nothing) and marks the line where the gate must report it with ``# expect: SGxxx``. The gate must report exactly
-those findings, at those revision files and lines, and leave no database behind on the server."""
+"""The migration gate on real PostgreSQL: each fixture project under ``tests/gate/fixtures`` (a shared ``_base`` plus
+the fixture's overlay, assembled by ``materialise``) breaks one thing (or nothing) and marks the line where the gate
+must report it with ``# expect: SGxxx``. The gate must report exactly those findings, at those revision files and
+lines, and leave no database behind on the server."""
 
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ import pytest
 from schema_guard.config import load_config
 from schema_guard.gate import run_gate
 from tests.gate.support import (  # noqa: F401  (pytest fixtures)
-    project_path,
+    FIXTURE_NAMES,
     FIXTURES,
     expected_findings,
+    materialise,
+    project_path,
     scratch_names,
     server_url,
 )
 
 INTERRUPT_ONLY = {"slow_revision"}
-MATRIX = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and p.name not in INTERRUPT_ONLY)
+MATRIX = [name for name in FIXTURE_NAMES if name not in INTERRUPT_ONLY]
 FATAL = {"SG010", "SG011"}
 
 
@@ -31,25 +34,25 @@ def gate_findings(root: Path, database_url: str | None, **options: object) -> se
     return {(f.code, project_path(f.path, root), f.line) for f in findings}
 
 
-def test_every_fixture_marks_what_it_breaks() -> None:
+def test_every_fixture_marks_what_it_breaks(tmp_path: Path) -> None:
     assert "good" in MATRIX
     for name in MATRIX:
         readme = (FIXTURES / name / "README.md").read_text()
         assert readme.strip(), f"{name} has no README saying what it breaks"
-        assert name == "good" or expected_findings(FIXTURES / name), f"{name} marks no expected finding"
+        assert name == "good" or expected_findings(materialise(name, tmp_path)), f"{name} marks no expected finding"
 
 
 @pytest.mark.parametrize("name", MATRIX)
 def test_fixture_produces_exactly_the_marked_findings(
-    name: str, server_url: str, scratch_names: list[str], isolated_models: None
+    name: str, tmp_path: Path, server_url: str, scratch_names: list[str], isolated_models: None
 ) -> None:
-    root = FIXTURES / name
+    root = materialise(name, tmp_path)
     assert gate_findings(root, server_url) == expected_findings(root)
     if name != "broken_alembic_ini":
         assert len(scratch_names) == 1, "the gate ran in exactly one throwaway database"
 
 
-def test_the_url_database_itself_is_never_migrated(server_url: str, scratch_names: list[str],
+def test_the_url_database_itself_is_never_migrated(tmp_path: Path, server_url: str, scratch_names: list[str],
                                                    isolated_models: None) -> None:
     import sqlalchemy as sa
     from sqlalchemy.pool import NullPool
@@ -57,16 +60,16 @@ def test_the_url_database_itself_is_never_migrated(server_url: str, scratch_name
     engine = sa.create_engine(server_url, poolclass=NullPool)
     with engine.connect() as connection:
         before = set(sa.inspect(connection).get_table_names())
-    assert gate_findings(FIXTURES / "good", server_url) == set()
+    assert gate_findings(materialise("good", tmp_path), server_url) == set()
     with engine.connect() as connection:
         after = set(sa.inspect(connection).get_table_names())
     engine.dispose()
     assert "alembic_version" not in after - before and "lessons" not in after - before
 
 
-def test_since_a_revision_limits_the_per_revision_rules(server_url: str, scratch_names: list[str],
+def test_since_a_revision_limits_the_per_revision_rules(tmp_path: Path, server_url: str, scratch_names: list[str],
                                                         isolated_models: None) -> None:
-    root = FIXTURES / "index_not_concurrent"
+    root = materialise("index_not_concurrent", tmp_path)
     assert gate_findings(root, server_url, since="0003_lesson_title_index") == set()
     assert {code for code, _, _ in gate_findings(root, server_url, since="0002_lessons")} == {"SG651"}
     assert {code for code, _, _ in gate_findings(root, server_url, since="base")} == {"SG651"}
@@ -75,11 +78,9 @@ def test_since_a_revision_limits_the_per_revision_rules(server_url: str, scratch
 def test_since_a_git_ref_judges_only_the_revisions_the_change_adds(
     tmp_path: Path, server_url: str, scratch_names: list[str], isolated_models: None
 ) -> None:
-    import shutil
     import subprocess
 
-    root = tmp_path / "project"
-    shutil.copytree(FIXTURES / "index_not_concurrent", root)
+    root = materialise("index_not_concurrent", tmp_path)
     versions = root / "migrations" / "versions"
     change = {name: (versions / name).read_text() for name in ("0003_lesson_title_index.py", "0004_lesson_notes.py")}
     for name in change:
@@ -103,16 +104,16 @@ def test_since_a_git_ref_judges_only_the_revisions_the_change_adds(
     assert gate_findings(root, server_url, since="HEAD") == set(), "nothing was added since HEAD"
 
 
-def test_since_something_unknown_is_a_tooling_problem(server_url: str, isolated_models: None) -> None:
-    found = gate_findings(FIXTURES / "good", server_url, since="no-such-revision-or-ref")
+def test_since_something_unknown_is_a_tooling_problem(tmp_path: Path, server_url: str, isolated_models: None) -> None:
+    found = gate_findings(materialise("good", tmp_path), server_url, since="no-such-revision-or-ref")
     assert {code for code, _, _ in found} == {"SG011"}
 
 
-def test_without_configured_models_env_py_metadata_is_compared(server_url: str, scratch_names: list[str],
-                                                               isolated_models: None) -> None:
+def test_without_configured_models_env_py_metadata_is_compared(tmp_path: Path, server_url: str,
+                                                               scratch_names: list[str], isolated_models: None) -> None:
     from schema_guard.config import parse_config
 
-    root = FIXTURES / "missing_index"
+    root = materialise("missing_index", tmp_path)
     config = parse_config({"shared-tables": ["subjects"], "migrations": {"alembic-config": "alembic.ini"}}, root=root)
     assert config.models == ()
     findings = run_gate(config, database_url=server_url)

@@ -13,9 +13,7 @@ import pytest
 
 from schema_guard.config import DATABASE_URL_ENV
 from schema_guard.gate import server
-from tests.gate.support import FIXTURES, databases, ensure_server, gate_process, process_alive
-
-SLOW = FIXTURES / "slow_revision"
+from tests.gate.support import databases, ensure_server, gate_process, materialise, process_alive
 
 
 def _wait_for(process: subprocess.Popen[str], pattern: str, seen: list[str], timeout: float = 60) -> re.Match[str]:
@@ -47,9 +45,9 @@ def _interrupt_while_the_slow_revision_runs(process: subprocess.Popen[str], sign
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_interrupted_gate_drops_its_database(signum: int) -> None:
+def test_interrupted_gate_drops_its_database(signum: int, tmp_path: Path) -> None:
     url = ensure_server()
-    process = gate_process(SLOW, "--database-url", url)
+    process = gate_process(materialise("slow_revision", tmp_path), "--database-url", url)
     seen: list[str] = []
     name = None
     try:
@@ -72,8 +70,8 @@ def test_interrupted_gate_drops_its_database(signum: int) -> None:
 
 @pytest.mark.skipif(server.find_postgres_bindir() is None, reason="no PostgreSQL server binaries")
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_interrupted_gate_stops_and_removes_its_embedded_server(signum: int) -> None:
-    process = gate_process(SLOW, env={DATABASE_URL_ENV: ""})
+def test_interrupted_gate_stops_and_removes_its_embedded_server(signum: int, tmp_path: Path) -> None:
+    process = gate_process(materialise("slow_revision", tmp_path), env={DATABASE_URL_ENV: ""})
     seen: list[str] = []
     try:
         started = _wait_for(process, r"started embedded PostgreSQL pid (\d+) in (\S+) on port", seen)
@@ -95,11 +93,11 @@ def test_interrupted_gate_stops_and_removes_its_embedded_server(signum: int) -> 
 
 @pytest.mark.skipif(server.find_postgres_bindir() is None or server.shutil.which("setpriv") is None,
                     reason="no PostgreSQL server binaries or no setpriv")
-def test_a_killed_gate_takes_its_embedded_server_along() -> None:
+def test_a_killed_gate_takes_its_embedded_server_along(tmp_path: Path) -> None:
     """SIGKILL leaves no chance to clean up; the kernel's parent-death signal still stops the server."""
     import shutil
 
-    process = gate_process(SLOW, env={DATABASE_URL_ENV: ""})
+    process = gate_process(materialise("slow_revision", tmp_path), env={DATABASE_URL_ENV: ""})
     seen: list[str] = []
     try:
         started = _wait_for(process, r"started embedded PostgreSQL pid (\d+) in (\S+) on port", seen)

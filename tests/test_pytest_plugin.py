@@ -22,11 +22,10 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from schema_guard.cli import main as cli_main
+from tests.gate.support import materialise
 
 pytest_plugins = ["pytester"]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-GATE_FIXTURES = REPO_ROOT / "tests" / "gate" / "fixtures"
 SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 STUDENTS = """
@@ -189,9 +188,9 @@ def test_without_the_option_nothing_is_added(pytester: pytest.Pytester) -> None:
 # --schema-guard-migrations ------------------------------------------------------------------------------------
 
 
-def test_migration_checks_pass_and_fail_by_name_with_one_gate_run(pytester: pytest.Pytester,
+def test_migration_checks_pass_and_fail_by_name_with_one_gate_run(pytester: pytest.Pytester, tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    shutil.copytree(GATE_FIXTURES / "index_not_concurrent", pytester.path, dirs_exist_ok=True)
+    shutil.copytree(materialise("index_not_concurrent", tmp_path), pytester.path, dirs_exist_ok=True)
     monkeypatch.setenv("SCHEMA_GUARD_DATABASE_URL", SERVER_URL)
     basetemp = pytester.path / "basetemp"
     result = pytester.runpytest_inprocess(f"--basetemp={basetemp}", "--schema-guard-migrations", "-p", "xdist",

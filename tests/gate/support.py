@@ -1,10 +1,12 @@
-"""Helpers for the migration-gate tests: the test server, fixture expectations, and leftovers on the server."""
+"""Helpers for the migration-gate tests: the fixture projects, the test server, fixture expectations, and leftovers
+on the server."""
 
 from __future__ import annotations
 
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -15,6 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+"""The fixture overlays and their shared ``_base`` project (see ``fixtures/README.md``); use :func:`materialise`."""
+BASE = FIXTURES / "_base"
+BASE_MODELS = "fixture_models"
+"""The base's models module, renamed ``<fixture>_models`` in each assembled project."""
+WITHOUT = "without.txt"
+"""An overlay file naming the base files the fixture leaves out, one path a line."""
+FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 """The machine's PostgreSQL (trust authentication for ``postgres`` on 127.0.0.1)."""
@@ -22,6 +31,45 @@ SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_SERVER_URL", "postgresql+psycopg:
 MARKER = re.compile(r"#\s*expect:\s*(SG\d{3}(?:\s*,\s*SG\d{3})*)")
 FILE_MARKER = re.compile(r"#\s*expect-file:\s*(SG\d{3}(?:\s*,\s*SG\d{3})*)")
 Expectation = tuple[str, str | None, int | None]
+
+
+def materialise(name: str, tmp_path: Path) -> Path:
+    """Assemble fixture project ``name`` in ``tmp_path/name`` and return that folder: the files of ``_base`` (its
+    models module and every mention of it renamed ``<name>_models``), less those the overlay's ``without.txt`` names,
+    then the overlay's own files over them (they replace base files at the same path; they are copied as they are)."""
+    overlay = FIXTURES / name
+    if name not in FIXTURE_NAMES:
+        raise ValueError(f"no gate fixture {name!r} under {FIXTURES} (there are {', '.join(FIXTURE_NAMES)})")
+    root = tmp_path / name
+    root.mkdir(parents=True)
+    module = f"{name}_models"
+    without = _without(overlay)
+    for source in sorted(BASE.rglob("*")):
+        relative = source.relative_to(BASE).as_posix()
+        if not source.is_file() or "__pycache__" in source.parts or relative in without:
+            continue
+        target = root / relative.replace(f"{BASE_MODELS}.py", f"{module}.py")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = source.read_text(encoding="utf-8")
+        target.write_text(re.sub(rf"\b{BASE_MODELS}\b", module, text), encoding="utf-8")
+    for source in sorted(overlay.rglob("*")):
+        relative = source.relative_to(overlay)
+        if not source.is_file() or "__pycache__" in source.parts or relative.as_posix() == WITHOUT:
+            continue
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, root / relative)
+    return root
+
+
+def _without(overlay: Path) -> set[str]:
+    listing = overlay / WITHOUT
+    if not listing.is_file():
+        return set()
+    names = {line.split("#", 1)[0].strip() for line in listing.read_text(encoding="utf-8").splitlines()} - {""}
+    missing = sorted(n for n in names if not (BASE / n).is_file())
+    if missing:
+        raise ValueError(f"{listing} names files that _base does not have: {', '.join(missing)}")
+    return names
 
 
 def ensure_server() -> str:
@@ -136,5 +184,5 @@ def scratch_names(monkeypatch: pytest.MonkeyPatch, server_url: str):  # type: ig
 
 
 def project_path(path: str | None, root: Path) -> str | None:
-    """A gate finding's (absolute) path relative to the fixture project, as the markers name it."""
+    """A gate finding's (absolute) path relative to the (assembled) fixture project, as the markers name it."""
     return Path(path).relative_to(root).as_posix() if path else None
