@@ -81,6 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader of our output went away (`schema-guard check | head`): not an error of the check.
         sys.stderr.close()
         return EXIT_FINDINGS
+    except (OSError, UnicodeDecodeError) as error:
+        # A file that cannot be read or written: one line naming it, never a traceback read as "findings".
+        name = getattr(error, "filename", None)
+        detail = getattr(error, "strerror", None) or str(error)
+        print(f"schema-guard: error: {name}: {detail}" if name else f"schema-guard: error: {detail}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -115,7 +115,7 @@ def load_config(explicit: Path | None = None, cwd: Path | None = None) -> Config
         raise ConfigError(f"{path}: configuration file not found")
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     section = document.get("tool", {}).get("schema_guard")
     if section is None and path.name != "pyproject.toml":

@@ -10,11 +10,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schema_guard.config import Config
+from schema_guard.config import Config, ConfigError
 from schema_guard.facts import Location, SchemaFacts
 from schema_guard.files import absolute, discover, matches_glob
 from schema_guard.findings import Finding
-from schema_guard.rules.base import RuleContext, fact_rules
+from schema_guard.rules.base import RuleContext, catalogue, fact_rules
 from schema_guard.selection import Selection
 from schema_guard.suppressions import SuppressionIndex
 
@@ -59,6 +59,12 @@ def read_facts(
 ) -> tuple[list[Path], list[SchemaFacts]]:
     """Run the readers: the source reader on ``paths`` (default: configured ``src``), the metadata reader on
     the configured model modules."""
+    if not paths:
+        missing = [p for p in config.src_paths() if not p.exists()]
+        if missing:
+            raise ConfigError(f"{config.source or config.root}: src path '{missing[0]}' does not exist")
+    if not use_source and not config.models:
+        raise ConfigError(f"{config.source or config.root}: nothing to check: no `models` configured for the metadata reader")
     files = discover(paths or config.src_paths(), config.root, config.exclude) if use_source else []
     collected: list[SchemaFacts] = []
     if use_source:
@@ -88,7 +94,7 @@ def run_check(
     files, collected = read_facts(config, paths, use_source=use_source, use_metadata=use_metadata)
     context = RuleContext(tenancy=config.tenancy)
     raw = [finding for facts in collected for finding in evaluate(facts, context, selection)]
-    findings = report_once(raw)
+    findings = report_once(trust_imported_models(raw, collected))
     if paths and use_metadata:
         checked = {absolute(f) for f in files}
         findings = [f for f in findings if f.severity == "fatal" or (f.path and absolute(f.path) in checked)]
@@ -101,6 +107,29 @@ def run_check(
         apply_baseline(result, config)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def trust_imported_models(findings: list[Finding], collected: Sequence[SchemaFacts]) -> list[Finding]:
+    """Drop source findings that the metadata reader contradicts.
+
+    Where a table was imported, SQLAlchemy's view of it is ground truth (``@declared_attr``, helper functions that
+    return ``Field()``, indexes built outside the class): a rule that also runs on imported models and did not fire
+    there did not find a real violation, whatever the source text suggested."""
+    imported = {t.name for facts in collected if facts.reader == "metadata" for t in facts.tables}
+    if not imported:
+        return findings
+    confirmed = {f.identity() for f in findings if f.reader == "metadata"}
+    rules = catalogue()
+    return [
+        f
+        for f in findings
+        if not (
+            f.reader == "source"
+            and f.table in imported
+            and "metadata" in rules[f.code].readers
+            and f.identity() not in confirmed
+        )
+    ]
 
 
 def report_once(findings: Iterable[Finding]) -> list[Finding]:
@@ -146,7 +175,8 @@ def apply_suppressions(
         kept.append(finding)
     suppressed = len(findings) - len(kept)
     if selection.enabled("SG003"):
-        kept.extend(_unused(index, selection, {absolute(f) for f in files}))
+        readers = {reader_facts.reader for reader_facts in facts}
+        kept.extend(_unused(index, selection, readers, {absolute(f) for f in files}))
     return kept, suppressed
 
 
@@ -162,11 +192,12 @@ def _resolved(path: str | None) -> str | None:
     return absolute(path) if path else None
 
 
-def _unused(index: SuppressionIndex, selection: Selection, checked: set[str]) -> list[Finding]:
-    from schema_guard.rules.base import catalogue
-
-    rule = catalogue()["SG003"]()
-    enabled = selection.enabled_codes()
+def _unused(index: SuppressionIndex, selection: Selection, readers: set[str], checked: set[str]) -> list[Finding]:
+    """Suppressions that silenced nothing, judging only codes that an enabled rule of a reader that ran could
+    have reported (``--source-only`` cannot tell whether a suppression of a metadata-only rule is stale)."""
+    rules = catalogue()
+    rule = rules["SG003"]()
+    enabled = {code for code in selection.enabled_codes() if readers & set(rules[code].readers)}
     findings = []
     for suppression in index.all:
         if absolute(suppression.path) not in checked:

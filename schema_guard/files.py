@@ -14,7 +14,8 @@ ALWAYS_EXCLUDED = frozenset(
 
 
 def discover(paths: Iterable[Path], root: Path, exclude: Sequence[str] = ()) -> list[Path]:
-    """Every ``.py`` file under ``paths`` (files given explicitly are kept even when excluded folders hold them)."""
+    """Every ``.py`` file under ``paths``, minus the always-excluded folders (virtualenvs, caches, ``.git``) and
+    the configured ``exclude`` globs."""
     found: dict[Path, None] = {}
     for path in paths:
         if path.is_file():

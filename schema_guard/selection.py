@@ -35,11 +35,19 @@ class Selection:
             extend_select=tuple(config.extend_select) + tuple(extend_select or ()),
         )
         selection.validate()
+        for glob, codes in config.per_file_ignores.items():
+            Selection(select=codes).validate(only_key=f"per-file-ignores '{glob}'")
         return selection
 
-    def validate(self) -> None:
+    def validate(self, only_key: str | None = None) -> None:
+        """Every code or prefix must match some rule; a typo would otherwise silently select nothing.
+
+        ``only_key`` names the configuration key when this selection holds one list (``per-file-ignores``)."""
         codes = catalogue()
-        for key, prefixes in (("select", self.select), ("ignore", self.ignore), ("extend-select", self.extend_select)):
+        groups = [(only_key, self.select)] if only_key else [
+            ("select", self.select), ("ignore", self.ignore), ("extend-select", self.extend_select)
+        ]
+        for key, prefixes in groups:
             for prefix in prefixes:
                 if prefix.upper() != "ALL" and not any(code.startswith(prefix.upper()) for code in codes):
                     raise ConfigError(f"{key}: '{prefix}' matches no rule code (see `schema-guard rules`)")

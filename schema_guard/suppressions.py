@@ -12,7 +12,6 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schema_guard.facts import Location
 from schema_guard.files import absolute
 
 _DIRECTIVE = re.compile(r"#\s*schema-guard:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
@@ -35,10 +34,6 @@ class Suppression:
         if ALL_CODES in self.codes:
             return [] if self.used else [ALL_CODES]
         return sorted(c for c in self.codes if c in enabled and c not in self.used)
-
-    @property
-    def location(self) -> Location:
-        return Location(self.path, self.line, self.column)
 
 
 def read_suppressions(path: str, text: str) -> list[Suppression]:

@@ -7,7 +7,9 @@ field's line. A module that fails to import becomes a fatal finding naming the m
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import re
 import inspect
 import pkgutil
 import sys
@@ -59,11 +61,15 @@ def read_metadata(modules: Sequence[str], root: Path) -> SchemaFacts:
     registry_error = _configure_mappers()
     classes = {id(cls): cls for module in imported for cls in _classes_defined_in(module)}
     facts.classes = [_class_fact(cls) for cls in classes.values()]
-    mapped = _sqlmodel_classes_by_table()
+    project_modules = {module.__name__ for module in imported}
+    mapped = {
+        name: cls for name, cls in _sqlmodel_classes_by_table().items() if cls.__module__ in project_modules
+    }
     for table in SQLModel.metadata.tables.values():
-        facts.tables.append(_table_fact(table, mapped.get(table.name)))
+        if table.name in mapped or not _has_mapped_class(table):
+            facts.tables.append(_table_fact(table, mapped.get(table.name)))
     for cls in mapped.values():
-        facts.relationships.extend(_relationship_facts(cls, registry_error))
+        facts.relationships.extend(_relationship_facts(cls, _blamed_attribute(cls, registry_error), registry_error))
     facts.mapping_calls = [_foreign_mapping(cls) for cls in _foreign_registry_classes(classes.values())]
     return facts
 
@@ -83,7 +89,9 @@ def _import_tree(name: str, root: Path, facts: SchemaFacts) -> list[ModuleType]:
 
 def _import_one(name: str, root: Path, facts: SchemaFacts) -> ModuleType | None:
     try:
-        return importlib.import_module(name)
+        # A model module that prints at import must not corrupt JSON or SARIF on stdout.
+        with contextlib.redirect_stdout(sys.stderr):
+            return importlib.import_module(name)
     except BaseException as error:  # noqa: BLE001 - any import-time failure is the user's to see, as a finding
         if isinstance(error, KeyboardInterrupt):
             raise
@@ -341,13 +349,47 @@ def _foreign_key_fact(constraint: Any, located: Any) -> ForeignKeyFact:
     )
 
 
-def _relationship_facts(cls: type, registry_error: str | None) -> Iterator[RelationshipFact]:
+def _has_mapped_class(table: Any) -> bool:
+    """Whether some SQLModel class maps ``table`` (tables of classes outside the project are not checked)."""
+    from sqlmodel.main import default_registry
+
+    return any(mapper.local_table is table for mapper in default_registry.mappers)
+
+
+_MAPPER_IN_ERROR = re.compile(r"Mapper\[(?P<cls>\w+)\(")
+_EXPRESSION_IN_ERROR = re.compile(r"expression '(?P<expr>[^']+)' failed to locate")
+
+
+def _blamed_attribute(cls: type, registry_error: str | None) -> str | None:
+    """Which relationship of ``cls`` a mapper-configuration error is about, if it is about ``cls`` at all.
+
+    SQLAlchemy names either ``Class.attribute`` or ``Mapper[Class(table)]`` plus the expression it could not
+    resolve; in the second form the relationship whose annotation mentions the expression is blamed, else the
+    class's first relationship, so the error is never dropped."""
+    declared: dict[str, Any] = getattr(cls, "__sqlmodel_relationships__", {})
+    if not registry_error or not declared:
+        return None
+    for attribute in declared:
+        if f"{cls.__name__}.{attribute}" in registry_error:
+            return attribute
+    mapper = _MAPPER_IN_ERROR.search(registry_error)
+    if mapper is None or mapper.group("cls") != cls.__name__:
+        return None
+    expression = _EXPRESSION_IN_ERROR.search(registry_error)
+    for attribute in declared:
+        annotation = str(_relationship_annotation(cls, attribute))
+        if expression and expression.group("expr") in annotation:
+            return attribute
+    return next(iter(declared))
+
+
+def _relationship_facts(cls: type, blamed: str | None, registry_error: str | None) -> Iterator[RelationshipFact]:
     """Relationships declared with SQLModel's ``Relationship()``, with what SQLAlchemy made of them."""
     declared: dict[str, Any] = getattr(cls, "__sqlmodel_relationships__", {})
     table = getattr(getattr(cls, "__table__", None), "name", None)
     for attribute, info in declared.items():
         annotation = _relationship_annotation(cls, attribute)
-        error = registry_error if registry_error and f"{cls.__name__}.{attribute}" in registry_error else None
+        error = registry_error if attribute == blamed else None
         link = getattr(info, "link_model", None)
         yield RelationshipFact(
             owner_class=cls.__name__,
