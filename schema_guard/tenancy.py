@@ -6,12 +6,23 @@ or is a pure association table whose every primary-key column is a foreign key t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from schema_guard.facts import SchemaFacts, TableFact
+
+INFO_KEY = "schema_guard"
+"""The key of schema-guard's settings in a SQLAlchemy table's ``info`` dictionary."""
+
+
+def declared_shared(info: Mapping[str, Any] | None) -> bool:
+    """The table declares itself shared on the model: ``info={"schema_guard": {"shared": True}}`` (a table's
+    ``info``, given through ``__table_args__``). The one reading of that marker for every reader and the runtime."""
+    settings = info.get(INFO_KEY) if info else None
+    return isinstance(settings, Mapping) and settings.get("shared") is True
 
 
 class TableScope(Enum):

@@ -35,8 +35,9 @@ from schema_guard.facts import (
     UniqueFact,
     normalise_type_name,
 )
-from schema_guard.findings import problem
+from schema_guard.findings import Finding, problem
 from schema_guard.readers.source_locations import ClassLayout, class_layout
+from schema_guard.tenancy import declared_shared
 
 IMPORT_ERROR = "SG002"
 
@@ -53,11 +54,8 @@ def read_metadata(modules: Sequence[str], root: Path) -> SchemaFacts:
     from sqlmodel import SQLModel
 
     facts = SchemaFacts(reader="metadata")
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    imported: list[ModuleType] = []
-    for name in modules:
-        imported.extend(_import_tree(name, root, facts))
+    imported, problems = import_models(modules, root)
+    facts.problems.extend(problems)
     registry_error = _configure_mappers()
     classes = {id(cls): cls for module in imported for cls in _classes_defined_in(module)}
     facts.classes = [_class_fact(cls) for cls in classes.values()]
@@ -74,20 +72,34 @@ def read_metadata(modules: Sequence[str], root: Path) -> SchemaFacts:
     return facts
 
 
-def _import_tree(name: str, root: Path, facts: SchemaFacts) -> list[ModuleType]:
+def import_models(modules: Sequence[str], root: Path) -> tuple[list[ModuleType], list[Finding]]:
+    """Import ``modules`` from ``root`` (put on ``sys.path`` when missing), packages with every submodule.
+
+    Returns the modules imported and one fatal SG002 finding per module that failed to import, located at the
+    project line that raised. The metadata reader and the migration gate both import the models through here."""
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    imported: list[ModuleType] = []
+    problems: list[Finding] = []
+    for name in modules:
+        imported.extend(_import_tree(name, root, problems))
+    return imported, problems
+
+
+def _import_tree(name: str, root: Path, problems: list[Finding]) -> list[ModuleType]:
     """Import a module and, for a package, every submodule; each failure is one fatal finding."""
-    module = _import_one(name, root, facts)
+    module = _import_one(name, root, problems)
     if module is None:
         return []
     found = [module]
     for info in pkgutil.walk_packages(getattr(module, "__path__", []), prefix=f"{name}."):
-        child = _import_one(info.name, root, facts)
+        child = _import_one(info.name, root, problems)
         if child is not None:
             found.append(child)
     return found
 
 
-def _import_one(name: str, root: Path, facts: SchemaFacts) -> ModuleType | None:
+def _import_one(name: str, root: Path, problems: list[Finding]) -> ModuleType | None:
     try:
         # A model module that prints at import must not corrupt JSON or SARIF on stdout.
         with contextlib.redirect_stdout(sys.stderr):
@@ -95,7 +107,7 @@ def _import_one(name: str, root: Path, facts: SchemaFacts) -> ModuleType | None:
     except BaseException as error:  # noqa: BLE001 - any import-time failure is the user's to see, as a finding
         if isinstance(error, KeyboardInterrupt):
             raise
-        facts.problems.append(
+        problems.append(
             problem(
                 IMPORT_ERROR,
                 f"cannot import model module '{name}': {type(error).__name__}: {_first_line(error)}",
@@ -218,13 +230,8 @@ def _table_fact(table: Any, cls: type | None) -> TableFact:
         foreign_keys=[_foreign_key_fact(fk, located) for fk in table.foreign_key_constraints],
         location=class_location,
         class_name=cls.__name__ if cls else None,
-        declared_shared=_declared_shared(table.info),
+        declared_shared=declared_shared(table.info),
     )
-
-
-def _declared_shared(info: dict[str, Any]) -> bool:
-    settings = info.get("schema_guard")
-    return isinstance(settings, dict) and settings.get("shared") is True
 
 
 def _column_attributes(cls: type | None) -> dict[str, str]:

@@ -12,12 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Column, MetaData, Table
 
 from schema_guard.facts import ForeignKeyFact, SchemaFacts, TableFact
-from schema_guard.tenancy import TableScope, TenantPolicy
-
-
-def declared_shared(table: Table) -> bool:
-    settings = table.info.get("schema_guard")
-    return isinstance(settings, dict) and settings.get("shared") is True
+from schema_guard.tenancy import TableScope, TenantPolicy, declared_shared
 
 
 def table_fact(table: Table) -> TableFact:
@@ -37,7 +32,7 @@ def table_fact(table: Table) -> TableFact:
         name=table.name,
         primary_key=tuple(column.name for column in table.primary_key.columns),
         foreign_keys=foreign_keys,
-        declared_shared=declared_shared(table),
+        declared_shared=declared_shared(table.info),
     )
 
 
