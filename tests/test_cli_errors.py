@@ -106,3 +106,19 @@ def test_baseline_into_a_folder_that_does_not_exist_is_an_error(tmp_path: Path) 
     run = run_cli(project, "baseline", "--output", str(tmp_path / "missing" / "baseline.json"))
     assert run.exit_code == 2
     _one_line_error(run.stderr, "missing")
+
+
+def test_a_file_that_does_not_parse_is_exit_2_and_the_other_files_are_still_checked(tmp_path: Path) -> None:
+    broken = "import uuid\n\n\nclass Exam(SQLModel, table=True)\n    id: uuid.UUID\n"
+    violating = STUDENT.replace("class Student", "class Legacy").replace('"students"', '"legacy"')
+    project = write_project(
+        tmp_path,
+        {"app/__init__.py": "", "app/students.py": STUDENT, "app/broken.py": broken, "app/legacy.py": violating},
+        settings='src = ["app"]\n',
+    )
+    run = run_cli(project, "check", "--format", "json")
+    assert run.exit_code == 2
+    by_code = {f["code"]: f for f in run.findings()}
+    assert by_code["SG001"]["path"] == "app/broken.py" and by_code["SG001"]["line"] == 4
+    assert by_code["SG001"]["severity"] == "fatal"
+    assert by_code["SG201"]["path"] == "app/legacy.py", "the other files are still checked"
