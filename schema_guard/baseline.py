@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,11 +53,15 @@ def fingerprint(finding: Finding, root: Path) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
-def write_baseline(findings: Sequence[Finding], config: Config, path: Path | None = None) -> Path:
-    """Write every non-fatal finding to the baseline file (replacing it: fixed findings drop out)."""
+def write_baseline(
+    findings: Sequence[Finding], config: Config, path: Path | None = None, *, keep_codes: Collection[str] = ()
+) -> Path:
+    """Write every non-fatal finding to the baseline file, replacing it (fixed findings drop out) — except the
+    existing entries with ``keep_codes``, which this run did not check (the migration gate's, on a model-only run)."""
     _lines.cache_clear()
     target = path or config.baseline_path()
-    entries = [
+    kept = [entry for entry in _entries(target) if entry.get("code") in keep_codes]
+    entries = kept + [
         {
             "fingerprint": fingerprint(f, config.root),
             "code": f.code,
@@ -74,14 +78,22 @@ def write_baseline(findings: Sequence[Finding], config: Config, path: Path | Non
     return target
 
 
+def _entries(path: Path) -> list[dict[str, object]]:
+    if not path.is_file():
+        return []
+    try:
+        return list(json.loads(path.read_text(encoding="utf-8"))["findings"])
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ConfigError(f"{path}: not a schema-guard baseline ({type(error).__name__}: {error})") from None
+
+
 def load_baseline(path: Path) -> Counter[str] | None:
     """The fingerprints in the baseline file, or ``None`` when there is none."""
     if not path.is_file():
         return None
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        return Counter(entry["fingerprint"] for entry in document["findings"])
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        return Counter(str(entry["fingerprint"]) for entry in _entries(path))
+    except (KeyError, TypeError) as error:
         raise ConfigError(f"{path}: not a schema-guard baseline ({type(error).__name__}: {error})") from None
 
 

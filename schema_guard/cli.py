@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("paths", nargs="*", type=Path)
     baseline.add_argument("--config", type=Path)
     baseline.add_argument("--output", type=Path, help="baseline file to write (default: from config)")
+    baseline.add_argument("--migrations", action="store_true",
+                          help="also run the migration gate and baseline its findings (every revision judged)")
+    baseline.add_argument("--database-url", help="with --migrations: server to create the throwaway database on")
 
     commands.add_parser("rules", help="list every rule")
     explain = commands.add_parser("explain", help="explain one rule")
@@ -167,7 +170,8 @@ def _report(result: CheckResult, args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     for finding in result.findings:
         if finding.severity == "fatal" and (args.output or (args.format or default_format()) != "text"):
-            print(f"schema-guard: error: {finding.location}: {finding.message}", file=sys.stderr)
+            where = f"{finding.location}: " if finding.path else ""
+            print(f"schema-guard: error: {where}{finding.message}", file=sys.stderr)
     return result.exit_code
 
 
@@ -175,33 +179,35 @@ def _baseline(config: Config, args: argparse.Namespace) -> int:
     from schema_guard.baseline import write_baseline
     from schema_guard.engine import run_check
 
-    result = run_check(config, args.paths or None, use_baseline=False)
-    if result.fatal:
-        for finding in result.findings:
-            if finding.severity == "fatal":
-                print(f"schema-guard: error: {finding.location}: {finding.message}", file=sys.stderr)
+    if args.database_url and not args.migrations:
+        raise ConfigError("--database-url is for the migration gate: add --migrations")
+    findings = list(run_check(config, args.paths or None, use_baseline=False).findings)
+    if args.migrations:
+        from schema_guard.migration_check import run_migrations_check
+
+        # Every revision is judged ("base"), so the baseline holds whatever a later `--since` run can report.
+        findings += run_migrations_check(config, since="base", database_url=args.database_url,
+                                         use_baseline=False).findings
+    fatal = [finding for finding in findings if finding.severity == "fatal"]
+    if fatal:
+        for finding in fatal:
+            where = f"{finding.location}: " if finding.path else ""
+            print(f"schema-guard: error: {where}{finding.message}", file=sys.stderr)
         return EXIT_ERROR
-    path = write_baseline(result.findings, config, args.output)
-    print(f"Wrote {len(result.findings)} finding(s) to {path}")
+    from schema_guard.rules.base import catalogue
+
+    gate_codes = [] if args.migrations else [c for c, rule in catalogue().items() if "migrations" in rule.readers]
+    path = write_baseline(findings, config, args.output, keep_codes=gate_codes)
+    print(f"Wrote {len(findings)} finding(s) to {path}")
     return EXIT_CLEAN
 
 
 def _migrations(config: Config, args: argparse.Namespace) -> int:
-    from schema_guard.engine import CheckResult, apply_suppressions
-    from schema_guard.gate import run_gate
+    from schema_guard.migration_check import run_migrations_check
 
     config = _with_baseline(config, args)
-    selection = _selection(config, args)
-    findings = [
-        f for f in run_gate(config, since=args.since or config.migrations.since, database_url=args.database_url)
-        if f.severity == "fatal" or selection.enabled(f.code)
-    ]
-    kept, suppressed = apply_suppressions(findings, [], [], selection)
-    result = CheckResult(findings=kept, suppressed=suppressed)
-    if not args.no_baseline:
-        from schema_guard.baseline import apply_baseline
-
-        apply_baseline(result, config)
+    result = run_migrations_check(config, selection=_selection(config, args), since=args.since,
+                                  database_url=args.database_url, use_baseline=not args.no_baseline)
     return _report(result, args)
 
 

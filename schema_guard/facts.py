@@ -55,6 +55,12 @@ class FieldSyntax:
     """The literal text of a mutable ``default=`` (``"[]"``, ``"{}"``), SG503."""
     explicit_nullable: bool | None = None
     """The value of an explicit ``nullable=`` keyword, ``None`` when not given."""
+    opaque: bool = False
+    """The source reader could not see all of what defines this column: the attribute's value is a call it does not
+    understand (``student_id: uuid.UUID = tenant_field()``, a helper returning ``Field(...)``), or the model's
+    ``__tablename__``/``__table_args__`` is computed (``@declared_attr``). The column's keys, index, foreign keys,
+    nullability and default — and its table's name, constraints and scope — may be more than the facts say, so
+    rules that conclude from something being *absent* stay silent about this column and its table."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,9 @@ class MappingCallFact:
 
     qualified_name: str
     location: Location = field(default_factory=Location)
+    target: str | None = None
+    """The class it maps, by name: the decorated class, or ``map_imperatively``'s first argument; ``None`` for a
+    factory (``declarative_base()``) or where the reader cannot tell."""
 
 
 @dataclass(frozen=True)

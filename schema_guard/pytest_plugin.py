@@ -313,20 +313,10 @@ def gate_findings(config: pytest.Config) -> list[Finding]:
 
 def _run_gate(config: pytest.Config) -> list[Finding]:
     """The gate as ``schema-guard migrations`` runs it: selection, suppressions and baseline applied."""
-    from schema_guard.baseline import apply_baseline
-    from schema_guard.engine import CheckResult, apply_suppressions
-    from schema_guard.gate import run_gate
-    from schema_guard.selection import Selection
+    from schema_guard.migration_check import run_migrations_check
 
-    settings = project_config(config)
-    selection = Selection.from_config(settings)
-    found = run_gate(settings, since=config.getoption("schema_guard_since"),
-                     database_url=config.getoption("schema_guard_database_url"))
-    kept, suppressed = apply_suppressions(
-        [f for f in found if f.severity == "fatal" or selection.enabled(f.code)], [], [], selection
-    )
-    result = CheckResult(findings=kept, suppressed=suppressed)
-    apply_baseline(result, settings)
+    result = run_migrations_check(project_config(config), since=config.getoption("schema_guard_since"),
+                                  database_url=config.getoption("schema_guard_database_url"))
     return result.findings
 
 

@@ -17,6 +17,13 @@ def reset_sqlmodel() -> None:
     SQLModel.metadata.clear()
 
 
+def _imported_from_test_models(name: str) -> bool:
+    """Modules a test's models brought in from its tmp folder — not schema-guard itself (re-importing it would
+    register its rules twice), the standard library or installed packages."""
+    path = getattr(sys.modules.get(name), "__file__", None) or ""
+    return not name.startswith("schema_guard") and "site-packages" not in path and not path.startswith(sys.base_prefix)
+
+
 @pytest.fixture
 def isolated_models() -> Iterator[None]:
     """Reset SQLModel's global registry around a test and unload the modules it imported from tmp folders."""
@@ -24,7 +31,6 @@ def isolated_models() -> Iterator[None]:
     reset_sqlmodel()
     yield
     for name in set(sys.modules) - before:
-        module = sys.modules.get(name)
-        if module is not None and "site-packages" not in (getattr(module, "__file__", "") or ""):
+        if _imported_from_test_models(name):
             del sys.modules[name]
     reset_sqlmodel()

@@ -107,7 +107,9 @@ def test_model_module_that_does_not_import(tmp_path: Path, server_url: str, isol
     root = materialise("good", tmp_path)
     (root / "good_models.py").write_text("import no_such_module_anywhere\n")
     finding = only(run_gate(load_config(cwd=root), database_url=server_url))
-    assert finding.code == "SG011" and "good_models" in finding.message
+    assert (finding.code, finding.severity, project_path(finding.path, root), finding.line) == (
+        "SG002", "fatal", "good_models.py", 1)
+    assert "good_models" in finding.message
 
 
 def test_env_py_that_migrates_another_database_is_stopped(

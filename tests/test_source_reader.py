@@ -433,14 +433,14 @@ def test_class_facts_resolve_declarative_bases_through_every_import_style(tmp_pa
     bases = {c.name: c.bases for c in facts.classes}
     assert bases["A"] == bases["B"] == bases["C"] == ("sqlalchemy.orm.DeclarativeBase",)
     assert bases["D"] == ("models.C",)
-    calls = [(m.qualified_name, m.location.line) for m in facts.mapping_calls]
+    calls = [(m.qualified_name, m.location.line, m.target) for m in facts.mapping_calls]
     assert calls == [
-        ("sqlalchemy.orm.declarative_base", 11),
-        ("sqlalchemy.ext.declarative.declarative_base", 12),
-        ("sqlalchemy.orm.registry.generate_base", 14),
-        ("sqlalchemy.orm.registry.mapped", 16),
-        ("sqlalchemy.orm.as_declarative", 20),
-        ("sqlalchemy.orm.registry.map_imperatively", 24),
+        ("sqlalchemy.orm.declarative_base", 11, None),
+        ("sqlalchemy.ext.declarative.declarative_base", 12, None),
+        ("sqlalchemy.orm.registry.generate_base", 14, None),
+        ("sqlalchemy.orm.registry.mapped", 16, "E"),
+        ("sqlalchemy.orm.as_declarative", 20, "F"),
+        ("sqlalchemy.orm.registry.map_imperatively", 24, None),  # ``cls`` is a parameter, not a class
     ]
 
 
@@ -479,6 +479,411 @@ def test_the_source_path_imports_neither_sqlalchemy_nor_sqlmodel_nor_libcst(tmp_
     )
     completed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert json.loads(completed.stdout) == []
+
+
+# --- what the reader cannot see, it does not guess ----------------------------------------------------------
+
+
+def findings(folder: Path, text: str, *, reader: str = "source", name: str = "models_under_test.py") -> list[tuple[str, int | None, str | None]]:
+    """(code, line, table) of every finding of one reader over one module, through the real pipeline."""
+    from schema_guard.config import parse_config
+    from schema_guard.engine import run_check
+
+    path = write(folder, name, text)
+    settings: dict[str, object] = {"src": [path.name], "models": [path.stem] if reader == "metadata" else []}
+    config = parse_config(settings, root=folder)
+    result = run_check(
+        config, use_source=reader == "source", use_metadata=reader == "metadata", use_baseline=False
+    )
+    return sorted((f.code, f.line, f.table) for f in result.findings)
+
+
+TENANT_HEADER = """
+import uuid
+from typing import Any, Optional
+
+from sqlalchemy import Index
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, Relationship, SQLModel
+
+
+class Student(SQLModel, table=True):
+    __tablename__ = "students"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+"""
+
+
+@pytest.mark.parametrize("reader", ["source", "metadata"])
+def test_index_first_argument_is_its_name_even_when_none(tmp_path: Path, reader: str, isolated_models: None) -> None:
+    """``Index(None, "student_id")`` indexes student_id (SQLAlchemy names it); it is no column called "None"."""
+    text = TENANT_HEADER + """
+
+class Exam(SQLModel, table=True):
+    __tablename__ = "exams"
+    __table_args__ = (Index(None, "student_id"), Index(f"ix_{'exams'}_taken", "taken", "student_id"))
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    taken: int
+    student_id: uuid.UUID = Field(foreign_key="students.id")
+"""
+    assert findings(tmp_path, text, reader=reader) == []
+    if reader == "source":
+        exams = read_source([tmp_path / "models_under_test.py"]).table("exams")
+        assert [(i.name, i.columns) for i in exams.indexes] == [(None, ("student_id",)), (None, ("taken", "student_id"))]  # type: ignore[union-attr]
+
+
+HELPERS = TENANT_HEADER.replace("\n\nclass Student", """
+
+def tenant_field() -> Any:
+    return Field(foreign_key="students.id", index=True)
+
+
+def essays_relationship() -> Any:
+    return Relationship(back_populates="student")
+
+
+TENANT = Field(foreign_key="students.id", index=True)
+
+
+class Student""") + """
+
+class Exam(SQLModel, table=True):
+    __tablename__ = "exams"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = tenant_field()
+
+
+class Essay(SQLModel, table=True):
+    __tablename__ = "essays"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = TENANT
+    student: Optional[Student] = Relationship(back_populates="essays")
+"""
+
+
+@pytest.mark.parametrize("reader", ["source", "metadata"])
+def test_a_helper_that_returns_field_is_opaque_not_a_plain_column(
+    tmp_path: Path, reader: str, isolated_models: None
+) -> None:
+    """``student_id: uuid.UUID = tenant_field()``: no SG202-SG205 guessed from source; the metadata reader agrees.
+    ``essays = essays_relationship()`` on the other side: no SG402/SG403 guessed either."""
+    text = HELPERS.replace(
+        "    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)\n",
+        "    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)\n"
+        '    essays: list["Essay"] = essays_relationship()\n',
+        1,
+    )
+    assert findings(tmp_path, text, reader=reader) == []
+    if reader == "source":
+        facts = read_source([tmp_path / "models_under_test.py"])
+        column = facts.table("exams").column("student_id")  # type: ignore[union-attr]
+        assert column is not None and column.syntax is not None and column.syntax.opaque
+        assert (column.type, column.nullable, column.python_default, column.timezone) == ("UUID", None, None, None)
+        assert column.syntax.annotation == "uuid.UUID"
+        essays = facts.table("essays")
+        assert essays is not None and not essays.column("student_id").syntax.opaque  # type: ignore[union-attr]
+        assert essays.foreign_keys[0].target_table == "students", "a module-level Field() is read where it is used"
+        assert essays.indexes[0].columns == ("student_id",)
+        student = facts.table("students")
+        assert student is not None and student.column("essays").syntax.opaque  # type: ignore[union-attr]
+
+
+def test_calls_that_build_a_value_are_defaults_not_opaque(tmp_path: Path) -> None:
+    facts = read(
+        tmp_path,
+        """
+        import enum
+        import uuid
+        from datetime import datetime, timezone
+        from decimal import Decimal
+        from sqlmodel import *
+
+
+        class Colour(str, enum.Enum):
+            red = "red"
+
+
+        def shout(text):
+            return text.upper()
+
+
+        class Exam(SQLModel, table=True):
+            id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+            due: datetime = datetime.now(timezone.utc)
+            fee: Decimal = Decimal("0")
+            colour: Colour = Colour("red")
+            tags: list = list()
+            title: str = shout("x")
+        """,
+    )
+    exam = facts.tables[0]
+    opaque = {c.name: c.syntax.opaque for c in exam.columns}  # type: ignore[union-attr]
+    assert opaque == {"id": False, "due": False, "fee": False, "colour": False, "tags": False, "title": True}
+    assert exam.column("tags").syntax.mutable_default == "list()"  # type: ignore[union-attr]
+
+
+def test_opaque_fields_keep_the_other_rules_of_their_table(tmp_path: Path) -> None:
+    """Only conclusions that need the helper's arguments go silent: a missing tenant column still is SG201 unless
+    the table's keys may hide a shared association, and the annotation-only rules still read the other fields."""
+    text = HELPERS + """
+
+class Grade(SQLModel, table=True):
+    __tablename__ = "grades"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: Optional[uuid.UUID] = Field(default=None, foreign_key="students.id", index=True)
+
+
+class Course(SQLModel, table=True):
+    __tablename__ = "courses"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    title: str
+
+
+class CourseTopic(SQLModel, table=True):
+    __tablename__ = "course_topics"
+    course_id: uuid.UUID = key_to("courses")
+    topic_id: uuid.UUID = key_to("topics")
+"""
+    reported = [finding for finding in findings(tmp_path, text) if finding[0].startswith(("SG2", "SG4", "SG5"))]
+    assert reported == [
+        ("SG201", 44, "courses"),
+        ("SG202", 41, "grades"),
+        ("SG402", 35, "essays"),  # Student has no 'essays' here
+    ], "no SG201 on course_topics: its helper-made keys may make it an association of shared tables"
+
+
+NAMED_BY_BASE = """
+import re
+import uuid
+from typing import Any
+
+from sqlalchemy import Index
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower() + "s"
+
+
+class Base(SQLModel):
+    @declared_attr  # type: ignore[misc]
+    def __tablename__(cls) -> str:
+        return snake(cls.__name__)
+
+
+class Student(Base, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+class ExamResult(Base, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id")
+    previous_id: uuid.UUID | None = Field(default=None, foreign_key="exam_results.id")
+"""
+
+
+@pytest.mark.parametrize("reader", ["source", "metadata"])
+def test_a_computed_tablename_is_not_guessed(tmp_path: Path, reader: str, isolated_models: None) -> None:
+    """``@declared_attr __tablename__`` the reader cannot evaluate: no SG201 (is "student" the anchor?), SG203/SG204
+    or SG404 ("students" exists) on a guessed name; the metadata reader, which knows the names, reports SG203."""
+    reported = findings(tmp_path, NAMED_BY_BASE, reader=reader)
+    if reader == "source":
+        assert reported == []
+        facts = read_source([tmp_path / "models_under_test.py"])
+        assert all(c.syntax.opaque for t in facts.tables for c in t.columns)  # type: ignore[union-attr]
+        assert {"students", "exam_results"} <= facts.known_tables
+    else:
+        assert reported == [("SG203", 26, "exam_results")]
+
+
+def test_a_declared_attr_the_reader_can_follow_is_read(tmp_path: Path) -> None:
+    facts = read(
+        tmp_path,
+        """
+        import uuid
+        from sqlalchemy import Index
+        from sqlalchemy.orm import declared_attr
+        from sqlmodel import Field, SQLModel
+
+        PREFIX = "app_"
+
+
+        class Plural(SQLModel):
+            @declared_attr
+            def __tablename__(cls) -> str:
+                "Plural table names."
+                return PREFIX + cls.__name__.lower() + "s"
+
+            @declared_attr
+            def __table_args__(cls):
+                return (Index(f"ix_{cls.__tablename__}_student", "student_id"),)
+
+
+        class Tagged(SQLModel):
+            @declared_attr
+            def __tablename__(cls) -> str:
+                return f"tag_{cls.__name__.upper()}"
+
+
+        class Exam(Plural, table=True):
+            id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+            student_id: uuid.UUID = Field(foreign_key="students.id")
+
+
+        class Note(Tagged, table=True):
+            id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+        """,
+    )
+    exam, note = facts.tables
+    assert (exam.name, note.name) == ("app_exams", "tag_NOTE")
+    assert [(i.name, i.columns) for i in exam.indexes] == [(None, ("student_id",))]
+    assert not any(c.syntax.opaque for t in facts.tables for c in t.columns)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "table_args",
+    [
+        "__table_args__ = tenant_args()",
+        "__table_args__ = (*BASE_ARGS, Index('ix_exams_taken', 'taken'))",
+        "__table_args__ = (tenant_index(), {'comment': 'exams'})",
+        "__table_args__ = {'info': shared_info()}",
+        "@declared_attr\n    def __table_args__(cls):\n        args = tenant_args()\n        return args",
+    ],
+)
+def test_table_args_the_reader_cannot_read_make_the_table_opaque(tmp_path: Path, table_args: str) -> None:
+    """Indexes, keys or the shared marker may be in what is computed: no SG201/SG203/SG204 concluded from it."""
+    text = f"""
+import uuid
+from sqlalchemy import Index
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+from app.tenancy import BASE_ARGS, shared_info, tenant_args, tenant_index
+
+
+class Student(SQLModel, table=True):
+    __tablename__ = "students"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+class Exam(SQLModel, table=True):
+    __tablename__ = "exams"
+    {table_args}
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    taken: int
+    student_id: uuid.UUID
+
+
+class Topic(SQLModel, table=True):
+    __tablename__ = "topics"
+    {table_args}
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+"""
+    assert findings(tmp_path, text) == []
+    exams = read_source([tmp_path / "models_under_test.py"]).table("exams")
+    assert exams is not None and all(c.syntax.opaque for c in exams.columns)  # type: ignore[union-attr]
+
+
+def test_literal_table_args_still_make_their_conclusions(tmp_path: Path) -> None:
+    text = """
+import uuid
+from sqlalchemy import CheckConstraint, Index
+from sqlmodel import Field, SQLModel
+
+INFO = {"owner": "grading"}
+TAKEN = Index("ix_exams_taken", "taken", "student_id")
+
+
+class Student(SQLModel, table=True):
+    __tablename__ = "students"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+class Exam(SQLModel, table=True):
+    __tablename__ = "exams"
+    __table_args__ = (TAKEN, CheckConstraint("taken > 0"), {"info": INFO})
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    taken: int
+    student_id: uuid.UUID = Field(foreign_key="students.id")
+"""
+    assert findings(tmp_path, text) == [("SG203", 19, "exams")]
+
+
+def test_a_computed_tablename_in_a_context_file_trusts_foreign_keys(tmp_path: Path) -> None:
+    """Pre-commit reads one file; another computes table names, so an unknown target may be one of them."""
+    base = write(
+        tmp_path,
+        "base.py",
+        """
+        from sqlalchemy.orm import declared_attr
+        from sqlmodel import SQLModel
+
+
+        class Base(SQLModel):
+            @declared_attr
+            def __tablename__(cls) -> str:
+                return cls.__name__.lower() + "_table"
+        """,
+    )
+    exams = write(
+        tmp_path,
+        "exams.py",
+        """
+        import uuid
+        from sqlmodel import Field, SQLModel
+
+
+        class Exam(SQLModel, table=True):
+            __tablename__ = "exams"
+            id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+            course_id: uuid.UUID = Field(foreign_key="course_table.id")
+        """,
+    )
+    assert "course_table" in read_source([exams], context_files=[base, exams]).known_tables
+    assert "course_table" not in read_source([exams]).known_tables
+
+
+def test_mapping_facts_name_the_class_they_map(tmp_path: Path) -> None:
+    """SG302/SG303 carry the mapped class as their detail, the same from every reader (reported once)."""
+    text = """
+from sqlalchemy import Column, Integer, MetaData, Table
+from sqlalchemy.orm import registry
+
+mapper_registry = registry()
+legacy = Table("legacy", MetaData(), Column("id", Integer, primary_key=True))
+
+
+class Legacy:
+    pass
+
+
+@mapper_registry.mapped
+class Report:
+    __tablename__ = "reports"
+    id = Column(Integer, primary_key=True)
+
+
+mapper_registry.map_imperatively(Legacy, legacy)
+"""
+    from schema_guard.engine import evaluate
+    from schema_guard.rules.base import RuleContext
+
+    facts = read(tmp_path, text)
+    assert [(m.location.line, m.target) for m in facts.mapping_calls] == [(12, "Report"), (18, "Legacy")]
+    reported = evaluate(facts, RuleContext(TenantPolicy()))
+    assert sorted((f.code, f.line, f.detail) for f in reported) == [("SG303", 12, "Report"), ("SG303", 18, "Legacy")]
+
+
+def test_folders_are_walked_like_check_walks_them(tmp_path: Path) -> None:
+    from schema_guard.files import discover
+
+    write(tmp_path, "app/models.py", STUDENTS)
+    write(tmp_path, "app/sub/more.py", STUDENTS.replace("Student", "Pupil").replace('"students"', '"pupils"'))
+    for skipped in (".venv/lib/models.py", "build/models.py", "app/__pycache__/models.py"):
+        write(tmp_path, skipped, STUDENTS.replace('"students"', '"skipped"'))
+    facts = read_source([tmp_path])
+    assert sorted(t.name for t in facts.tables) == ["essay", "essay", "pupils", "students"]
+    assert {t.location.path for t in facts.tables} == {str(p) for p in discover([tmp_path], tmp_path)}
 
 
 # --- agreement with what SQLModel really builds --------------------------------------------------------------

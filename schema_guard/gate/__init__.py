@@ -11,14 +11,13 @@ process and through one connection:
    revisions a change adds with ``since``.
 
 The throwaway database is always dropped and the embedded server always stopped, also on Ctrl-C and SIGTERM.
-Tooling problems (no server, broken alembic.ini) are fatal findings (exit 2); everything else is an error finding.
+Tooling problems (no server, broken alembic.ini, a model module that does not import) are fatal findings (exit 2);
+everything else is an error finding.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
-from pathlib import Path
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from schema_guard.config import Config
@@ -30,7 +29,8 @@ __all__ = ["run_gate"]
 
 def run_gate(config: Config, *, since: str | None = None, database_url: str | None = None) -> list[Finding]:
     """Run the migration gate for ``config``; ``since`` (a revision or git ref) limits the per-revision rules to the
-    revisions added after it; ``database_url`` overrides the configured server. Findings are sorted by location."""
+    revisions added after it; ``database_url`` overrides the configured server. Findings are sorted by location;
+    their paths are absolute, so reporters and suppressions find the file whatever the working directory is."""
     from schema_guard.gate.interrupts import signals_unwind
 
     saved_path = list(sys.path)
@@ -40,16 +40,7 @@ def run_gate(config: Config, *, since: str | None = None, database_url: str | No
             gate.run()
     finally:
         sys.path[:] = saved_path
-    return sorted((_anchored(f, config.root) for f in gate.findings), key=Finding.sort_key)
-
-
-def _anchored(finding: Finding, root: Path) -> Finding:
-    """Revision paths are relative to the project root; make them absolute so reporters and suppressions find the
-    file whatever the working directory is."""
-    path = finding.location.path
-    if path is None or Path(path).is_absolute():
-        return finding
-    return finding.at(replace(finding.location, path=str(root / path)))
+    return sorted(gate.findings, key=Finding.sort_key)
 
 
 class _Gate:
@@ -88,7 +79,7 @@ class _Gate:
         from schema_guard.gate.exercise import exercise
         from schema_guard.gate.graph import env_target_metadata, single_head
         from schema_guard.gate.head_rules import without_repeats
-        from schema_guard.gate.models import load_models, shared_tables_declared
+        from schema_guard.gate.models import load_models, with_declared_shared
         from schema_guard.gate.revisions import revisions_since
         from schema_guard.gate.safety import check_revisions
 
@@ -97,18 +88,23 @@ class _Gate:
             self.findings += single_head(project, in_scope)
             env_findings = env_target_metadata(project)
             self.findings += env_findings
-            metadata = load_models(self.config)
+            metadata, import_failures = load_models(self.config)
         except ToolingProblem as problem:
             self.findings.append(problem.finding)
             return
+        if import_failures:  # SG002: without every model the database cannot be compared with them
+            self.findings += import_failures
+            return
+        # Tables the models declare shared are shared for every rule: the per-revision ones and, since the database
+        # reflected at head carries no ``info``, the head rules (SG606) too.
+        tenancy = with_declared_shared(self.config.tenancy, metadata)
         try:
             self.findings += exercise(self.config, project, metadata, sources, provision.scratch(),
-                                      check_env=not env_findings)
+                                      check_env=not env_findings, tenancy=tenancy)
         except ToolingProblem as problem:
             self.findings.append(problem.finding)
-        shared = frozenset(self.config.shared_tables) | shared_tables_declared(metadata)
-        self.findings += check_revisions(sources.result(), in_scope=in_scope, tenancy=self.config.tenancy,
-                                         shared_tables=shared)
+        self.findings += check_revisions(sources.result(), in_scope=in_scope, tenancy=tenancy,
+                                         shared_tables=tenancy.shared_tables)
         self.findings = without_repeats(self.findings)
 
 

@@ -21,7 +21,7 @@ from schema_guard.gate import envpy
 from schema_guard.gate.drift import drift_findings
 from schema_guard.gate.graph import env_finding
 from schema_guard.gate.head_rules import head_rule_findings
-from schema_guard.gate.models import ModelLocations
+from schema_guard.gate.models import ModelLocations, with_declared_shared
 from schema_guard.gate.operations import RevisionSource
 from schema_guard.gate.provenance import Provenance
 from schema_guard.gate.revisions import MigrationProject, Revision
@@ -31,6 +31,7 @@ from schema_guard.gate.snapshot import Difference, Snapshot, compare_snapshots, 
 from schema_guard.gate.stepping import MigrationRunner, StepFailure
 from schema_guard.gate.tooling import REVISION_RAISES, database_error_text, first_line
 from schema_guard.rules.base import catalogue
+from schema_guard.tenancy import TenantPolicy
 
 Parsed = list[tuple[Revision, RevisionSource]]
 
@@ -43,15 +44,21 @@ def exercise(
     scratch: Scratch,
     *,
     check_env: bool = True,
+    tenancy: TenantPolicy | None = None,
 ) -> list[Finding]:
-    """Run the database checks in the throwaway database (dropped by the caller's :class:`Provision`)."""
-    return _Exercise(config, project, metadata, sources, scratch.connection, scratch.url, check_env).run()
+    """Run the database checks in the throwaway database (dropped by the caller's :class:`Provision`). ``tenancy``
+    (default: the configuration's) judges the schema at head; the tables the compared models declare shared are
+    added to it."""
+    return _Exercise(config, project, metadata, sources, scratch.connection, scratch.url, check_env,
+                     tenancy or config.tenancy).run()
 
 
 class _Exercise:
     def __init__(self, config: Config, project: MigrationProject, metadata: MetaData | None,
-                 sources: Future[Parsed], connection: Connection, url: URL, check_env: bool) -> None:
+                 sources: Future[Parsed], connection: Connection, url: URL, check_env: bool,
+                 tenancy: TenantPolicy) -> None:
         self.config = config
+        self.tenancy = tenancy
         self.project = project
         self.metadata = metadata
         self.sources = sources
@@ -75,8 +82,9 @@ class _Exercise:
         models = self.metadata if self.metadata is not None else _as_metadata(self.runner.target_metadata)
         if models is not None:
             findings += drift_findings(self.connection, models, version_table=self.runner.version_table,
-                                       provenance=provenance, models=ModelLocations(self.project.root))
-        findings += head_rule_findings(head.facts, self.config.tenancy, _selection(self.config), provenance.refine)
+                                       provenance=provenance, models=ModelLocations())
+        tenancy = with_declared_shared(self.tenancy, models)  # also env.py's metadata when no models are configured
+        findings += head_rule_findings(head.facts, tenancy, _selection(self.config), provenance.refine)
         findings += self._round_trip(initial, head, provenance, parsed)
         return findings
 
@@ -150,7 +158,7 @@ def revision_failed(failure: StepFailure, project: MigrationProject, *, code: st
     text = database_error_text(error) if isinstance(error, DBAPIError) else f"{type(error).__name__}: {first_line(error)}"
     revision = failure.revision
     if revision is None:
-        where, location = "env.py", Location(project.relpath(project.env_path))
+        where, location = "env.py", project.env_location()
     else:
         where, location = f"revision {revision.id}", revision.location(failure.line(), 1 if failure.line() else None)
     prefix = f"{context}: " if context else ""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from schema_guard.facts import Location
 from schema_guard.findings import Finding
 from schema_guard.gate import envpy
 from schema_guard.gate.revisions import MigrationProject, Revision
@@ -59,5 +58,5 @@ def env_target_metadata(project: MigrationProject) -> list[Finding]:
 
 def env_finding(project: MigrationProject, message: str, line: int) -> Finding:
     rule = catalogue()["SG604"]()
-    return rule.finding(message, Location(project.relpath(project.env_path), line, 1), reader="migrations",
+    return rule.finding(message, project.env_location(line), reader="migrations",
                         detail="target_metadata")

@@ -6,50 +6,52 @@ exists only in the models).
 
 from __future__ import annotations
 
-import importlib
 import inspect
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import MetaData
 
 from schema_guard.config import Config
 from schema_guard.facts import Location
-from schema_guard.gate.revisions import relative_to_root
-from schema_guard.gate.tooling import BROKEN_ALEMBIC, ToolingProblem, first_line
+from schema_guard.findings import Finding
+from schema_guard.tenancy import TenantPolicy, declared_shared
 
 
-def load_models(config: Config) -> MetaData | None:
-    """Import ``config.models`` (``config.root`` is on ``sys.path``) and return ``SQLModel.metadata``; ``None`` when no
-    model modules are configured."""
+def load_models(config: Config) -> tuple[MetaData | None, list[Finding]]:
+    """Import ``config.models`` (packages with every submodule, as the metadata reader does) and return
+    ``SQLModel.metadata``, or ``None`` when no model modules are configured; plus one fatal SG002 finding per module
+    that fails to import, located at the project line that raised."""
     if not config.models:
-        return None
-    for module in config.models:
-        try:
-            importlib.import_module(module)
-        except Exception as error:
-            raise ToolingProblem(
-                BROKEN_ALEMBIC, f"cannot import model module '{module}': {type(error).__name__}: {first_line(error)}"
-            ) from None
+        return None, []
+    from schema_guard.readers.metadata import import_models
+
+    _, problems = import_models(config.models, config.root.resolve())
+    if problems:
+        return None, [replace(problem, reader="migrations") for problem in problems]
     from sqlmodel import SQLModel
 
-    return SQLModel.metadata
+    return SQLModel.metadata, []
 
 
 def shared_tables_declared(metadata: MetaData | None) -> set[str]:
     """Tables whose model declares itself shared: ``__table_args__ = {"info": {"schema_guard": {"shared": True}}}``."""
     if metadata is None:
         return set()
-    return {
-        name for name, table in metadata.tables.items()
-        if isinstance(table.info.get("schema_guard"), dict) and table.info["schema_guard"].get("shared") is True
-    }
+    return {name for name, table in metadata.tables.items() if declared_shared(table.info)}
+
+
+def with_declared_shared(tenancy: TenantPolicy, metadata: MetaData | None) -> TenantPolicy:
+    """``tenancy`` with the tables the models declare shared added to ``shared-tables``: the database reflected at
+    head carries no ``info``, so the models' declarations have to be handed to the rules this way."""
+    declared = shared_tables_declared(metadata)
+    if not declared:
+        return tenancy
+    return replace(tenancy, shared_tables=tenancy.shared_tables | declared)
 
 
 class ModelLocations:
     """Table name → where its mapped class is defined (looked up on demand)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
 
     def table(self, name: str) -> Location:
         try:
@@ -68,5 +70,5 @@ class ModelLocations:
             except (OSError, TypeError):
                 return Location()
             if path:
-                return Location(relative_to_root(Path(path), self.root), line, 1)
+                return Location(str(Path(path).resolve()), line, 1)
         return Location()

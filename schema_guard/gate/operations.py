@@ -65,6 +65,15 @@ def string_value(node: cst.BaseExpression | None) -> str | None:
     return None
 
 
+def name_value(node: cst.BaseExpression | None) -> str | None:
+    """The value of a name argument: a string literal, also wrapped in ``op.f(...)`` / ``batch_op.f(...)`` as
+    ``alembic revision --autogenerate`` writes index and constraint names (``op.f("ix_exams_student_id")``)."""
+    if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "f"
+            and len(node.args) == 1 and node.args[0].keyword is None):
+        node = node.args[0].value
+    return string_value(node)
+
+
 def bool_value(node: cst.BaseExpression | None) -> bool | None:
     if isinstance(node, cst.Name) and node.value in {"True", "False"}:
         return node.value == "True"
@@ -156,7 +165,8 @@ class OpCall:
     batch_table: str | None = None
 
     def text(self, parameter: str) -> str | None:
-        return string_value(self.params.get(parameter))
+        """A string argument (a name wrapped in ``op.f(...)`` included), ``None`` when it is not a literal."""
+        return name_value(self.params.get(parameter))
 
     def flag(self, parameter: str) -> bool | None:
         return bool_value(self.params.get(parameter))

@@ -1,8 +1,9 @@
 """Which revision defined what: tables, columns, indexes and constraints → the revision file and line.
 
 Built from the revisions' ``op.*`` calls in upgrade order; the latest revision that created or changed an object wins
-(so a column made nullable later is located at that later revision). Implements the database reader's ``Locator``,
-so facts reflected from the migrated database point at revision files, not at "<unknown>".
+(so a column made nullable later is located at that later revision); indexes and constraints come from the same
+:class:`~schema_guard.gate.history.SchemaHistory` the per-revision rules read. Implements the database reader's
+``Locator``, so facts reflected from the migrated database point at revision files, not at "<unknown>".
 """
 
 from __future__ import annotations
@@ -10,28 +11,28 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 
-import libcst as cst
-
 from schema_guard.facts import Location
-from schema_guard.gate.operations import OpCall, RevisionSource, string_list, string_value
+from schema_guard.gate.history import SchemaHistory, Site
+from schema_guard.gate.operations import OpCall, RevisionSource
 from schema_guard.gate.revisions import Revision
-
-Site = tuple[Revision, RevisionSource, cst.CSTNode]
 
 
 class Provenance:
     def __init__(self, sources: Iterable[tuple[Revision, RevisionSource]]) -> None:
         self._tables: dict[str, Site] = {}
         self._columns: dict[tuple[str, str], Site] = {}
-        self._names: dict[str, Site] = {}
+        self._objects = SchemaHistory()
+        """Indexes and constraints: the same record the per-revision rules read."""
         self._sources: list[tuple[Revision, RevisionSource]] = []
         self._precise = True
         for revision, source in sources:
             self._sources.append((revision, source))
             for call in source.upgrade:
                 self._record(revision, source, call)
+                self._objects.record_call(revision, call)
 
     def _record(self, revision: Revision, source: RevisionSource, call: OpCall) -> None:
+        """Tables and columns (indexes and constraints are :attr:`_objects`'s)."""
         table = call.table
         if not table:
             return
@@ -40,15 +41,7 @@ class Provenance:
             self._tables[table] = site
             for spec in call.table_columns():
                 if spec.name:
-                    column_site: Site = (revision, source, spec.node)
-                    self._columns[(table, spec.name)] = column_site
-                    self._names.setdefault(f"{table}_{spec.name}_fkey", column_site)
-                    self._names.setdefault(f"ix_{table}_{spec.name}", column_site)
-                    self._names.setdefault(f"{table}_{spec.name}_key", column_site)
-            self._names[f"{table}_pkey"] = site
-            for item in call.rest:
-                if isinstance(item, cst.Call):
-                    self._record_table_item(revision, source, table, item)
+                    self._columns[(table, spec.name)] = (revision, source, spec.node)
         elif call.name == "rename_table":
             new = call.text("new_table_name")
             if new:
@@ -61,36 +54,13 @@ class Provenance:
                 new_name = call.text("new_column_name")
                 if new_name:
                     self._columns[(table, new_name)] = site
-        elif call.name == "create_index":
-            self._remember(call.text("index_name"), site)
-        elif call.name in {"create_foreign_key", "create_unique_constraint", "create_check_constraint",
-                           "create_primary_key", "create_exclude_constraint"}:
-            self._remember(call.text("constraint_name"), site)
-
-    def _record_table_item(self, revision: Revision, source: RevisionSource, table: str, item: cst.Call) -> None:
-        site: Site = (revision, source, item)
-        name = next((string_value(a.value) for a in item.args if a.keyword and a.keyword.value == "name"), None)
-        kind = item.func.attr.value if isinstance(item.func, cst.Attribute) else getattr(item.func, "value", "")
-        if kind == "Index":
-            name = string_value(item.args[0].value) if item.args else None
-        elif name is None and kind in {"ForeignKeyConstraint", "UniqueConstraint"} and item.args:
-            columns = string_list(item.args[0].value) or tuple(
-                v for a in item.args if a.keyword is None and (v := string_value(a.value))
-            )
-            suffix = "fkey" if kind == "ForeignKeyConstraint" else "key"
-            name = f"{table}_{'_'.join(columns)}_{suffix}" if columns else None
-        self._remember(name, site)
-
-    def _remember(self, name: str | None, site: Site) -> None:
-        if name:
-            self._names[name] = site
 
     def _locate(self, site: Site | None) -> Location:
         if site is None:
             return Location()
         revision, source, node = site
         if not self._precise:
-            return Location(revision.relpath)
+            return revision.location()
         line, column = source.position(node)
         return revision.location(line, column)
 
@@ -117,10 +87,10 @@ class Provenance:
         return self._locate(self._columns.get((table, column)) or self._tables.get(table))
 
     def index(self, table: str, name: str | None) -> Location:
-        return self._locate(self._names.get(name or "") or self._tables.get(table))
+        return self._locate(self._objects.site(name) or self._tables.get(table))
 
     def constraint(self, table: str, name: str | None) -> Location:
-        return self._locate(self._names.get(name or "") or self._tables.get(table))
+        return self._locate(self._objects.site(name) or self._tables.get(table))
 
     # --- for the gate ---
 

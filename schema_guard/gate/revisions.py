@@ -1,6 +1,8 @@
 """The Alembic project: ``alembic.ini``, the script directory, the revision graph in upgrade order, and ``--since``.
 
-Everything that cannot be loaded is a one-line :class:`ToolingProblem` (SG011) naming the file.
+Everything that cannot be loaded is a one-line :class:`ToolingProblem` (SG011) naming the file. Findings carry
+absolute paths (reporters and suppressions find the file whatever the working directory); messages name files
+relative to the project root.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ class Revision:
 
     id: str
     path: Path
+    """Absolute: where findings in this revision are located."""
     relpath: str
-    """Relative to the project root, ``/``-separated: how findings name the file."""
+    """Relative to the project root, ``/``-separated: how messages name the file."""
     down_revisions: tuple[str, ...]
     script: Script = field(repr=False, compare=False)
 
     def location(self, line: int | None = None, column: int | None = None) -> Location:
-        return Location(self.relpath, line, column)
+        return Location(str(self.path), line, column)
 
 
 @dataclass
@@ -63,10 +66,16 @@ class MigrationProject:
         return [self.revision(h) for h in self.script.get_heads()]
 
     def relpath(self, path: Path) -> str:
+        """``path`` as messages name it: relative to the project root."""
         return relative_to_root(path, self.root)
+
+    def env_location(self, line: int | None = None) -> Location:
+        """A finding in ``env.py`` (absolute path)."""
+        return Location(str(self.env_path.resolve()), line, 1 if line is not None else None)
 
 
 def relative_to_root(path: Path, root: Path) -> str:
+    """For messages; findings are located with absolute paths."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
@@ -78,23 +87,22 @@ def load_project(config: Config) -> MigrationProject:
     root = config.root.resolve()
     ini_path = (root / config.migrations.alembic_config).resolve()
     where = relative_to_root(ini_path, root)
+    at = Location(str(ini_path))
     if not ini_path.is_file():
-        raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: Alembic configuration file not found",
-                             Location(where))
+        raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: Alembic configuration file not found", at)
     try:
         alembic_config = AlembicConfig(str(ini_path))
         location = alembic_config.get_main_option("script_location")
     except (configparser.Error, UnicodeDecodeError) as error:
         raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: not a valid Alembic configuration: {first_line(error)}",
-                             Location(where)) from None
+                             at) from None
     if not location:
-        raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: no script_location in the [alembic] section",
-                             Location(where))
+        raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: no script_location in the [alembic] section", at)
     if ":" not in location or Path(location).is_absolute():  # "package:folder" resources are left to Alembic
         resolved = Path(location) if Path(location).is_absolute() else ini_path.parent / location
         if not resolved.is_dir():
             raise ToolingProblem(BROKEN_ALEMBIC,
-                                 f"{where}: script_location '{location}' is not a folder ({resolved})", Location(where))
+                                 f"{where}: script_location '{location}' is not a folder ({resolved})", at)
         alembic_config.set_main_option("script_location", str(resolved).replace("%", "%%"))
     _put_on_sys_path(root)
     try:
@@ -102,7 +110,7 @@ def load_project(config: Config) -> MigrationProject:
         ordered = list(reversed(list(script.walk_revisions("base", "heads"))))
     except Exception as error:  # a revision that does not import, a broken graph, a missing folder
         raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: cannot load the migration scripts: {_describe(error)}",
-                             Location(where)) from None
+                             at) from None
     revisions = [
         Revision(
             id=s.revision,

@@ -2,7 +2,8 @@
 
 A table created earlier in the same ``upgrade()`` is *new* (empty, unseen by running code); every other table is
 *existing*, possibly large and live. What earlier revisions created (index and constraint names → columns) is
-remembered so that a later ``drop_index("ix_exams_student_id")`` is known to drop the tenant index.
+remembered (:class:`~schema_guard.gate.history.SchemaHistory`, shared with provenance) so that a later
+``drop_index("ix_exams_student_id")`` is known to drop the tenant index.
 """
 
 from __future__ import annotations
@@ -11,66 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from schema_guard.findings import Finding
-from schema_guard.gate.operations import OpCall, RevisionSource, string_list, string_value
+from schema_guard.gate.history import Definition, SchemaHistory
+from schema_guard.gate.operations import OpCall, RevisionSource
 from schema_guard.gate.revisions import Revision
 from schema_guard.tenancy import TenantPolicy
 
-Definition = tuple[str, tuple[str, ...]]
-"""(table, columns) of an index or constraint."""
-
-
-@dataclass
-class SchemaHistory:
-    """Index and constraint definitions created by the revisions applied so far, by name."""
-
-    indexes: dict[str, Definition] = field(default_factory=dict)
-    constraints: dict[str, Definition] = field(default_factory=dict)
-
-    def record(self, source: RevisionSource) -> None:
-        for call in source.upgrade:
-            self.record_call(call)
-
-    def record_call(self, call: OpCall) -> None:
-        table = call.table or ""
-        if call.name == "create_index":
-            name, columns = call.text("index_name"), call.strings("columns") or ()
-            if name:
-                self.indexes[name] = (table, columns)
-        elif call.name == "drop_index":
-            self.indexes.pop(call.text("index_name") or "", None)
-        elif call.name in {"create_foreign_key", "create_unique_constraint", "create_primary_key"}:
-            name = call.text("constraint_name")
-            columns = call.strings("local_cols") or call.strings("columns") or ()
-            if name:
-                self.constraints[name] = (table, columns)
-        elif call.name == "drop_constraint":
-            self.constraints.pop(call.text("constraint_name") or "", None)
-        elif call.name == "create_table":
-            self._record_table(call, table)
-        elif call.name == "add_column":
-            spec = call.column()
-            if spec and spec.name:
-                self._record_column(table, spec.name, spec.index, spec.has_foreign_key)
-
-    def _record_table(self, call: OpCall, table: str) -> None:
-        for spec in call.table_columns():
-            if spec.name:
-                self._record_column(table, spec.name, spec.index, spec.has_foreign_key)
-        for item in call.table_items("ForeignKeyConstraint"):
-            columns = string_list(item.args[0].value) if item.args else None
-            name = next((string_value(a.value) for a in item.args if a.keyword and a.keyword.value == "name"), None)
-            if columns:
-                self.constraints[name or f"{table}_{'_'.join(columns)}_fkey"] = (table, columns)
-        for item in call.table_items("Index"):
-            positional = [string_value(a.value) for a in item.args if a.keyword is None]
-            if positional and positional[0]:
-                self.indexes[positional[0]] = (table, tuple(c for c in positional[1:] if c))
-
-    def _record_column(self, table: str, column: str, index: bool, foreign_key: bool) -> None:
-        if index:
-            self.indexes[f"ix_{table}_{column}"] = (table, (column,))
-        if foreign_key:
-            self.constraints[f"{table}_{column}_fkey"] = (table, (column,))
+__all__ = ["Definition", "RevisionContext", "SchemaHistory", "check_revisions", "is_irreversible"]
 
 
 @dataclass
@@ -139,7 +86,7 @@ def check_revisions(
         if in_scope is None or revision.id in in_scope:
             context = RevisionContext(tenancy, shared_tables, source.upgrade, history)
             findings += _judge(revision, source, context, rules)
-        history.record(source)
+        history.record(revision, source)
     return findings
 
 

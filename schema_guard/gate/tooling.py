@@ -11,7 +11,8 @@ from schema_guard.findings import Finding, problem
 DATABASE_UNAVAILABLE = "SG010"
 """No usable PostgreSQL: unreachable, bad credentials, no CREATEDB right, no binaries for the embedded server."""
 BROKEN_ALEMBIC = "SG011"
-"""``alembic.ini``, the script directory, ``env.py`` or the model modules cannot be loaded."""
+"""``alembic.ini``, the script directory or ``env.py`` cannot be loaded (a model module that does not import is the
+metadata reader's SG002, located at the line that raised)."""
 REVISION_RAISES = "SG012"
 """A revision raises during upgrade or downgrade: the revision's fault (an error, not fatal)."""
 

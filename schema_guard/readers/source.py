@@ -28,6 +28,8 @@ from pathlib import Path
 
 from schema_guard.facts import (
     ClassFact,
+    ColumnFact,
+    FieldSyntax,
     ForeignKeyFact,
     IndexFact,
     RelationshipFact,
@@ -35,6 +37,7 @@ from schema_guard.facts import (
     TableFact,
     UniqueFact,
 )
+from schema_guard.files import discover
 from schema_guard.readers.source_context import ContextIndex, scan_context
 from schema_guard.readers.source_fields import FieldReader, FieldSpec, RelationshipSpec
 from schema_guard.readers.source_imports import root_part
@@ -44,7 +47,6 @@ from schema_guard.readers.source_table_args import TableArgs, read_table_args
 from schema_guard.readers.source_types import is_enum_class
 
 _LIBRARY_ROOTS = {"sqlmodel", "sqlalchemy", "pydantic", "typing", "typing_extensions", "enum", "abc", "builtins"}
-_SKIPPED_FOLDERS = {"__pycache__", "node_modules", "site-packages"}
 
 
 def read_source(files: Sequence[Path], *, context_files: Sequence[Path] = ()) -> SchemaFacts:
@@ -81,6 +83,8 @@ def _read(files: Sequence[Path], context_files: Sequence[Path]) -> SchemaFacts:
         _read_module(module, index, facts)
     index.release()
     facts.known_tables.update(context.table_names)
+    if index.unnamed:
+        _trust_foreign_key_targets(facts)
     _infer_foreign_key_types(facts)
     return facts
 
@@ -118,6 +122,8 @@ class ClassIndex:
         self._attributes: dict[int, list[FieldSpec | RelationshipSpec]] = {}
         self._lineages: dict[int, list[ClassInfo]] = {}
         self._readers: dict[int, FieldReader] = {}
+        self.unnamed = self.context.computed_names
+        """Some table's name is computed where the reader cannot follow (here or in a context file)."""
 
     def release(self) -> None:
         """Break the module ↔ class cycles, so the syntax trees are freed as soon as the read ends instead of
@@ -212,25 +218,34 @@ class ClassIndex:
             self._attributes[key] = [spec for spec in map(reader.read, info.node.body) if spec is not None]
         return self._attributes[key]
 
-    def table_name(self, info: ClassInfo) -> str:
+    def table_name(self, info: ClassInfo) -> tuple[str, bool]:
+        """The table name, and whether it is known: SQLModel's default (the class name lower-cased) when no class of
+        the lineage sets one, else the literal, or a ``@declared_attr`` that returns an expression of
+        ``cls.__name__``; anything else is not known, and the default is returned as a placeholder."""
         setting = self._class_setting(info, "__tablename__")
-        value = setting[0] if setting else None
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            return value.value
-        return info.name.lower()
+        if setting is None:
+            return info.name.lower(), True
+        value, module = setting
+        name = _evaluate_name(value, module, info.name) if value is not None else None
+        return (name, True) if name else (info.name.lower(), False)
 
-    def _class_setting(self, info: ClassInfo, name: str) -> tuple[ast.expr, ParsedModule] | None:
+    def _class_setting(self, info: ClassInfo, name: str) -> tuple[ast.expr | None, ParsedModule] | None:
         """``__tablename__``/``__table_args__`` as written in the class or inherited from a base, and the module
-        it is written in (whose imports and constants it refers to)."""
+        it is written in (whose imports and constants it refers to). A method of that name (``@declared_attr``)
+        gives what it returns when its body is one ``return``, else ``None``: computed, unknown."""
         for ancestor in self.lineage(info):
             for statement in ancestor.node.body:
+                if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                    if statement.name == name:
+                        return _returned(statement), ancestor.module
+                    continue
                 value = _assigned(statement, name)
                 if value is not None:
                     return value, ancestor.module
         return None
 
     def build_table(self, info: ClassInfo) -> tuple[TableFact, list[RelationshipFact]]:
-        name = self.table_name(info)
+        name, named = self.table_name(info)
         fields: dict[str, FieldSpec] = {}
         relationships: dict[str, RelationshipSpec] = {}
         for ancestor in reversed(self.lineage(info)):
@@ -248,10 +263,80 @@ class ClassIndex:
             class_name=info.name,
         )
         _add_column_keys(table, fields.values())
+        complete = named
         table_args = self._class_setting(info, "__table_args__")
         if table_args is not None:
-            _add_table_args(table, read_table_args(*table_args))
+            expression, module = table_args
+            args = read_table_args(expression, module) if expression is not None else TableArgs(complete=False)
+            _add_table_args(table, args)
+            complete = complete and args.complete
+        if not complete:
+            # The table's name or constraints are computed where the reader cannot follow: its indexes, keys and
+            # scope are a lower bound, so every column is marked opaque and absence-based rules stay silent.
+            table.columns = [_opaque(column) for column in table.columns]
+            self.unnamed = self.unnamed or not named
         return table, [_relationship(info, name, spec) for spec in relationships.values()]
+
+
+def _returned(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
+    """What a method returns when its body (after a docstring) is a single ``return <expression>``."""
+    body = function.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if len(body) == 1 and isinstance(body[0], ast.Return):
+        return body[0].value
+    return None
+
+
+def _evaluate_name(node: ast.expr, module: ParsedModule, class_name: str, depth: int = 0) -> str | None:
+    """A ``__tablename__`` expression made of strings, module constants, ``cls.__name__``, ``.lower()``/``.upper()``,
+    ``+`` and f-strings (``cls.__name__.lower() + "s"``); ``None`` for anything else."""
+    if depth > 8:
+        return None
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.Name):
+        constant = module.constants.get(node.id)
+        return _evaluate_name(constant, module, class_name, depth + 1) if constant is not None else None
+    if isinstance(node, ast.Attribute):
+        return class_name if node.attr == "__name__" and isinstance(node.value, ast.Name) else None
+    if isinstance(node, ast.Call) and not node.args and not node.keywords and isinstance(node.func, ast.Attribute):
+        inner = _evaluate_name(node.func.value, module, class_name, depth + 1)
+        if inner is not None and node.func.attr in ("lower", "upper"):
+            return inner.lower() if node.func.attr == "lower" else inner.upper()
+        return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = _evaluate_name(node.left, module, class_name, depth + 1)
+        right = _evaluate_name(node.right, module, class_name, depth + 1)
+        return left + right if left is not None and right is not None else None
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for part in node.values:
+            if isinstance(part, ast.FormattedValue):
+                if part.conversion != -1 or part.format_spec is not None:
+                    return None
+                part = part.value
+            text = _evaluate_name(part, module, class_name, depth + 1)
+            if text is None:
+                return None
+            parts.append(text)
+        return "".join(parts)
+    return None
+
+
+def _opaque(column: ColumnFact) -> ColumnFact:
+    syntax = column.syntax or FieldSyntax(None)
+    return replace(column, syntax=replace(syntax, opaque=True)) if not syntax.opaque else column
+
+
+def _trust_foreign_key_targets(facts: SchemaFacts) -> None:
+    """Some table's name is unknown: a foreign key naming no known table may name that one, so it is trusted
+    (SG404 stays silent about it) rather than reported on a guessed name."""
+    names = facts.table_names()
+    for table in facts.tables:
+        for fk in table.foreign_keys:
+            if fk.target_table and fk.target_table not in names:
+                facts.known_tables.add(fk.target_table)
 
 
 def _assigned(statement: ast.stmt, name: str) -> ast.expr | None:
@@ -323,13 +408,11 @@ def _infer_foreign_key_types(facts: SchemaFacts) -> None:
 
 
 def _python_files(paths: Sequence[Path]) -> Iterator[Path]:
+    """Files as given (one that cannot be read becomes SG001); folders through :func:`schema_guard.files.discover`,
+    the same walk ``check`` does (the engine passes discovered files; callers such as ``--fix`` may pass folders)."""
     for path in paths:
         if path.is_dir():
-            for folder, subfolders, names in os.walk(path):
-                subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in _SKIPPED_FOLDERS)
-                for name in sorted(names):
-                    if name.endswith(".py"):
-                        yield Path(folder, name)
+            yield from discover([path], path)
         else:
             yield path
 

@@ -19,6 +19,11 @@ _CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:", re.
 _TABLE_KEYWORD = re.compile(r"\btable\s*=\s*True\b")
 _TABLENAME = re.compile(r"""^[ \t]+__tablename__\s*(?::[^=\n]*)?=\s*["']([^"']+)["']""", re.MULTILINE)
 _ENUM_BASE = re.compile(r"\b(?:Enum|StrEnum|IntEnum|Flag|IntFlag)\b")
+_COMPUTED_TABLENAME = re.compile(
+    r"""^[ \t]+(?:(?:async[ \t]+)?def[ \t]+__tablename__\b|__tablename__[ \t]*(?::[^=\n]*)?=[ \t]*(?![ \t])(?!["'][^"'\n]*["'][ \t]*(?:#.*)?$))""",
+    re.MULTILINE,
+)
+"""A ``__tablename__`` that is not a string literal (``@declared_attr``, an expression): names are then not all known."""
 
 
 @dataclass
@@ -28,6 +33,8 @@ class ContextIndex:
     files_by_class: dict[str, list[Path]] = field(default_factory=dict)
     table_names: set[str] = field(default_factory=set)
     enum_names: set[str] = field(default_factory=set)
+    computed_names: bool = False
+    """Some context file computes a ``__tablename__``, so ``table_names`` may miss a table (or guess its name)."""
 
     def files_defining(self, name: str) -> list[Path]:
         return self.files_by_class.get(name, [])
@@ -46,6 +53,8 @@ def scan_context(paths: Iterable[Path]) -> ContextIndex:
 
 
 def _scan(text: str, path: Path, index: ContextIndex) -> None:
+    if not index.computed_names and "__tablename__" in text and _COMPUTED_TABLENAME.search(text):
+        index.computed_names = True
     headers = list(_CLASS.finditer(text))
     for position, header in enumerate(headers):
         name, bases = header.group(1), header.group(2) or ""

@@ -10,11 +10,12 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from schema_guard.facts import ColumnFact, FieldSyntax, Location
-from schema_guard.readers.source_imports import ImportMap, is_library_name, last_part
+from schema_guard.readers.source_imports import ImportMap, is_library_name, last_part, root_part
 from schema_guard.readers.source_module import ParsedModule
 from schema_guard.readers.source_types import (
     Annotation,
@@ -48,6 +49,9 @@ _SQLMODEL_REFUSED_KWARGS = {"type_": "use sa_type= instead"}
 
 _NAIVE_LAMBDA_CALLS = {"utcnow", "now", "today"}
 _BUILTINS = frozenset(dir(builtins))
+_STDLIB = frozenset(sys.stdlib_module_names)
+"""A call into the standard library builds a value (``uuid.uuid4()``, ``Decimal("0")``), never a ``FieldInfo``."""
+_LIBRARIES = ("sqlmodel", "sqlalchemy")
 
 
 @dataclass
@@ -148,11 +152,36 @@ class FieldReader:
         value: ast.expr | None,
     ) -> FieldSpec | RelationshipSpec:
         location = self.module.location(statement)
-        if self._is_call(value, "Relationship"):
-            return self._relationship(name, annotation, value, location)  # type: ignore[arg-type]
-        if self._is_call(value, "Field"):
-            return self._field(name, annotation, column_type, value, location)  # type: ignore[arg-type]
+        if isinstance(value, ast.Name):  # ``student_id: UUID = TENANT_FIELD``, ``TENANT_FIELD = Field(...)``
+            constant = self.module.constants.get(value.id)
+            if isinstance(constant, ast.Call) and self._call_kind(constant) != "value":
+                value = constant
+        if isinstance(value, ast.Call):
+            kind = self._call_kind(value)
+            if kind == "Relationship":
+                return self._relationship(name, annotation, value, location)
+            if kind == "Field":
+                return self._field(name, annotation, column_type, value, location)
+            if kind == "opaque":
+                return self._opaque(name, annotation, column_type, location)
         return self._plain(name, annotation, column_type, value, location)
+
+    def _call_kind(self, call: ast.Call) -> str:
+        """``"Field"``/``"Relationship"``; ``"value"`` for a call that builds a default value (a builtin, the standard
+        library, an enum, SQLAlchemy); ``"opaque"`` for any other call — a helper that may return ``Field(...)``."""
+        callee = self.imports.qualify(call.func)
+        if callee is None:
+            return "opaque"
+        root, name = root_part(callee), last_part(callee)
+        if root in _LIBRARIES and name in ("Field", "Relationship"):
+            return name
+        if isinstance(call.func, ast.Name) and call.func.id not in self.imports.names:
+            # not imported by name: a builtin, an enum, or a function of this module (which
+            # ``from sqlmodel import *`` would make look like a library name)
+            local = call.func.id
+            builtin = local in _BUILTINS and local not in self.module.constants
+            return "value" if builtin or local in self.enums else "opaque"
+        return "value" if root in _LIBRARIES or root in _STDLIB or name in self.enums else "opaque"
 
     # --- relationships -------------------------------------------------------------------------------------------
     def _relationship(
@@ -171,6 +200,21 @@ class FieldReader:
         )
 
     # --- columns -------------------------------------------------------------------------------------------------
+    def _opaque(
+        self, name: str, annotation: Annotation | None, column_type: ColumnType, location: Location
+    ) -> FieldSpec:
+        """``name: X = helper(...)``: what the annotation says, and nothing the call may decide (keys, index, foreign
+        key, nullability, default, a type or time zone of its own)."""
+        syntax = _syntax(
+            annotation.text if annotation else None,
+            annotation.optional if annotation else None,
+            False, (), (), None, None, True,
+        )  # fmt: skip
+        column = ColumnFact(
+            name=name, type=column_type.name, nullable=None, location=location, attribute=name, syntax=syntax
+        )
+        return FieldSpec(column=column)
+
     def _plain(
         self,
         name: str,
@@ -337,8 +381,8 @@ class FieldReader:
     def _mutable(self, node: ast.expr | None) -> str | None:
         if isinstance(node, ast.List | ast.Dict | ast.Set | ast.ListComp | ast.DictComp | ast.SetComp):
             return self.module.segment(node)
-        if isinstance(node, ast.Call) and not node.args and not node.keywords:
-            if self.imports.qualify(node.func) in {"list", "dict", "set"}:
+        if isinstance(node, ast.Call) and not node.args and not node.keywords and isinstance(node.func, ast.Name):
+            if node.func.id in {"list", "dict", "set"} and node.func.id not in self.imports.names:  # the builtin
                 return self.module.segment(node)
         return None
 

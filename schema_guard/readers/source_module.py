@@ -35,7 +35,6 @@ class ClassInfo:
     module: ParsedModule
     bases: list[str | None]
     table: bool
-    top_level: bool
 
     @property
     def qualified_name(self) -> str:
@@ -106,7 +105,7 @@ def _collect(module: ParsedModule) -> None:
     assignments: list[ast.Assign] = []
     for statement in module_statements(module.tree):
         if isinstance(statement, ast.ClassDef):
-            _add_classes(statement, module, top_level=True)
+            _add_classes(statement, module)
         elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
             _add_nested_classes(statement.body, module)
         elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
@@ -118,8 +117,8 @@ def _collect(module: ParsedModule) -> None:
     module.classes.sort(key=lambda info: info.node.lineno)
 
 
-def _add_classes(node: ast.ClassDef, module: ParsedModule, top_level: bool) -> None:
-    module.classes.append(_class_info(node, module, top_level))
+def _add_classes(node: ast.ClassDef, module: ParsedModule) -> None:
+    module.classes.append(_class_info(node, module))
     _add_nested_classes(node.body, module)
 
 
@@ -127,7 +126,7 @@ def _add_nested_classes(body: list[ast.stmt], module: ParsedModule) -> None:
     """Classes defined inside a class or function body (statements only: never inside an expression)."""
     for statement in body:
         if isinstance(statement, ast.ClassDef):
-            _add_classes(statement, module, top_level=False)
+            _add_classes(statement, module)
         elif isinstance(statement, _COMPOUND):
             for name in _BODIES:
                 _add_nested_classes(getattr(statement, name, []), module)
@@ -135,13 +134,13 @@ def _add_nested_classes(body: list[ast.stmt], module: ParsedModule) -> None:
                 _add_nested_classes(handler.body, module)
 
 
-def _class_info(node: ast.ClassDef, module: ParsedModule, top_level: bool) -> ClassInfo:
+def _class_info(node: ast.ClassDef, module: ParsedModule) -> ClassInfo:
     table = any(
         keyword.arg == "table" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True
         for keyword in node.keywords
     )
     bases = [module.imports.qualify(base) for base in node.bases]
-    return ClassInfo(name=node.name, node=node, module=module, bases=bases, table=table, top_level=top_level)
+    return ClassInfo(name=node.name, node=node, module=module, bases=bases, table=table)
 
 
 def module_name_of(path: Path) -> str:

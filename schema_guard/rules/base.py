@@ -108,8 +108,9 @@ _CATALOGUE: dict[str, type[Rule]] = {}
 
 def register(rule: type[Rule]) -> type[Rule]:
     """Class decorator: add a rule to the catalogue (codes are unique and stable)."""
-    if rule.code in _CATALOGUE:
-        raise ValueError(f"duplicate rule code {rule.code}")
+    existing = _CATALOGUE.get(rule.code)
+    if existing is not None and (existing.__module__, existing.__qualname__) != (rule.__module__, rule.__qualname__):
+        raise ValueError(f"duplicate rule code {rule.code}: {existing.__qualname__} and {rule.__qualname__}")
     _CATALOGUE[rule.code] = rule
     return rule
 

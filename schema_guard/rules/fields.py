@@ -52,6 +52,21 @@ def _with_students(code: str) -> str:
     return head + _STUDENTS + separator + tail
 
 
+def is_opaque(column: ColumnFact) -> bool:
+    """The source reader could not see all that defines this column (:attr:`FieldSyntax.opaque`): a helper call
+    such as ``tenant_field()``, or a computed ``__tablename__``/``__table_args__``.
+
+    The reader leaves unknown what the call may decide (nullability, default, time zone are ``None``), so the field
+    rules here stay silent by themselves; rules that conclude from an *absent* key, index, foreign key, column or
+    relationship ask this (or :func:`has_opaque_columns`) before they do."""
+    return column.syntax is not None and column.syntax.opaque
+
+
+def has_opaque_columns(table: TableFact) -> bool:
+    """Some column of ``table`` is opaque: its keys, indexes, foreign keys and scope are only a lower bound."""
+    return any(is_opaque(column) for column in table.columns)
+
+
 def _columns(facts: SchemaFacts) -> Iterator[tuple[TableFact, ColumnFact]]:
     for table in facts.tables:
         for column in table.columns:

@@ -128,7 +128,7 @@ class Base(SQLModel):
                 yield self.finding(
                     f"`{call.qualified_name.rsplit('.', 1)[-1]}` creates a SQLAlchemy declarative base outside "
                     "SQLModel",
-                    call.location, reader=facts.reader, detail=call.qualified_name,
+                    call.location, reader=facts.reader, detail=call.target or call.qualified_name,
                 )
 
 
@@ -185,5 +185,5 @@ class Legacy(SQLModel, table=True):
                 yield self.finding(
                     f"`{call.qualified_name.rsplit('.', 1)[-1]}` maps a class with a SQLAlchemy registry outside "
                     "SQLModel",
-                    call.location, reader=facts.reader, detail=call.qualified_name,
+                    call.location, reader=facts.reader, detail=call.target or call.qualified_name,
                 )

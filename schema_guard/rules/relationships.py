@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from schema_guard.facts import ForeignKeyFact, RelationshipFact, SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
+from schema_guard.rules.fields import has_opaque_columns, is_opaque
 
 _STUDENTS = '''
 import uuid
@@ -43,6 +44,12 @@ class _Relationships:
         if relationship.target_class is None or relationship.back_populates is None:
             return None
         return self.by_owner.get(relationship.target_class, {}).get(relationship.back_populates)
+
+    def maybe_hidden(self, class_name: str | None, attribute: str) -> bool:
+        """``class_name.attribute`` is an opaque field (``essays: list["Essay"] = essays_relationship()``): it may
+        be a relationship the source reader cannot see."""
+        table = self.tables.get(class_name or "")
+        return table is not None and any(c.attribute == attribute and is_opaque(c) for c in table.columns)
 
     def pointing_back(self, relationship: RelationshipFact) -> list[RelationshipFact]:
         """Relationships on the target class whose target is the owner: candidates for ``back_populates``."""
@@ -181,6 +188,8 @@ class Essay(SQLModel, table=True):
             if target is None or name is None or target not in index.known_classes:
                 continue
             other = index.other_side(relationship)
+            if other is None and index.maybe_hidden(target, name):
+                continue
             if other is None:
                 message = f"back_populates=\"{name}\" but {target} has no relationship '{name}'"
                 candidates = index.pointing_back(relationship)
@@ -299,8 +308,11 @@ class Club(SQLModel, table=True):
     @staticmethod
     def _no_foreign_key_back(relationship: RelationshipFact, index: _Relationships) -> bool:
         target = index.tables.get(relationship.target_class or "")
+        owner = index.tables.get(relationship.owner_class)
         if target is None or relationship.owner_table is None:
             return False
+        if has_opaque_columns(target) or (owner is not None and has_opaque_columns(owner)):
+            return False  # a foreign key (or the owner's real table name) may be where the reader cannot see
         return not any(_table_name(fk.target_table) == relationship.owner_table for fk in target.foreign_keys)
 
 

@@ -12,6 +12,7 @@ from schema_guard.facts import ColumnFact, SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 from schema_guard.rules.example_models import IMPORTS, with_students
+from schema_guard.rules.fields import has_opaque_columns, is_opaque
 from schema_guard.tenancy import TableScope
 
 GOOD_EXAM = """
@@ -29,9 +30,11 @@ def tenant_tables(facts: SchemaFacts, context: RuleContext) -> Iterator[TableFac
 
 
 def tenant_columns(facts: SchemaFacts, context: RuleContext) -> Iterator[tuple[TableFact, ColumnFact]]:
+    """The tenant column of every tenant-scoped table, for SG202-SG205; not an opaque one (``tenant_field()``): its
+    nullability, index, foreign key and type may be decided where the source reader cannot see."""
     for table in tenant_tables(facts, context):
         column = table.column(context.tenancy.tenant_column)
-        if column is not None:
+        if column is not None and not is_opaque(column):
             yield table, column
 
 
@@ -132,7 +135,9 @@ class Invoice(SQLModel, table=True):  # expect: SG201
             "`__table_args__ = {\"info\": {\"schema_guard\": {\"shared\": True}}}`)."
         )
         for table in tenant_tables(facts, context):
-            if table.column(column) is None:
+            # With an opaque column the table's keys (a shared association?) or its name and shared marker
+            # (``@declared_attr``) may be unseen: its scope is not known, so a missing column is not concluded.
+            if table.column(column) is None and not has_opaque_columns(table):
                 yield self.finding(
                     f"tenant-scoped table '{table.name}' has no '{column}' column",
                     table.location, reader=facts.reader, table=table.name, fix=fix,
