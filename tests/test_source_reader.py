@@ -484,7 +484,9 @@ def test_the_source_path_imports_neither_sqlalchemy_nor_sqlmodel_nor_libcst(tmp_
 # --- what the reader cannot see, it does not guess ----------------------------------------------------------
 
 
-def findings(folder: Path, text: str, *, reader: str = "source", name: str = "models_under_test.py") -> list[tuple[str, int | None, str | None]]:
+def findings(
+    folder: Path, text: str, *, reader: str = "source", name: str = "models_under_test.py"
+) -> list[tuple[str, int | None, str | None]]:
     """(code, line, table) of every finding of one reader over one module, through the real pipeline."""
     from schema_guard.config import parse_config
     from schema_guard.engine import run_check
@@ -528,7 +530,9 @@ class Exam(SQLModel, table=True):
     assert findings(tmp_path, text, reader=reader) == []
     if reader == "source":
         exams = read_source([tmp_path / "models_under_test.py"]).table("exams")
-        assert [(i.name, i.columns) for i in exams.indexes] == [(None, ("student_id",)), (None, ("taken", "student_id"))]  # type: ignore[union-attr]
+        assert exams is not None
+        indexes = [(i.name, i.columns) for i in exams.indexes]
+        assert indexes == [(None, ("student_id",)), (None, ("taken", "student_id"))]
 
 
 HELPERS = TENANT_HEADER.replace("\n\nclass Student", """
@@ -841,6 +845,23 @@ def test_a_computed_tablename_in_a_context_file_trusts_foreign_keys(tmp_path: Pa
     )
     assert "course_table" in read_source([exams], context_files=[base, exams]).known_tables
     assert "course_table" not in read_source([exams]).known_tables
+
+
+@pytest.mark.parametrize(
+    ("line", "computed"),
+    [
+        ('    __tablename__ = "exams"', False),
+        ("    __tablename__: str = 'exams'  # plural", False),
+        ("    x = Exam.__tablename__", False),
+        ("    def __tablename__(cls) -> str:", True),
+        ('    __tablename__ = PREFIX + "exams"', True),
+        ('    __tablename__ = f"{PREFIX}exams"', True),
+    ],
+)
+def test_context_scan_tells_computed_tablenames_from_literals(line: str, computed: bool) -> None:
+    from schema_guard.readers.source_context import _computes_tablename
+
+    assert _computes_tablename(f"from sqlmodel import SQLModel\n\nclass Exam(SQLModel):\n{line}\n") is computed
 
 
 def test_mapping_facts_name_the_class_they_map(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ class TableArgs:
     primary_key: tuple[str, ...] = ()
     declared_shared: bool = False
     complete: bool = True
-    """Everything in ``__table_args__`` was read; ``False`` when some of it is computed (the facts are a lower bound)."""
+    """Everything in ``__table_args__`` was read; ``False`` when some of it is computed (the facts: a lower bound)."""
 
 
 _KINDS = {"Index", "UniqueConstraint", "PrimaryKeyConstraint", "ForeignKeyConstraint", "CheckConstraint"}
