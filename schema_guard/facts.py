@@ -192,7 +192,8 @@ class SchemaFacts:
     relationships: list[RelationshipFact] = field(default_factory=list)
     mapping_calls: list[MappingCallFact] = field(default_factory=list)
     known_tables: set[str] = field(default_factory=set)
-    """Table names that exist outside the checked files (for SG404 when only some files are checked)."""
+    """Table names that exist outside the checked files (for SG404 when only some files are checked), and foreign-key
+    targets the source reader trusts while some table's name is computed and so unknown to it."""
     problems: list[Finding] = field(default_factory=list)
     """Fatal findings for input the reader could not read (a file that does not parse, a module that fails to
     import); everything else is still read."""

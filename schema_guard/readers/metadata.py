@@ -36,7 +36,7 @@ from schema_guard.facts import (
     normalise_type_name,
 )
 from schema_guard.findings import Finding, problem
-from schema_guard.readers.source_locations import ClassLayout, class_layout
+from schema_guard.readers.source_locations import ClassLayout, class_layout, mapping_call_location
 from schema_guard.tenancy import declared_shared
 
 IMPORT_ERROR = "SG002"
@@ -452,5 +452,13 @@ def _foreign_registry_classes(classes: Any) -> Iterator[type]:
 
 
 def _foreign_mapping(cls: type) -> MappingCallFact:
-    kind = "mapped" if hasattr(cls, "__tablename__") else "map_imperatively"
-    return MappingCallFact(qualified_name=f"sqlalchemy.orm.registry.{kind}", location=_class_location(cls)[1])
+    """Where the class was mapped: its ``@registry.mapped`` decorator, or the ``map_imperatively(cls, ...)`` call
+    (the lines the source reader reports, so the two readers' findings are one)."""
+    layout, class_location = _class_location(cls)
+    path = class_location.path
+    decorated = layout is not None and layout.decorator is not None
+    kind = "mapped" if decorated else "map_imperatively"
+    location = layout.decorator if decorated else (path and mapping_call_location(path, cls.__name__))
+    return MappingCallFact(
+        qualified_name=f"sqlalchemy.orm.registry.{kind}", location=location or class_location, target=cls.__name__
+    )

@@ -20,6 +20,8 @@ class ClassLayout:
     """Lines of one class body: its own fields and its ``__table_args__`` entries."""
 
     location: Location
+    decorator: Location | None = None
+    """The first decorator's line, where the class has decorators."""
     fields: dict[str, Location] = field(default_factory=dict)
     table_args: list[tuple[ast.Call, Location]] = field(default_factory=list)
 
@@ -72,6 +74,9 @@ def _find_anywhere(module: ast.Module, name: str, path: str) -> ClassLayout | No
 
 def _layout(node: ast.ClassDef, path: str) -> ClassLayout:
     layout = ClassLayout(location=Location(path, node.lineno, node.col_offset + 1))
+    if node.decorator_list:
+        first = node.decorator_list[0]
+        layout.decorator = Location(path, first.lineno, first.col_offset + 1)
     for statement in node.body:
         if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
             layout.fields[statement.target.id] = Location(path, statement.lineno, statement.col_offset + 1)
@@ -86,6 +91,22 @@ def _layout(node: ast.ClassDef, path: str) -> ClassLayout:
                             if isinstance(call, ast.Call)
                         ]
     return layout
+
+
+def mapping_call_location(path: str, class_name: str) -> Location | None:
+    """The ``….map_imperatively(ClassName, ...)`` call in ``path``, if there is one."""
+    module = _parse(path)
+    for node in ast.walk(module) if module else ():
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "map_imperatively"
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id == class_name
+        ):
+            return Location(path, node.lineno, node.col_offset + 1)
+    return None
 
 
 def _string_args(call: ast.Call, *, keyword: str, positional: int) -> str | None:

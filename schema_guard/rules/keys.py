@@ -8,6 +8,7 @@ from schema_guard.facts import SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 from schema_guard.rules.example_models import IMPORTS, with_students
+from schema_guard.rules.fields import has_opaque_columns
 
 
 def is_association(table: TableFact) -> bool:
@@ -159,7 +160,7 @@ class SubjectCreate(SQLModel):
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         for table in facts.tables:
-            if not table.primary_key:
+            if not table.primary_key and not has_opaque_columns(table):
                 yield self.finding(
                     f"table '{table.name}' has no primary key", table.location, reader=facts.reader, table=table.name
                 )

@@ -154,7 +154,7 @@ class Legacy:
 
 
 mapper_registry.map_imperatively(Legacy, legacy)  # expect: SG303
-""", readers=("source",)),
+"""),
         Invalid("""
 from sqlalchemy import Column, Integer
 from sqlalchemy.orm import registry
@@ -166,7 +166,7 @@ mapper_registry = registry()
 class Legacy:
     __tablename__ = "legacy"
     id = Column(Integer, primary_key=True)
-""", readers=("source",)),
+"""),
         Valid("""
 import uuid
 
