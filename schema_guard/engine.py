@@ -98,7 +98,7 @@ def run_check(
     if paths and use_metadata:
         checked = {absolute(f) for f in files}
         findings = [f for f in findings if f.severity == "fatal" or (f.path and absolute(f.path) in checked)]
-    findings = [f for f in findings if f.severity == "fatal" or not _ignored_for_file(f, config)]
+    findings = [f for f in findings if f.severity == "fatal" or not ignored_for_file(f, config)]
     kept, suppressed = apply_suppressions(findings, files, collected, selection)
     result = CheckResult(findings=kept, suppressed=suppressed, files=files, facts=collected)
     if use_baseline:
@@ -151,7 +151,8 @@ def _more_precise(candidate: Finding, current: Finding) -> bool:
     return READER_PRECISION.get(candidate.reader, 9) < READER_PRECISION.get(current.reader, 9)
 
 
-def _ignored_for_file(finding: Finding, config: Config) -> bool:
+def ignored_for_file(finding: Finding, config: Config) -> bool:
+    """``per-file-ignores``: the finding's file matches a glob that lists its code (or a prefix of it)."""
     return any(
         matches_glob(finding.path, config.root, glob) and any(finding.code.startswith(c) for c in codes)
         for glob, codes in config.per_file_ignores.items()

@@ -8,7 +8,7 @@ does not import) are never deselected, suppressed or baselined.
 from __future__ import annotations
 
 from schema_guard.config import Config
-from schema_guard.engine import CheckResult, apply_suppressions
+from schema_guard.engine import CheckResult, apply_suppressions, ignored_for_file
 from schema_guard.findings import Finding
 from schema_guard.selection import Selection
 
@@ -30,7 +30,9 @@ def run_migrations_check(
 
     selection = selection or Selection.from_config(config)
     found = run_gate(config, since=since or config.migrations.since, database_url=database_url)
-    enabled = [f for f in found if f.severity == "fatal" or selection.enabled(f.code)]
+    enabled = [
+        f for f in found if f.severity == "fatal" or (selection.enabled(f.code) and not ignored_for_file(f, config))
+    ]
     kept, suppressed = apply_suppressions(enabled, [], [], selection)
     result = CheckResult(findings=kept, suppressed=suppressed)
     if use_baseline:

@@ -302,3 +302,17 @@ def test_one_history_serves_the_rules_and_provenance(tmp_path: Path) -> None:
     assert provenance.constraint("exams", "uq_exams_student_id_id") == first[0].location(11, 9)
     assert provenance.constraint("exams", "exams_pkey") == first[0].location(6, 5)
     assert provenance.index("exams", "no_such_index") == provenance.table("exams") == first[0].location(6, 5)
+
+
+def test_per_file_ignores_apply_to_the_gates_findings(tmp_path: Path, server_url: str) -> None:
+    from tests.gate.support import materialise
+
+    root = materialise("index_not_concurrent", tmp_path)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8")
+        + '\n[tool.schema_guard.per-file-ignores]\n"migrations/versions/0003_*.py" = ["SG65"]\n',
+        encoding="utf-8",
+    )
+    run = cli(root, "migrations", "--database-url", server_url)
+    assert run.returncode == 0, run.stdout + run.stderr
