@@ -1,6 +1,12 @@
 """Source-reader speed: ``schema-guard check --source-only`` on 500 generated model files, and on one file.
 
-    python benchmarks/bench_source.py [--files 500] [--runs 5]
+    python benchmarks/bench_source.py [--files 500] [--runs 5] [--no-user-venv]
+
+By default the commands run from a clean virtualenv in ``benchmarks/.work/venv-user`` holding a regular
+(non-editable) ``pip install`` of this repository, as a user has it: no editable-install finder and none of the
+development interpreter's ``.pth`` files. The package is reinstalled (``--no-deps --force-reinstall``) on every
+run so the measured code is the working tree's; dependencies are installed once. ``--no-user-venv`` measures
+the current interpreter (with an editable install, its ``schema-guard`` script) instead.
 
 Generates the tree with :mod:`generate_models` into ``benchmarks/.work/tree`` and measures whole-process wall
 time (median of ``--runs`` cold processes, after one warm-up that writes the bytecode caches as any installed
@@ -33,8 +39,29 @@ sys.path.insert(0, str(HERE))
 from generate_models import generate  # noqa: E402
 
 
+USER_VENV = HERE / ".work" / "venv-user"
+PYTHON = sys.executable
+"""The interpreter the breakdown runs in: this one, or the user venv's."""
+USE_REPO_PATH = True
+"""Put the repository on ``PYTHONPATH`` (editable measurement); off for the user venv, which must import its copy."""
+
+
+def user_venv() -> Path:
+    """A clean venv with a regular install of the working tree; returns its ``python``."""
+    python = USER_VENV / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(USER_VENV)], check=True)
+        subprocess.run([*pip, str(REPO)], check=True)  # dependencies, once
+    # The package itself, fresh from the working tree (a wheel build: no editable finder).
+    subprocess.run([*pip, "--no-deps", "--force-reinstall", str(REPO)], check=True, cwd=USER_VENV)
+    return python
+
+
 def command() -> list[str]:
     """The installed console script when there is one (as users run it), else ``python -m schema_guard``."""
+    if not USE_REPO_PATH:
+        return [str(Path(PYTHON).parent / "schema-guard")]
     script = shutil.which("schema-guard")
     return [script] if script else [sys.executable, "-m", "schema_guard"]
 
@@ -42,7 +69,10 @@ def command() -> list[str]:
 def environment() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure with bytecode caches, as an installed tool runs
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
+    if USE_REPO_PATH:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
+    else:
+        env.pop("PYTHONPATH", None)
     return env
 
 
@@ -67,11 +97,11 @@ import time
 t0 = time.perf_counter()
 from pathlib import Path
 from schema_guard.config import load_config
-from schema_guard.engine import run_check
+from schema_guard.engine import evaluate, run_check
 from schema_guard.files import discover
 from schema_guard.readers.source import read_source
 from schema_guard.readers.source_module import parse_module
-from schema_guard.rules.base import RuleContext, fact_rules
+from schema_guard.rules.base import RuleContext
 t1 = time.perf_counter()
 config = load_config()
 files = discover([Path("models")], config.root, config.exclude)
@@ -85,7 +115,7 @@ t4 = time.perf_counter()
 facts = read_source(files)
 t5 = time.perf_counter()
 context = RuleContext(tenancy=config.tenancy)
-findings = [f for rule in fact_rules() if "source" in rule.readers for f in rule.check(facts, context)]
+findings = evaluate(facts, context)  # every source rule, as run_check runs them (derived facts cached once)
 t6 = time.perf_counter()
 result = run_check(config, [Path("models")], use_metadata=False, use_baseline=False)
 t7 = time.perf_counter()
@@ -95,12 +125,12 @@ print(f"{t1-t0:.3f} {t2-t1:.3f} {t3-t2:.3f} {t4-t3:.3f} {t5-t4:.3f} {t6-t5:.3f} 
 
 def breakdown(cwd: Path) -> dict[str, float]:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "pass"], env=environment(), check=True)
+    subprocess.run([PYTHON, "-c", "pass"], env=environment(), check=True)
     startup = time.perf_counter() - start
     rows = []
     for _ in range(3):
         out = subprocess.run(
-            [sys.executable, "-c", BREAKDOWN], cwd=cwd, env=environment(), capture_output=True, text=True, check=True
+            [PYTHON, "-c", BREAKDOWN], cwd=cwd, env=environment(), capture_output=True, text=True, check=True
         )
         rows.append([float(x) for x in out.stdout.split()])
     best = [min(column) for column in zip(*rows, strict=True)]
@@ -133,11 +163,19 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=HERE / ".work" / "tree")
+    parser.add_argument("--user-venv", action=argparse.BooleanOptionalAction, default=True,
+                        help="run a regular install in a clean venv (default), or this interpreter's")
     args = parser.parse_args()
+
+    global PYTHON, USE_REPO_PATH
+    if args.user_venv:
+        PYTHON, USE_REPO_PATH = str(user_venv()), False
 
     generate(args.out, args.files)
     tree = args.out
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; command: {' '.join(command())}")
+    where = "user venv (regular install)" if args.user_venv else "this interpreter (editable install)"
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; {where}; "
+          f"command: {' '.join(command())}")
     whole = wall_times([*command(), "check", "--source-only", "models"], tree, args.runs)
     single = wall_times([*command(), "check", "--source-only", "models/module_0003.py"], tree, args.runs)
     print(f"{args.files} files : {whole[0]:.3f} s wall (median of {args.runs}), {whole[1]:.3f} s CPU, exit {whole[2]}")

@@ -7,8 +7,6 @@ are counted: two identical findings need two baseline entries.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
 from collections.abc import Collection, Sequence
 from functools import lru_cache
@@ -50,6 +48,8 @@ def fingerprint(finding: Finding, root: Path) -> str:
         finding.detail,
         _snippet(finding),
     ]
+    import hashlib  # here, not at the top: most runs have no baseline file and never hash
+
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
@@ -73,6 +73,8 @@ def write_baseline(
         for f in sorted(findings, key=Finding.sort_key)
         if f.severity != "fatal"
     ]
+    import json
+
     document = {"version": FORMAT_VERSION, "tool": "schema-guard", "findings": entries}
     target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return target
@@ -81,6 +83,8 @@ def write_baseline(
 def _entries(path: Path) -> list[dict[str, object]]:
     if not path.is_file():
         return []
+    import json
+
     try:
         return list(json.loads(path.read_text(encoding="utf-8"))["findings"])
     except (json.JSONDecodeError, KeyError, TypeError) as error:

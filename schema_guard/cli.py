@@ -7,7 +7,6 @@ one-line cause on stderr that names the file, key, module or URL.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +20,30 @@ if TYPE_CHECKING:
     from schema_guard.engine import CheckResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns`` without importing :mod:`shutil` (and with it bz2, lzma, fnmatch):
+    argparse builds a help formatter for every ``add_argument``, so its default width lookup is on every run."""
+    import os
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_columns() - 2 if width is None else width)
 
 
 def _codes(text: str) -> list[str]:
@@ -39,10 +62,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="schema-guard", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="schema-guard", description=__doc__.splitlines()[0],
+                                     formatter_class=_HelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    check = commands.add_parser("check", help="check model source and metadata")
+    check = commands.add_parser("check", formatter_class=_HelpFormatter, help="check model source and metadata")
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: configured src)")
     _common(check)
     readers = check.add_mutually_exclusive_group()
@@ -51,12 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true", help="apply safe rewrites, then report what is left")
     check.add_argument("--diff", action="store_true", help="show the rewrites --fix would make, write nothing")
 
-    migrations = commands.add_parser("migrations", help="run the migration gate on a throwaway database")
+    migrations = commands.add_parser("migrations", formatter_class=_HelpFormatter, help="run the migration gate on a throwaway database")
     _common(migrations)
     migrations.add_argument("--database-url", help="server to create the throwaway database on")
     migrations.add_argument("--since", help="revision or git ref: per-revision rules only for revisions after it")
 
-    baseline = commands.add_parser("baseline", help="write the current findings to the baseline file")
+    baseline = commands.add_parser("baseline", formatter_class=_HelpFormatter, help="write the current findings to the baseline file")
     baseline.add_argument("paths", nargs="*", type=Path)
     baseline.add_argument("--config", type=Path)
     baseline.add_argument("--output", type=Path, help="baseline file to write (default: from config)")
@@ -64,8 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="also run the migration gate and baseline its findings (every revision judged)")
     baseline.add_argument("--database-url", help="with --migrations: server to create the throwaway database on")
 
-    commands.add_parser("rules", help="list every rule")
-    explain = commands.add_parser("explain", help="explain one rule")
+    commands.add_parser("rules", formatter_class=_HelpFormatter, help="list every rule")
+    explain = commands.add_parser("explain", formatter_class=_HelpFormatter, help="explain one rule")
     explain.add_argument("code")
     return parser
 
@@ -113,6 +137,8 @@ def _explain(code: str) -> int:
     from schema_guard.rules.base import catalogue
 
     if code.upper() not in catalogue():
+        import difflib
+
         close = difflib.get_close_matches(code.upper(), list(catalogue()), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         print(f"schema-guard: error: no rule {code}{hint}; `schema-guard rules` lists them", file=sys.stderr)

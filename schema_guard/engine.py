@@ -44,9 +44,13 @@ class CheckResult:
 def evaluate(facts: SchemaFacts, context: RuleContext, selection: Selection | None = None) -> list[Finding]:
     """Run every enabled fact rule that applies to this reader over ``facts``."""
     findings = list(facts.problems)
-    for rule in fact_rules():
-        if facts.reader in rule.readers and (selection is None or selection.enabled(rule.code)):
-            findings.extend(rule.check(facts, context))
+    facts.__dict__["_memo"] = {}  # see schema_guard.facts.memo
+    try:
+        for rule in fact_rules():
+            if facts.reader in rule.readers and (selection is None or selection.enabled(rule.code)):
+                findings.extend(rule.check(facts, context))
+    finally:
+        facts.__dict__.pop("_memo", None)
     return findings
 
 
@@ -71,7 +75,10 @@ def read_facts(
         from schema_guard.readers.source import read_source
 
         checked = set(files)
-        context_files = discover(config.src_paths(), config.root, config.exclude) if paths else []
+        # The configured ``src`` lends the rest of the project as context; when the paths are ``src`` itself (as
+        # given on the command line), every file of it is checked and there is nothing to lend.
+        same = paths and sorted(map(absolute, paths)) == sorted(map(absolute, config.src_paths()))
+        context_files = discover(config.src_paths(), config.root, config.exclude) if paths and not same else []
         collected.append(read_source(files, context_files=[f for f in context_files if f not in checked]))
     if use_metadata and config.models:
         from schema_guard.readers.metadata import read_metadata

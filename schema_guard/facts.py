@@ -205,6 +205,13 @@ class SchemaFacts:
         return {t.name for t in self.tables} | self.known_tables
 
 
+def memo(facts: SchemaFacts) -> dict[object, object] | None:
+    """The cache of values derived from ``facts`` while :func:`schema_guard.engine.evaluate` runs its rules over them
+    (tenant scopes, the relationship index): several rules ask for the same ones, and the facts do not change
+    during an evaluation. ``None`` outside one, where every caller computes afresh."""
+    return facts.__dict__.get("_memo")  # type: ignore[no-any-return]
+
+
 _TYPE_ALIASES = {
     "UUID": "UUID",
     "UUIDTYPE": "UUID",

@@ -7,10 +7,9 @@ the imported models and the database.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
-from schema_guard.facts import ColumnFact, SchemaFacts, TableFact
+from schema_guard.facts import ColumnFact, SchemaFacts, TableFact, memo
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 
@@ -67,10 +66,15 @@ def has_opaque_columns(table: TableFact) -> bool:
     return any(is_opaque(column) for column in table.columns)
 
 
-def _columns(facts: SchemaFacts) -> Iterator[tuple[TableFact, ColumnFact]]:
-    for table in facts.tables:
-        for column in table.columns:
-            yield table, column
+def _columns(facts: SchemaFacts) -> list[tuple[TableFact, ColumnFact]]:
+    """Every column with its table; listed once per evaluation (:func:`~schema_guard.facts.memo`)."""
+    cache = memo(facts)
+    pairs = cache.get("columns") if cache is not None else None
+    if pairs is None:
+        pairs = [(table, column) for table in facts.tables for column in table.columns]
+        if cache is not None:
+            cache["columns"] = pairs
+    return pairs  # type: ignore[return-value]
 
 
 def _where(table: TableFact, column: ColumnFact) -> str:
@@ -233,6 +237,8 @@ def _keyword_advice(key: str) -> str:
         return 'use a CheckConstraint("...", name="ck_...") in __table_args__ instead'
     if key in {"foreign_key", "references"}:
         return 'use foreign_key="table.column" on Field() instead'
+    import difflib
+
     from schema_guard.readers.source_fields import COLUMN_KEYWORDS
 
     close = difflib.get_close_matches(key, sorted(COLUMN_KEYWORDS), n=1)

@@ -6,10 +6,9 @@ table it cannot see (defined outside the checked files and their context), so a 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
-from schema_guard.facts import ForeignKeyFact, RelationshipFact, SchemaFacts, TableFact
+from schema_guard.facts import ForeignKeyFact, RelationshipFact, SchemaFacts, TableFact, memo
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 from schema_guard.rules.fields import has_opaque_columns, is_opaque
@@ -39,6 +38,17 @@ class _Relationships:
             self.by_owner.setdefault(relationship.owner_class, {})[relationship.attribute] = relationship
         self.tables: dict[str, TableFact] = {t.class_name: t for t in facts.tables if t.class_name}
         self.known_classes = {c.name for c in facts.classes} | set(self.by_owner) | set(self.tables)
+
+    @classmethod
+    def of(cls, facts: SchemaFacts) -> _Relationships:
+        """The index of ``facts``, built once per evaluation (:func:`~schema_guard.facts.memo`)."""
+        cache = memo(facts)
+        if cache is None:
+            return cls(facts)
+        index = cache.get(cls)
+        if index is None:
+            index = cache[cls] = cls(facts)
+        return index  # type: ignore[return-value]
 
     def other_side(self, relationship: RelationshipFact) -> RelationshipFact | None:
         if relationship.target_class is None or relationship.back_populates is None:
@@ -110,7 +120,7 @@ class Essay(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        index = _Relationships(facts)
+        index = _Relationships.of(facts)
         for relationship in facts.relationships:
             if relationship.back_populates is not None:
                 continue
@@ -182,7 +192,7 @@ class Essay(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        index = _Relationships(facts)
+        index = _Relationships.of(facts)
         for relationship in facts.relationships:
             target, name = relationship.target_class, relationship.back_populates
             if target is None or name is None or target not in index.known_classes:
@@ -284,7 +294,7 @@ class Club(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        index = _Relationships(facts)
+        index = _Relationships.of(facts)
         for relationship in facts.relationships:
             if relationship.is_list is not True or relationship.link_model is not None:
                 continue
@@ -406,6 +416,8 @@ class Essay(SQLModel, table=True):
 
 
 def _did_you_mean(name: str, choices: object) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name, sorted(choices), n=1)  # type: ignore[call-overload]
     return f" (did you mean '{close[0]}'?)" if close else ""
 

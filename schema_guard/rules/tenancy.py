@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from schema_guard.facts import ColumnFact, SchemaFacts, TableFact
+from schema_guard.facts import ColumnFact, SchemaFacts, TableFact, memo
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 from schema_guard.rules.example_models import IMPORTS, with_students
@@ -23,19 +23,35 @@ class Exam(SQLModel, table=True):
 """
 
 
-def tenant_tables(facts: SchemaFacts, context: RuleContext) -> Iterator[TableFact]:
-    for table in facts.tables:
-        if context.tenancy.scope(table, facts) is TableScope.TENANT:
-            yield table
+def tenant_tables(facts: SchemaFacts, context: RuleContext) -> list[TableFact]:
+    """The tenant-scoped tables; computed once per evaluation (:func:`~schema_guard.facts.memo`), as several rules
+    ask."""
+    cache = memo(facts)
+    key = ("tenant_tables", context.tenancy)
+    if cache is not None and key in cache:
+        return cache[key]  # type: ignore[return-value]
+    scope = context.tenancy.scope
+    tables = [table for table in facts.tables if scope(table, facts) is TableScope.TENANT]
+    if cache is not None:
+        cache[key] = tables
+    return tables
 
 
-def tenant_columns(facts: SchemaFacts, context: RuleContext) -> Iterator[tuple[TableFact, ColumnFact]]:
+def tenant_columns(facts: SchemaFacts, context: RuleContext) -> list[tuple[TableFact, ColumnFact]]:
     """The tenant column of every tenant-scoped table, for SG202-SG205; not an opaque one (``tenant_field()``): its
     nullability, index, foreign key and type may be decided where the source reader cannot see."""
+    cache = memo(facts)
+    key = ("tenant_columns", context.tenancy)
+    if cache is not None and key in cache:
+        return cache[key]  # type: ignore[return-value]
+    pairs = []
     for table in tenant_tables(facts, context):
         column = table.column(context.tenancy.tenant_column)
         if column is not None and not is_opaque(column):
-            yield table, column
+            pairs.append((table, column))
+    if cache is not None:
+        cache[key] = pairs
+    return pairs
 
 
 @register
