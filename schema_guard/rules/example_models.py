@@ -22,6 +22,13 @@ class Student(SQLModel, table=True):
 """
 
 
+def students_before_first_class(module: str) -> str:
+    """``module`` (a complete example with its own imports) with the ``students`` anchor inserted before its first
+    class, so its foreign keys resolve."""
+    head, separator, tail = module.partition("\n\n\nclass ")
+    return head + STUDENTS + separator + tail
+
+
 def with_students(body: str) -> str:
     """A module with the imports, the ``students`` anchor, then ``body``."""
     return IMPORTS + STUDENTS + body

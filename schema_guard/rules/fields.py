@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from schema_guard.facts import ColumnFact, SchemaFacts, TableFact, memo
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
+from schema_guard.rules.example_models import students_before_first_class
 
 NAIVE_CLOCKS = frozenset(
     {
@@ -34,21 +35,6 @@ _COLUMN_EQUIVALENT = {
     "sa_column_args": "Column's positional arguments",
     "sa_column_kwargs": "Column's keyword arguments",
 }
-
-
-_STUDENTS = """
-
-class Student(SQLModel, table=True):
-    __tablename__ = "students"
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-"""
-
-
-def _with_students(code: str) -> str:
-    """An example module with the tenant anchor inserted before its first class (so foreign keys resolve)."""
-    head, separator, tail = code.partition("\n\n\nclass ")
-    return head + _STUDENTS + separator + tail
 
 
 def is_opaque(column: ColumnFact) -> bool:
@@ -98,7 +84,7 @@ class SaColumnWithFieldOptions(FactRule):
     readers = ("source",)
     examples = (
         Valid(
-            _with_students("""
+            students_before_first_class("""
 import uuid
 
 from sqlalchemy import Column, ForeignKey, Index
@@ -118,7 +104,7 @@ class Essay(SQLModel, table=True):
             title="options inside the Column",
         ),
         Invalid(
-            _with_students("""
+            students_before_first_class("""
 import uuid
 
 from sqlalchemy import Column
@@ -174,7 +160,7 @@ class UnknownColumnKeyword(FactRule):
     readers = ("source",)
     examples = (
         Valid(
-            _with_students("""
+            students_before_first_class("""
 import uuid
 
 from sqlalchemy import CheckConstraint, text
@@ -191,7 +177,7 @@ class Grade(SQLModel, table=True):
 """),
         ),
         Invalid(
-            _with_students("""
+            students_before_first_class("""
 import uuid
 
 from sqlmodel import Field, SQLModel
@@ -264,7 +250,7 @@ class MutableDefault(FactRule):
     fixable = True
     examples = (
         Valid(
-            _with_students("""
+            students_before_first_class("""
 import uuid
 
 from sqlalchemy import Column
@@ -283,7 +269,7 @@ class Profile(SQLModel, table=True):
 """),
         ),
         Invalid(
-            _with_students("""
+            students_before_first_class("""
 import uuid
 
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -343,7 +329,7 @@ class NaiveTimestamp(FactRule):
     fixable = True
     examples = (
         Valid(
-            _with_students("""
+            students_before_first_class("""
 import uuid
 from datetime import datetime, timezone
 
@@ -362,7 +348,7 @@ class Submission(SQLModel, table=True):
 """),
         ),
         Invalid(
-            _with_students("""
+            students_before_first_class("""
 import uuid
 from datetime import datetime
 
@@ -419,7 +405,7 @@ class JsonInsteadOfJsonb(FactRule):
     readers = ("source", "metadata", "database")
     examples = (
         Valid(
-            _with_students("""
+            students_before_first_class("""
 import uuid
 
 from sqlalchemy.dialects.postgresql import JSONB
@@ -435,7 +421,7 @@ class Attempt(SQLModel, table=True):
 """),
         ),
         Invalid(
-            _with_students("""
+            students_before_first_class("""
 import uuid
 
 import sqlalchemy as sa
@@ -482,7 +468,7 @@ class MissingAnnotation(FactRule):
     readers = ("source",)
     examples = (
         Valid(
-            _with_students("""
+            students_before_first_class("""
 import uuid
 
 from sqlmodel import Field, SQLModel
@@ -497,7 +483,7 @@ class Course(SQLModel, table=True):
 """),
         ),
         Invalid(
-            _with_students("""
+            students_before_first_class("""
 import uuid
 
 from sqlmodel import Field, SQLModel
@@ -545,7 +531,7 @@ class AnnotationNullabilityMismatch(FactRule):
     readers = ("source", "metadata")
     examples = (
         Valid(
-            _with_students("""
+            students_before_first_class("""
 import uuid
 from typing import Optional
 
@@ -563,7 +549,7 @@ class Guardian(SQLModel, table=True):
 """),
         ),
         Invalid(
-            _with_students("""
+            students_before_first_class("""
 import uuid
 from typing import Optional
 
