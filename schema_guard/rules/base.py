@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
-from schema_guard.facts import Location, SchemaFacts
+from schema_guard.facts import ColumnFact, Location, SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.tenancy import TenantPolicy
 
@@ -98,6 +98,14 @@ class Rule:
 
 class FactRule(Rule):
     """A rule over schema facts; runs for every reader listed in ``readers``."""
+
+    def column_finding(
+        self, message: str, facts: SchemaFacts, table: TableFact, column: ColumnFact, **extra: str
+    ) -> Finding:
+        """A finding about one column of one table, at the column's location, from the reader of ``facts``."""
+        return self.finding(
+            message, column.location, reader=facts.reader, table=table.name, column=column.name, **extra
+        )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         raise NotImplementedError

@@ -130,13 +130,10 @@ class Essay(SQLModel, table=True):
                 continue
             given = ", ".join(f"{name}=" for name in conflicts)
             moves = "; ".join(f"{name}= → {_COLUMN_EQUIVALENT[name]}" for name in conflicts)
-            yield self.finding(
+            yield self.column_finding(
                 f"{_where(table, column)}: Field(sa_column=...) together with {given} makes SQLModel raise "
                 f"RuntimeError at import; move them into the Column ({moves})",
-                column.location,
-                reader=facts.reader,
-                table=table.name,
-                column=column.name,
+                facts, table, column,
             )
 
 
@@ -197,13 +194,10 @@ class Grade(SQLModel, table=True):
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         for table, column in _columns(facts):
             for key in column.syntax.unknown_column_kwargs if column.syntax else ():
-                yield self.finding(
+                yield self.column_finding(
                     f"{_where(table, column)}: Column() does not accept {key!r} (from sa_column_kwargs): "
                     f"{_consequence(key)}; {_keyword_advice(key)}",
-                    column.location,
-                    reader=facts.reader,
-                    table=table.name,
-                    column=column.name,
+                    facts, table, column,
                     detail=key,
                 )
 
@@ -292,13 +286,10 @@ class Profile(SQLModel, table=True):
             literal = column.syntax.mutable_default if column.syntax else None
             if literal is None:
                 continue
-            yield self.finding(
+            yield self.column_finding(
                 f"{_where(table, column)}: default={literal} is one object shared by every row; "
                 f"use default_factory={factory_for(literal)}",
-                column.location,
-                reader=facts.reader,
-                table=table.name,
-                column=column.name,
+                facts, table, column,
             )
 
 
@@ -380,12 +371,9 @@ class Submission(SQLModel, table=True):
                               "SQLModel >= 0.0.45)")  # fmt: skip
             if not problems:
                 continue
-            yield self.finding(
+            yield self.column_finding(
                 f"{_where(table, column)}: {' and '.join(problems)}; use {' and '.join(advice)}",
-                column.location,
-                reader=facts.reader,
-                table=table.name,
-                column=column.name,
+                facts, table, column,
             )
 
 
@@ -442,13 +430,10 @@ class Attempt(SQLModel, table=True):
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         for table, column in _columns(facts):
             if column.type == "JSON":
-                yield self.finding(
+                yield self.column_finding(
                     f"{_where(table, column)} is a JSON column; on PostgreSQL use JSONB "
                     "(sqlalchemy.dialects.postgresql.JSONB): indexable, compact, comparable",
-                    column.location,
-                    reader=facts.reader,
-                    table=table.name,
-                    column=column.name,
+                    facts, table, column,
                 )
 
 
@@ -504,13 +489,10 @@ class Course(SQLModel, table=True):
             if column.syntax is None or column.syntax.annotation is not None:
                 continue
             attribute = column.attribute or column.name
-            yield self.finding(
+            yield self.column_finding(
                 f"{_where(table, column)} has no type annotation, so the model fails at import and the column type "
                 f"is unknown; write `{attribute}: <type> = Field(...)`",
-                column.location,
-                reader=facts.reader,
-                table=table.name,
-                column=column.name,
+                facts, table, column,
             )
 
 
@@ -581,10 +563,7 @@ class Guardian(SQLModel, table=True):
                 advice = f"annotate it Optional[{annotation}] or make the column NOT NULL"
             else:
                 continue
-            yield self.finding(
+            yield self.column_finding(
                 f"{_where(table, column)} {problem}; {advice}",
-                column.location,
-                reader=facts.reader,
-                table=table.name,
-                column=column.name,
+                facts, table, column,
             )

@@ -79,9 +79,9 @@ class StudentTag(SQLModel, table=True):
                 continue
             column = table.column(key[0])
             if column is not None and column.type not in {"UUID", "UNKNOWN"}:
-                yield self.finding(
+                yield self.column_finding(
                     f"primary key '{table.name}.{column.name}' is {column.type}, not UUID",
-                    column.location, reader=facts.reader, table=table.name, column=column.name,
+                    facts, table, column,
                 )
 
 
@@ -125,9 +125,9 @@ class Subject(SQLModel, table=True):
                 continue
             column = table.column(table.primary_key[0])
             if column is not None and column.type == "UUID" and not column.has_default:
-                yield self.finding(
+                yield self.column_finding(
                     f"UUID primary key '{table.name}.{column.name}' has no default",
-                    column.location, reader=facts.reader, table=table.name, column=column.name,
+                    facts, table, column,
                 )
 
 
@@ -201,9 +201,9 @@ class Exam(SQLModel, table=True):
                     if column is None or referenced is None or "UNKNOWN" in (column.type, referenced.type):
                         continue
                     if column.type != referenced.type:
-                        yield self.finding(
+                        yield self.column_finding(
                             f"foreign key '{table.name}.{column.name}' is {column.type} but references "
                             f"'{target.name}.{referenced.name}', which is {referenced.type}",
-                            column.location, reader=facts.reader, table=table.name, column=column.name,
+                            facts, table, column,
                             detail=f"{target.name}.{referenced.name}",
                         )

@@ -211,9 +211,9 @@ class Exam(SQLModel, table=True):
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         for table, column in tenant_columns(facts, context):
             if column.nullable:
-                yield self.finding(
+                yield self.column_finding(
                     f"tenant column '{table.name}.{column.name}' is nullable",
-                    column.location, reader=facts.reader, table=table.name, column=column.name,
+                    facts, table, column,
                 )
 
 
@@ -293,9 +293,9 @@ class Exam(SQLModel, table=True):
             if column.name not in table.leading_index_columns():
                 second = [ix.name or ", ".join(ix.columns) for ix in table.indexes if column.name in ix.columns[1:]]
                 hint = f" (it is not first in {', '.join(second)})" if second else ""
-                yield self.finding(
+                yield self.column_finding(
                     f"tenant column '{table.name}.{column.name}' is not the leading column of any index{hint}",
-                    column.location, reader=facts.reader, table=table.name, column=column.name,
+                    facts, table, column,
                 )
 
 
@@ -341,10 +341,10 @@ class Exam(SQLModel, table=True):
                 for fk in table.foreign_keys_of(column.name)
             )
             if not pins_anchor:
-                yield self.finding(
+                yield self.column_finding(
                     f"tenant column '{table.name}.{column.name}' has no foreign key to "
                     f"'{policy.anchor_table}.{policy.anchor_key}'",
-                    column.location, reader=facts.reader, table=table.name, column=column.name,
+                    facts, table, column,
                     fix=f"Add `foreign_key=\"{policy.anchor_table}.{policy.anchor_key}\"` to the tenant column's `Field()`.",
                 )
 
@@ -374,9 +374,9 @@ class Exam(SQLModel, table=True):
         expected = context.tenancy.anchor_key_type(facts)
         for table, column in tenant_columns(facts, context):
             if column.type not in {expected, "UNKNOWN"}:
-                yield self.finding(
+                yield self.column_finding(
                     f"tenant column '{table.name}.{column.name}' is {column.type}, not {expected}",
-                    column.location, reader=facts.reader, table=table.name, column=column.name,
+                    facts, table, column,
                 )
 
 
