@@ -100,7 +100,7 @@ from schema_guard.config import load_config
 from schema_guard.engine import evaluate, run_check
 from schema_guard.files import discover
 from schema_guard.readers.source import read_source
-from schema_guard.readers.source_module import parse_module
+from schema_guard.readers.source.module import parse_module
 from schema_guard.rules.base import RuleContext
 t1 = time.perf_counter()
 config = load_config()

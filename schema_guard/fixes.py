@@ -24,7 +24,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from schema_guard.findings import Finding
-from schema_guard.readers.source_imports import ImportMap, last_part
+from schema_guard.readers.source.imports import ImportMap, last_part
 from schema_guard.rules.fields import NAIVE_CLOCKS, factory_for
 
 FIXABLE = frozenset({"SG202", "SG203", "SG503", "SG504"})

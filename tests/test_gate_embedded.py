@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from schema_guard.config import DATABASE_URL_ENV, load_config
-from schema_guard.gate import run_gate, server
+from schema_guard.gate import run_gate
+from schema_guard.gate.db import server
 from tests.gate.support import expected_findings, materialise, process_alive, project_path
 
 pytestmark = pytest.mark.skipif(server.find_postgres_bindir() is None, reason="no PostgreSQL server binaries")

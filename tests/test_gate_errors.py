@@ -13,7 +13,7 @@ from sqlalchemy.pool import NullPool
 from schema_guard.config import load_config
 from schema_guard.findings import Finding
 from schema_guard.gate import run_gate
-from schema_guard.gate.server import free_port
+from schema_guard.gate.db.server import free_port
 from tests.gate.support import (  # noqa: F401  (pytest fixtures)
     SERVER_URL,
     materialise,

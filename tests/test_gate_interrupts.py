@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from schema_guard.config import DATABASE_URL_ENV
-from schema_guard.gate import server
+from schema_guard.gate.db import server
 from tests.gate.support import databases, ensure_server, gate_process, materialise, process_alive
 
 

@@ -22,10 +22,10 @@ import pytest
 import sqlalchemy as sa
 
 from schema_guard.config import load_config
-from schema_guard.gate.history import SchemaHistory
-from schema_guard.gate.operations import RevisionSource
-from schema_guard.gate.provenance import Provenance
-from schema_guard.gate.revisions import Revision, load_project
+from schema_guard.gate.analysis.history import SchemaHistory
+from schema_guard.gate.analysis.operations import RevisionSource
+from schema_guard.gate.analysis.provenance import Provenance
+from schema_guard.gate.alembic.revisions import Revision, load_project
 from schema_guard.tenancy import declared_shared
 from tests.gate.support import REPO_ROOT, server_url  # noqa: F401  (pytest fixture)
 

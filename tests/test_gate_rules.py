@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from schema_guard.config import parse_config
-from schema_guard.gate.drift import normalise_default
-from schema_guard.gate.operations import RevisionSource
-from schema_guard.gate.revisions import Revision
-from schema_guard.gate.safety import check_revisions
-from schema_guard.gate.snapshot import Snapshot, TableShape, compare_snapshots
+from schema_guard.gate.checks.drift import normalise_default
+from schema_guard.gate.analysis.operations import RevisionSource
+from schema_guard.gate.alembic.revisions import Revision
+from schema_guard.gate.analysis.safety import check_revisions
+from schema_guard.gate.db.snapshot import Snapshot, TableShape, compare_snapshots
 from schema_guard.facts import SchemaFacts
 from schema_guard.rules.base import Example, catalogue
 from schema_guard.rules.migrations import RevisionRule

@@ -14,7 +14,7 @@ import pytest
 
 from schema_guard.facts import Location, SchemaFacts
 from schema_guard.readers.source import read_source
-from schema_guard.readers.source_fields import COLUMN_KEYWORDS
+from schema_guard.readers.source.fields import COLUMN_KEYWORDS
 from schema_guard.tenancy import TableScope, TenantPolicy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -859,7 +859,7 @@ def test_a_computed_tablename_in_a_context_file_trusts_foreign_keys(tmp_path: Pa
     ],
 )
 def test_context_scan_tells_computed_tablenames_from_literals(line: str, computed: bool) -> None:
-    from schema_guard.readers.source_context import _computes_tablename
+    from schema_guard.readers.source.context import _computes_tablename
 
     assert _computes_tablename(f"from sqlmodel import SQLModel\n\nclass Exam(SQLModel):\n{line}\n") is computed
 
@@ -1036,7 +1036,7 @@ def test_plain_datetime_follows_the_installed_sqlmodel(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str, aware: bool
 ) -> None:
     """SQLModel 0.0.45 made plain ``datetime`` fields ``timestamp with time zone``; the version is read, not imported."""
-    from schema_guard.readers import source_types
+    from schema_guard.readers.source import column_types as source_types
 
     package = write(tmp_path, "site/sqlmodel/__init__.py", f'__version__ = "{version}"\n')
     monkeypatch.syspath_prepend(str(package.parent.parent))

@@ -31,7 +31,7 @@ def run_gate(config: Config, *, since: str | None = None, database_url: str | No
     """Run the migration gate for ``config``; ``since`` (a revision or git ref) limits the per-revision rules to the
     revisions added after it; ``database_url`` overrides the configured server. Findings are sorted by location;
     their paths are absolute, so reporters and suppressions find the file whatever the working directory is."""
-    from schema_guard.gate.interrupts import signals_unwind
+    from schema_guard.gate.db.interrupts import signals_unwind
 
     saved_path = list(sys.path)
     gate = _Gate(config, since if since is not None else config.migrations.since, database_url)
@@ -56,9 +56,10 @@ class _Gate:
         import libcst
         import sqlalchemy.dialects.postgresql.psycopg  # noqa: F401
 
-        from schema_guard.gate import exercise, graph, head_rules, models, operations, safety  # noqa: F401
-        from schema_guard.gate.provision import Provision
-        from schema_guard.gate.revisions import load_project
+        from schema_guard.gate.analysis import operations, safety  # noqa: F401
+        from schema_guard.gate.checks import exercise, graph, head_rules, models  # noqa: F401
+        from schema_guard.gate.db.provision import Provision
+        from schema_guard.gate.alembic.revisions import load_project
 
         libcst.parse_module("")
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="schema-guard-gate") as pool:
@@ -76,12 +77,12 @@ class _Gate:
                 provision.close()
 
     def _run_with(self, project, sources: Future, provision) -> None:  # type: ignore[no-untyped-def]
-        from schema_guard.gate.exercise import exercise
-        from schema_guard.gate.graph import env_target_metadata, single_head
-        from schema_guard.gate.head_rules import without_repeats
-        from schema_guard.gate.models import load_models, with_declared_shared
-        from schema_guard.gate.revisions import revisions_since
-        from schema_guard.gate.safety import check_revisions
+        from schema_guard.gate.checks.exercise import exercise
+        from schema_guard.gate.checks.graph import env_target_metadata, single_head
+        from schema_guard.gate.checks.head_rules import without_repeats
+        from schema_guard.gate.checks.models import load_models, with_declared_shared
+        from schema_guard.gate.alembic.revisions import revisions_since
+        from schema_guard.gate.analysis.safety import check_revisions
 
         try:
             in_scope = revisions_since(project, self.since)

@@ -36,7 +36,7 @@ from schema_guard.facts import (
     normalise_type_name,
 )
 from schema_guard.findings import Finding, problem
-from schema_guard.readers.source_locations import ClassLayout, class_layout, mapping_call_location
+from schema_guard.readers.source.locations import ClassLayout, class_layout, mapping_call_location
 from schema_guard.tenancy import declared_shared
 
 IMPORT_ERROR = "SG002"

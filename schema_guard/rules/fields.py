@@ -219,7 +219,7 @@ def _keyword_advice(key: str) -> str:
         return 'use foreign_key="table.column" on Field() instead'
     import difflib
 
-    from schema_guard.readers.source_fields import COLUMN_KEYWORDS
+    from schema_guard.readers.source.fields import COLUMN_KEYWORDS
 
     close = difflib.get_close_matches(key, sorted(COLUMN_KEYWORDS), n=1)
     if close:

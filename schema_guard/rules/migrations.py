@@ -22,8 +22,8 @@ from schema_guard.rules.base import Invalid, Rule, Valid, catalogue, register
 if TYPE_CHECKING:
     import libcst as cst
 
-    from schema_guard.gate.operations import OpCall, RevisionSource
-    from schema_guard.gate.safety import RevisionContext
+    from schema_guard.gate.analysis.operations import OpCall, RevisionSource
+    from schema_guard.gate.analysis.safety import RevisionContext
 
 MIGRATION_READERS = ("migrations",)
 DATABASE_READERS = ("migrations", "database")
@@ -80,7 +80,7 @@ def revision(upgrade: str, downgrade: str = "    pass\n", *, header: str = "") -
 
 def execute_sql(call: OpCall) -> str | None:
     """The SQL of ``op.execute("...")`` / ``op.execute(sa.text("..."))`` when it is a literal."""
-    from schema_guard.gate.operations import dotted_name, string_value
+    from schema_guard.gate.analysis.operations import dotted_name, string_value
 
     node = call.params.get("sqltext")
     literal = string_value(node)
@@ -252,7 +252,7 @@ class MissingDowngrade(RevisionRule):
 
     def check_source(self, source: RevisionSource, context: RevisionContext) -> Iterator[
             tuple[Violation, cst.CSTNode | None]]:
-        from schema_guard.gate.safety import is_irreversible
+        from schema_guard.gate.analysis.safety import is_irreversible
 
         if not is_irreversible(source):
             return

@@ -166,7 +166,7 @@ def scratch_names(monkeypatch: pytest.MonkeyPatch, server_url: str):  # type: ig
     none of them is left on the server (the server's database list before and after, for this prefix)."""
     import secrets
 
-    from schema_guard.gate import scratch_db
+    from schema_guard.gate.db import scratch_db
 
     prefix = f"sg_gate_t{secrets.token_hex(4)}_"
     created: list[str] = []

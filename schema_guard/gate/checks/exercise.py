@@ -17,18 +17,18 @@ from sqlalchemy.exc import DBAPIError
 from schema_guard.config import Config, ConfigError
 from schema_guard.facts import Location
 from schema_guard.findings import Finding
-from schema_guard.gate import envpy
-from schema_guard.gate.drift import drift_findings
-from schema_guard.gate.graph import env_finding
-from schema_guard.gate.head_rules import head_rule_findings
-from schema_guard.gate.models import ModelLocations, with_declared_shared
-from schema_guard.gate.operations import RevisionSource
-from schema_guard.gate.provenance import Provenance
-from schema_guard.gate.revisions import MigrationProject, Revision
-from schema_guard.gate.safety import is_irreversible
-from schema_guard.gate.provision import Scratch
-from schema_guard.gate.snapshot import Difference, Snapshot, compare_snapshots, take_snapshot
-from schema_guard.gate.stepping import MigrationRunner, StepFailure
+from schema_guard.gate.alembic import envpy
+from schema_guard.gate.checks.drift import drift_findings
+from schema_guard.gate.checks.graph import env_finding
+from schema_guard.gate.checks.head_rules import head_rule_findings
+from schema_guard.gate.checks.models import ModelLocations, with_declared_shared
+from schema_guard.gate.analysis.operations import RevisionSource
+from schema_guard.gate.analysis.provenance import Provenance
+from schema_guard.gate.alembic.revisions import MigrationProject, Revision
+from schema_guard.gate.analysis.safety import is_irreversible
+from schema_guard.gate.db.provision import Scratch
+from schema_guard.gate.db.snapshot import Difference, Snapshot, compare_snapshots, take_snapshot
+from schema_guard.gate.alembic.stepping import MigrationRunner, StepFailure
 from schema_guard.gate.tooling import REVISION_RAISES, database_error_text, first_line
 from schema_guard.rules.base import catalogue
 from schema_guard.tenancy import TenantPolicy

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from schema_guard.gate.operations import OpCall, RevisionSource, dotted_name, name_value, string_list, string_value
-from schema_guard.gate.revisions import Revision
+from schema_guard.gate.analysis.operations import OpCall, RevisionSource, dotted_name, name_value, string_list, string_value
+from schema_guard.gate.alembic.revisions import Revision
 
 Definition = tuple[str, tuple[str, ...]]
 """(table, columns) of an index or constraint."""

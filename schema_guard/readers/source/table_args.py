@@ -13,8 +13,8 @@ import ast
 from dataclasses import dataclass, field
 
 from schema_guard.facts import ForeignKeyFact, IndexFact, UniqueFact
-from schema_guard.readers.source_imports import last_part, root_part
-from schema_guard.readers.source_module import ParsedModule
+from schema_guard.readers.source.imports import last_part, root_part
+from schema_guard.readers.source.module import ParsedModule
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 A table created earlier in the same ``upgrade()`` is *new* (empty, unseen by running code); every other table is
 *existing*, possibly large and live. What earlier revisions created (index and constraint names → columns) is
-remembered (:class:`~schema_guard.gate.history.SchemaHistory`, shared with provenance) so that a later
+remembered (:class:`~schema_guard.gate.analysis.history.SchemaHistory`, shared with provenance) so that a later
 ``drop_index("ix_exams_student_id")`` is known to drop the tenant index.
 """
 
@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from schema_guard.findings import Finding
-from schema_guard.gate.history import Definition, SchemaHistory
-from schema_guard.gate.operations import OpCall, RevisionSource
-from schema_guard.gate.revisions import Revision
+from schema_guard.gate.analysis.history import Definition, SchemaHistory
+from schema_guard.gate.analysis.operations import OpCall, RevisionSource
+from schema_guard.gate.alembic.revisions import Revision
 from schema_guard.tenancy import TenantPolicy
 
 __all__ = ["Definition", "RevisionContext", "SchemaHistory", "check_revisions", "is_irreversible"]

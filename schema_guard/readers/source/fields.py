@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from schema_guard.facts import ColumnFact, FieldSyntax, Location
-from schema_guard.readers.source_imports import ImportMap, is_library_name, last_part, root_part
-from schema_guard.readers.source_module import ParsedModule
-from schema_guard.readers.source_types import (
+from schema_guard.readers.source.imports import ImportMap, is_library_name, last_part, root_part
+from schema_guard.readers.source.module import ParsedModule
+from schema_guard.readers.source.column_types import (
     Annotation,
     ColumnType,
     class_name_of,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schema_guard.readers.source_module import MODEL_MARKERS
+from schema_guard.readers.source.module import MODEL_MARKERS
 
 _CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:", re.MULTILINE)
 _TABLE_KEYWORD = re.compile(r"\btable\s*=\s*True\b")

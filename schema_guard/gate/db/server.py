@@ -30,7 +30,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from schema_guard.config import Config
-from schema_guard.gate.interrupts import shielded
+from schema_guard.gate.db.interrupts import shielded
 from schema_guard.gate.tooling import DATABASE_UNAVAILABLE, HOW_TO_PROVIDE_DATABASE, ToolingProblem
 
 log = logging.getLogger("schema_guard.gate")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from schema_guard.findings import Finding
-from schema_guard.gate import envpy
-from schema_guard.gate.revisions import MigrationProject, Revision
+from schema_guard.gate.alembic import envpy
+from schema_guard.gate.alembic.revisions import MigrationProject, Revision
 from schema_guard.rules.base import catalogue
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from schema_guard.facts import normalise_type_name
-from schema_guard.readers.source_imports import ImportMap, last_part
+from schema_guard.readers.source.imports import ImportMap, last_part
 
 _PYTHON_TYPES = {
     "uuid.UUID": "UUID",

@@ -14,7 +14,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 from sqlalchemy import MetaData
 
-from schema_guard.gate.operations import dotted_name
+from schema_guard.gate.analysis.operations import dotted_name
 
 CODE = "SG604"
 

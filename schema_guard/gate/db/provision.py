@@ -17,10 +17,10 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from schema_guard.config import Config
-from schema_guard.gate.interrupts import shielded
-from schema_guard.gate.scratch_db import connection_failure, scratch_database, server_engine
-from schema_guard.gate.server import postgres_server
-from schema_guard.gate.snapshot import warm_up
+from schema_guard.gate.db.interrupts import shielded
+from schema_guard.gate.db.scratch_db import connection_failure, scratch_database, server_engine
+from schema_guard.gate.db.server import postgres_server
+from schema_guard.gate.db.snapshot import warm_up
 from schema_guard.gate.tooling import DATABASE_UNAVAILABLE, ToolingProblem
 
 

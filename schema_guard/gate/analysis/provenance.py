@@ -2,7 +2,7 @@
 
 Built from the revisions' ``op.*`` calls in upgrade order; the latest revision that created or changed an object wins
 (so a column made nullable later is located at that later revision); indexes and constraints come from the same
-:class:`~schema_guard.gate.history.SchemaHistory` the per-revision rules read. Implements the database reader's
+:class:`~schema_guard.gate.analysis.history.SchemaHistory` the per-revision rules read. Implements the database reader's
 ``Locator``, so facts reflected from the migrated database point at revision files, not at "<unknown>".
 """
 
@@ -12,9 +12,9 @@ import copy
 from collections.abc import Iterable
 
 from schema_guard.facts import Location
-from schema_guard.gate.history import SchemaHistory, Site
-from schema_guard.gate.operations import OpCall, RevisionSource
-from schema_guard.gate.revisions import Revision
+from schema_guard.gate.analysis.history import SchemaHistory, Site
+from schema_guard.gate.analysis.operations import OpCall, RevisionSource
+from schema_guard.gate.alembic.revisions import Revision
 
 
 class Provenance:

@@ -22,7 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import URL, Connection
 
 from schema_guard.config import DATABASE_URL_ENV
-from schema_guard.gate.revisions import MigrationProject, Revision
+from schema_guard.gate.alembic.revisions import MigrationProject, Revision
 from schema_guard.gate.tooling import BROKEN_ALEMBIC, ToolingProblem, first_line
 
 

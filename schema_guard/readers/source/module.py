@@ -15,7 +15,7 @@ from pathlib import Path
 
 from schema_guard.facts import Location
 from schema_guard.findings import Finding, problem
-from schema_guard.readers.source_imports import ImportMap, module_statements
+from schema_guard.readers.source.imports import ImportMap, module_statements
 
 MODEL_MARKERS = ("SQLModel", "sqlmodel", "sqlalchemy", "table=", "table =", "Field(", "Relationship(")
 """A file none of these appear in cannot define a model, a mixin or a mapping; it is not parsed at all."""

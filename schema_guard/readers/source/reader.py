@@ -38,13 +38,13 @@ from schema_guard.facts import (
     UniqueFact,
 )
 from schema_guard.files import discover
-from schema_guard.readers.source_context import ContextIndex, scan_context
-from schema_guard.readers.source_fields import FieldReader, FieldSpec, RelationshipSpec
-from schema_guard.readers.source_imports import root_part
-from schema_guard.readers.source_mapping import mapping_calls
-from schema_guard.readers.source_module import ClassInfo, ParsedModule, parse_module
-from schema_guard.readers.source_table_args import TableArgs, read_table_args
-from schema_guard.readers.source_types import is_enum_class
+from schema_guard.readers.source.context import ContextIndex, scan_context
+from schema_guard.readers.source.fields import FieldReader, FieldSpec, RelationshipSpec
+from schema_guard.readers.source.imports import root_part
+from schema_guard.readers.source.mapping import mapping_calls
+from schema_guard.readers.source.module import ClassInfo, ParsedModule, parse_module
+from schema_guard.readers.source.table_args import TableArgs, read_table_args
+from schema_guard.readers.source.column_types import is_enum_class
 
 _LIBRARY_ROOTS = {"sqlmodel", "sqlalchemy", "pydantic", "typing", "typing_extensions", "enum", "abc", "builtins"}
 

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 
 from schema_guard.facts import Location
 from schema_guard.findings import Finding
-from schema_guard.gate.models import ModelLocations
-from schema_guard.gate.provenance import Provenance
+from schema_guard.gate.checks.models import ModelLocations
+from schema_guard.gate.analysis.provenance import Provenance
 
 CODE = "SG601"
 _CAST = re.compile(r"::[\w ]+(?:\[\])?(?:\(\d+(?:,\s*\d+)?\))?")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import ast
 
 from schema_guard.facts import MappingCallFact
-from schema_guard.readers.source_imports import last_part, root_part
-from schema_guard.readers.source_module import ParsedModule
+from schema_guard.readers.source.imports import last_part, root_part
+from schema_guard.readers.source.module import ParsedModule
 
 _TEXT_HINTS = ("declarative", "generate_base", "map_imperatively", "mapped")
 _SQLALCHEMY_ONLY = {"declarative_base", "as_declarative"}

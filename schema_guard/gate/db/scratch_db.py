@@ -17,8 +17,8 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from schema_guard.gate.interrupts import shielded, signals_unwind
-from schema_guard.gate.server import safe_url
+from schema_guard.gate.db.interrupts import shielded, signals_unwind
+from schema_guard.gate.db.server import safe_url
 from schema_guard.gate.tooling import (
     DATABASE_UNAVAILABLE,
     HOW_TO_PROVIDE_DATABASE,

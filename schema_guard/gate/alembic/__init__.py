@@ -1,0 +1,1 @@
+"""Running the project's Alembic history: its configuration and revision graph, env.py, and stepping through revisions."""

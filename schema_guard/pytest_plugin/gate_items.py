@@ -1,0 +1,133 @@
+"""``--schema-guard-migrations``: one item per check of the migration gate on the project's ``alembic.ini``. The gate
+runs once per test session, shared by pytest-xdist workers."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from schema_guard.config import ConfigError
+from schema_guard.facts import Location
+from schema_guard.findings import Finding
+from schema_guard.pytest_plugin.items import CheckFailed, CheckItem
+from schema_guard.pytest_plugin.settings import project_config
+
+GATE_KEY = pytest.StashKey[list[Finding]]()
+
+GATE_CHECKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("single-head", "the revision graph has a single head", ("SG602",)),
+    ("upgrade", "every revision upgrades an empty database, one at a time, to head", ("SG012",)),
+    ("model-matches-database", "the migrated database matches the models, and env.py hands Alembic their metadata",
+     ("SG601", "SG604")),
+    ("head-schema-rules", "the migrated schema follows the key and tenancy rules", ("SG606",)),
+    ("round-trip", "downgrade to base and upgrade again gives the same schema", ("SG603", "SG607")),
+    ("revision-safety", "each revision is safe on a live database and keeps tenancy", ("SG605", "SG65")),
+)
+"""(item name, what it proves, the finding codes or code prefixes it reports). Fatal findings (no database, a
+broken alembic.ini) fail every item; a code no check claims is reported by ``upgrade``."""
+
+
+class MigrationChecks(pytest.File):
+    """The migration gate's checks, one item each, on the project's ``alembic.ini``."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        for name, proves, _codes in GATE_CHECKS:
+            yield GateCheck.from_parent(self, name=name, proves=proves)
+
+
+class GateCheck(CheckItem):
+    """One gate check: fails with the gate's findings that belong to it."""
+
+    def __init__(self, *, proves: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.proves = proves
+
+    def runtest(self) -> None:
+        findings = gate_findings(self.config)
+        mine = [f for f in findings if f.severity == "fatal" or gate_check_of(f.code) == self.name]
+        self.fail_with(mine, heading=f"{self.name}: {self.proves}")
+
+
+def gate_check_of(code: str) -> str:
+    for name, _proves, codes in GATE_CHECKS:
+        if any(code.startswith(prefix) for prefix in codes):
+            return name
+    return "upgrade"
+
+
+def gate_findings(config: pytest.Config) -> list[Finding]:
+    """The gate's findings, computed once per test run."""
+    if GATE_KEY not in config.stash:
+        try:
+            config.stash[GATE_KEY] = once_per_run(config, "migration-gate", lambda: _run_gate(config))
+        except ConfigError as error:
+            config.stash[GATE_KEY] = error  # type: ignore[assignment]
+    result = config.stash[GATE_KEY]
+    if isinstance(result, ConfigError):
+        raise CheckFailed(f"schema-guard: error: {result}")
+    return result
+
+
+def _run_gate(config: pytest.Config) -> list[Finding]:
+    """The gate as ``schema-guard migrations`` runs it: selection, suppressions and baseline applied."""
+    from schema_guard.migration_check import run_migrations_check
+
+    result = run_migrations_check(project_config(config), since=config.getoption("schema_guard_since"),
+                                  database_url=config.getoption("schema_guard_database_url"))
+    return result.findings
+
+
+def once_per_run(config: pytest.Config, name: str, compute: Callable[[], list[Finding]]) -> list[Finding]:
+    """``compute()`` once per test run: under pytest-xdist the first worker computes, the others read its result."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        return compute()
+    folder = _run_folder(config, str(workerinput.get("testrunuid", "run")))
+    result, lock = folder / f"{name}.json", folder / f"{name}.lock"
+    try:
+        os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return _wait_for(result)
+    try:
+        findings = compute()
+    except BaseException as error:
+        _write_atomically(result, {"error": str(error), "config_error": isinstance(error, ConfigError)})
+        raise
+    _write_atomically(result, {"findings": [dataclasses.asdict(f) for f in findings]})
+    return findings
+
+
+def _run_folder(config: pytest.Config, uid: str) -> Path:
+    factory = getattr(config, "_tmp_path_factory", None)
+    base = factory.getbasetemp().parent if factory is not None else Path(tempfile.gettempdir())
+    folder = base / f"schema-guard-{uid}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _write_atomically(path: Path, document: dict[str, object]) -> None:
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(json.dumps(document), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _wait_for(path: Path, timeout: float = 3600.0) -> list[Finding]:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"schema-guard: another pytest-xdist worker did not finish the gate ({path})")
+        time.sleep(0.1)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if "error" in document:
+        if document.get("config_error"):
+            raise ConfigError(document["error"])
+        raise RuntimeError(f"schema-guard: the gate failed in another pytest-xdist worker: {document['error']}")
+    return [Finding(**{**row, "location": Location(**row["location"])}) for row in document["findings"]]
