@@ -11,14 +11,10 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from schema_guard.config import Config, ConfigError
 from schema_guard.files import relative
 from schema_guard.findings import Finding
-
-if TYPE_CHECKING:
-    from schema_guard.engine import CheckResult
 
 FORMAT_VERSION = 1
 
@@ -45,7 +41,8 @@ def fingerprint(finding: Finding, root: Path) -> str:
         relative(Path(finding.path), root) if finding.path else "",
         finding.table or "",
         finding.column_name or "",
-        finding.detail,
+        # The rule an SG606 finding applied, where earlier versions kept it (existing baselines stay valid).
+        f"{finding.origin_code}:{finding.detail}" if finding.origin_code else finding.detail,
         _snippet(finding),
     ]
     import hashlib  # here, not at the top: most runs have no baseline file and never hash
@@ -101,18 +98,17 @@ def load_baseline(path: Path) -> Counter[str] | None:
         raise ConfigError(f"{path}: not a schema-guard baseline ({type(error).__name__}: {error})") from None
 
 
-def apply_baseline(result: CheckResult, config: Config, path: Path | None = None) -> None:
-    """Remove baselined findings from ``result`` and count them."""
+def apply_baseline(findings: Sequence[Finding], config: Config, path: Path | None = None) -> tuple[list[Finding], int]:
+    """The findings the baseline does not hold, and how many it held."""
     _lines.cache_clear()
     known = load_baseline(path or config.baseline_path())
     if not known:
-        return
+        return list(findings), 0
     kept = []
-    for finding in result.findings:
+    for finding in findings:
         key = fingerprint(finding, config.root)
         if finding.severity != "fatal" and known[key] > 0:
             known[key] -= 1
-            result.baselined += 1
         else:
             kept.append(finding)
-    result.findings = kept
+    return kept, len(findings) - len(kept)

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from schema_guard.config import Config, ConfigError, load_config
 from schema_guard.reporters import FORMATS, default_format, renderer
-from schema_guard.selection import Selection
 
 if TYPE_CHECKING:
-    from schema_guard.engine import CheckResult
+    from schema_guard.decide import Decider
+    from schema_guard.result import CheckResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -147,8 +147,11 @@ def _explain(code: str) -> int:
     return EXIT_CLEAN
 
 
-def _selection(config: Config, args: argparse.Namespace) -> Selection:
-    return Selection.from_config(config, select=args.select, ignore=args.ignore, extend_select=args.extend_select)
+def _decider(config: Config, args: argparse.Namespace) -> Decider:
+    from schema_guard.decide import Decider
+
+    return Decider.from_config(config, select=args.select, ignore=args.ignore, extend_select=args.extend_select,
+                               use_baseline=not args.no_baseline)
 
 
 def _with_baseline(config: Config, args: argparse.Namespace) -> Config:
@@ -165,7 +168,7 @@ def _check(config: Config, args: argparse.Namespace) -> int:
     from schema_guard.engine import run_check
 
     config = _with_baseline(config, args)
-    selection = _selection(config, args)
+    decider = _decider(config, args)
     paths = [p for p in args.paths] or None
     missing = [p for p in paths or [] if not p.exists()]
     if missing:
@@ -175,11 +178,10 @@ def _check(config: Config, args: argparse.Namespace) -> int:
         # (metadata reader included) sees the fixed files rather than modules imported before the fix.
         from schema_guard.fixes import apply_fixes
 
-        before = run_check(config, paths, selection=selection, use_metadata=False, use_baseline=not args.no_baseline)
+        before = run_check(config, paths, decider=decider, use_metadata=False)
         apply_fixes(before.findings, write=args.fix, out=sys.stdout)
     result = run_check(
-        config, paths, selection=selection, use_source=not args.metadata_only,
-        use_metadata=not args.source_only, use_baseline=not args.no_baseline,
+        config, paths, decider=decider, use_source=not args.metadata_only, use_metadata=not args.source_only
     )
     return _report(result, args)
 
@@ -203,17 +205,19 @@ def _report(result: CheckResult, args: argparse.Namespace) -> int:
 
 def _baseline(config: Config, args: argparse.Namespace) -> int:
     from schema_guard.baseline import write_baseline
+    from schema_guard.decide import Decider
     from schema_guard.engine import run_check
 
     if args.database_url and not args.migrations:
         raise ConfigError("--database-url is for the migration gate: add --migrations")
-    findings = list(run_check(config, args.paths or None, use_baseline=False).findings)
+    decider = Decider.from_config(config, use_baseline=False)
+    findings = list(run_check(config, args.paths or None, decider=decider).findings)
     if args.migrations:
         from schema_guard.migration_check import run_migrations_check
 
         # Every revision is judged ("base"), so the baseline holds whatever a later `--since` run can report.
-        findings += run_migrations_check(config, since="base", database_url=args.database_url,
-                                         use_baseline=False).findings
+        findings += run_migrations_check(config, decider=decider, since="base",
+                                         database_url=args.database_url).findings
     fatal = [finding for finding in findings if finding.severity == "fatal"]
     if fatal:
         for finding in fatal:
@@ -232,8 +236,8 @@ def _migrations(config: Config, args: argparse.Namespace) -> int:
     from schema_guard.migration_check import run_migrations_check
 
     config = _with_baseline(config, args)
-    result = run_migrations_check(config, selection=_selection(config, args), since=args.since,
-                                  database_url=args.database_url, use_baseline=not args.no_baseline)
+    result = run_migrations_check(config, decider=_decider(config, args), since=args.since,
+                                  database_url=args.database_url)
     return _report(result, args)
 
 

@@ -25,6 +25,9 @@ class Finding:
     """One sentence: what to do instead."""
     detail: str = ""
     """Distinguishes two findings of one code on one table/column (an index name, a relationship attribute)."""
+    origin_code: str | None = None
+    """The rule this finding applied, for a rule that runs others (SG606 runs SG203 on the migrated schema); the
+    decider judges the finding under both codes."""
 
     @property
     def path(self) -> str | None:
@@ -38,9 +41,9 @@ class Finding:
     def column(self) -> int | None:
         return self.location.column
 
-    def identity(self) -> tuple[str, str | None, str | None, str]:
+    def identity(self) -> tuple[str, str | None, str | None, str, str | None]:
         """What makes two readers' findings "the same finding" (reported once)."""
-        return (self.code, self.table, self.column_name, self.detail)
+        return (self.code, self.table, self.column_name, self.detail, self.origin_code)
 
     def at(self, location: Location) -> Finding:
         return replace(self, location=location)
@@ -60,6 +63,7 @@ class Finding:
             "reader": self.reader,
             "severity": self.severity,
             "fix": self.fix,
+            "origin_code": self.origin_code,
         }
 
 

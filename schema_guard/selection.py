@@ -6,10 +6,9 @@ the tenancy rules except SG203. Opt-in rules run only when selected by their ful
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schema_guard.config import Config, ConfigError
+from schema_guard.config import ConfigError
 from schema_guard.rules.base import catalogue
 
 
@@ -18,26 +17,6 @@ class Selection:
     select: tuple[str, ...] = ("SG",)
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
-
-    @classmethod
-    def from_config(
-        cls,
-        config: Config,
-        *,
-        select: Iterable[str] | None = None,
-        ignore: Iterable[str] | None = None,
-        extend_select: Iterable[str] | None = None,
-    ) -> Selection:
-        """The configuration's selection, with command-line options replacing (select) or extending it."""
-        selection = cls(
-            select=tuple(select) if select else config.select,
-            ignore=tuple(config.ignore) + tuple(ignore or ()),
-            extend_select=tuple(config.extend_select) + tuple(extend_select or ()),
-        )
-        selection.validate()
-        for glob, codes in config.per_file_ignores.items():
-            Selection(select=codes).validate(only_key=f"per-file-ignores '{glob}'")
-        return selection
 
     def validate(self, only_key: str | None = None) -> None:
         """Every code or prefix must match some rule; a typo would otherwise silently select nothing.

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from schema_guard.config import parse_config
+from schema_guard.decide import Decider
 from schema_guard.engine import run_check
 from schema_guard.rules.base import Example, FactRule, Rule, catalogue
 from schema_guard.selection import Selection
@@ -44,10 +45,9 @@ def run_example(example: Example, reader: str, folder: Path) -> list[tuple[int |
     config = parse_config(settings, root=folder)
     result = run_check(
         config,
-        selection=_everything(),
+        decider=Decider(config, _everything(), use_baseline=False),
         use_source=reader == "source",
         use_metadata=reader == "metadata",
-        use_baseline=False,
     )
     return [(f.line, f.code) for f in result.findings]
 

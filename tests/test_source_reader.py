@@ -489,13 +489,15 @@ def findings(
 ) -> list[tuple[str, int | None, str | None]]:
     """(code, line, table) of every finding of one reader over one module, through the real pipeline."""
     from schema_guard.config import parse_config
+    from schema_guard.decide import Decider
     from schema_guard.engine import run_check
 
     path = write(folder, name, text)
     settings: dict[str, object] = {"src": [path.name], "models": [path.stem] if reader == "metadata" else []}
     config = parse_config(settings, root=folder)
     result = run_check(
-        config, use_source=reader == "source", use_metadata=reader == "metadata", use_baseline=False
+        config, decider=Decider.from_config(config, use_baseline=False),
+        use_source=reader == "source", use_metadata=reader == "metadata",
     )
     return sorted((f.code, f.line, f.table) for f in result.findings)
 

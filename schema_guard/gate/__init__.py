@@ -18,6 +18,7 @@ everything else is an error finding.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from schema_guard.config import Config
@@ -27,14 +28,22 @@ from schema_guard.gate.tooling import ToolingProblem
 __all__ = ["run_gate"]
 
 
-def run_gate(config: Config, *, since: str | None = None, database_url: str | None = None) -> list[Finding]:
+def run_gate(
+    config: Config,
+    *,
+    since: str | None = None,
+    database_url: str | None = None,
+    enabled: Callable[[str], bool] | None = None,
+) -> list[Finding]:
     """Run the migration gate for ``config``; ``since`` (a revision or git ref) limits the per-revision rules to the
-    revisions added after it; ``database_url`` overrides the configured server. Findings are sorted by location;
-    their paths are absolute, so reporters and suppressions find the file whatever the working directory is."""
+    revisions added after it; ``database_url`` overrides the configured server; ``enabled`` says which fact rules
+    SG606 applies at head (default: every rule that is not opt-in). Findings are sorted by location; their paths
+    are absolute, so reporters and suppressions find the file whatever the working directory is. What is reported
+    of them is decided by :class:`~schema_guard.decide.Decider` (see :mod:`schema_guard.migration_check`)."""
     from schema_guard.gate.db.interrupts import signals_unwind
 
     saved_path = list(sys.path)
-    gate = _Gate(config, since if since is not None else config.migrations.since, database_url)
+    gate = _Gate(config, since if since is not None else config.migrations.since, database_url, enabled)
     try:
         with signals_unwind():
             gate.run()
@@ -44,10 +53,12 @@ def run_gate(config: Config, *, since: str | None = None, database_url: str | No
 
 
 class _Gate:
-    def __init__(self, config: Config, since: str | None, database_url: str | None) -> None:
+    def __init__(self, config: Config, since: str | None, database_url: str | None,
+                 enabled: Callable[[str], bool] | None) -> None:
         self.config = config
         self.since = since
         self.database_url = database_url
+        self.enabled = enabled
         self.findings: list[Finding] = []
 
     def run(self) -> None:
@@ -101,7 +112,7 @@ class _Gate:
         tenancy = with_declared_shared(self.config.tenancy, metadata)
         try:
             self.findings += exercise(self.config, project, metadata, sources, provision.scratch(),
-                                      check_env=not env_findings, tenancy=tenancy)
+                                      check_env=not env_findings, tenancy=tenancy, enabled=self.enabled)
         except ToolingProblem as problem:
             self.findings.append(problem.finding)
         self.findings += check_revisions(sources.result(), in_scope=in_scope, tenancy=tenancy,

@@ -15,7 +15,7 @@ from schema_guard.pytest_plugin.items import CheckFailed, CheckItem
 from schema_guard.pytest_plugin.settings import checked_files, project_config, resolved
 
 if TYPE_CHECKING:
-    from schema_guard.engine import CheckResult
+    from schema_guard.result import CheckResult
 
 ITEM_NAME = "schema-guard"
 CHECK_KEY = pytest.StashKey[Any]()

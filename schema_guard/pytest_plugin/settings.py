@@ -47,10 +47,10 @@ def configure(config: pytest.Config) -> None:
         "that reads across tenants)",
     )
     if checks_enabled(config) or gate_enabled(config):
-        from schema_guard.selection import Selection
+        from schema_guard.decide import Decider
 
         try:
-            Selection.from_config(project_config(config))
+            Decider.from_config(project_config(config))
         except ConfigError as error:
             raise pytest.UsageError(f"schema-guard: {error}") from None
 

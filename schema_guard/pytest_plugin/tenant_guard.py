@@ -24,11 +24,11 @@ def tenant_guard(request: pytest.FixtureRequest) -> Iterator[TenantGuard]:
     setup and teardown are not judged; ``with tenant_guard.allow("why"):`` and ``@pytest.mark.cross_tenant`` opt
     out."""
     from schema_guard.runtime import TenantGuard
-    from schema_guard.selection import Selection
+    from schema_guard.decide import Decider
 
     try:
         settings = project_config(request.config)
-        enabled = Selection.from_config(settings).enabled("SG701")  # `ignore = ["SG701"]` turns the guard off
+        enabled = Decider.from_config(settings).enabled("SG701")  # `ignore = ["SG701"]` turns the guard off
     except ConfigError as error:
         pytest.fail(f"schema-guard: error: {error}", pytrace=False)
     guard = TenantGuard(settings.tenancy, active=False)

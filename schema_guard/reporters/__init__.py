@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from schema_guard.engine import CheckResult
+    from schema_guard.result import CheckResult
 
 FORMATS = ("text", "json", "sarif", "github")
 

@@ -9,7 +9,7 @@ from schema_guard.reporters import display_path
 from schema_guard.reporters.text import summary
 
 if TYPE_CHECKING:
-    from schema_guard.engine import CheckResult
+    from schema_guard.result import CheckResult
 
 
 def _escape(text: str) -> str:

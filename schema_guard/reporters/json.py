@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from schema_guard.reporters import display_path
 
 if TYPE_CHECKING:
-    from schema_guard.engine import CheckResult
+    from schema_guard.result import CheckResult
 
 
 def render(result: CheckResult, cwd: Path) -> str:

@@ -19,7 +19,7 @@ from schema_guard.findings import Finding
 from schema_guard.reporters import display_path
 
 if TYPE_CHECKING:
-    from schema_guard.engine import CheckResult
+    from schema_guard.result import CheckResult
     from schema_guard.rules.base import Rule
 
 SARIF_VERSION = "2.1.0"
@@ -105,6 +105,7 @@ def _result(finding: Finding, rule_index: int, cwd: Path) -> dict[str, Any]:
             for key, value in (
                 ("table", finding.table), ("column_name", finding.column_name),
                 ("reader", finding.reader), ("severity", finding.severity),
+                ("origin_code", finding.origin_code),
             )
             if value is not None
         },

@@ -9,7 +9,7 @@ from schema_guard.findings import Finding
 from schema_guard.reporters import display_path
 
 if TYPE_CHECKING:
-    from schema_guard.engine import CheckResult
+    from schema_guard.result import CheckResult
 
 
 def format_finding(finding: Finding, cwd: Path) -> str:

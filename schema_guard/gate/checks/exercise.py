@@ -14,7 +14,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import DBAPIError
 
-from schema_guard.config import Config, ConfigError
+from schema_guard.config import Config
 from schema_guard.facts import Location
 from schema_guard.findings import Finding
 from schema_guard.gate.alembic import envpy
@@ -45,19 +45,21 @@ def exercise(
     *,
     check_env: bool = True,
     tenancy: TenantPolicy | None = None,
+    enabled: Callable[[str], bool] | None = None,
 ) -> list[Finding]:
     """Run the database checks in the throwaway database (dropped by the caller's :class:`Provision`). ``tenancy``
     (default: the configuration's) judges the schema at head; the tables the compared models declare shared are
-    added to it."""
+    added to it. ``enabled`` picks the rules SG606 applies (default: every rule that is not opt-in)."""
     return _Exercise(config, project, metadata, sources, scratch.connection, scratch.url, check_env,
-                     tenancy or config.tenancy).run()
+                     tenancy or config.tenancy, enabled).run()
 
 
 class _Exercise:
     def __init__(self, config: Config, project: MigrationProject, metadata: MetaData | None,
                  sources: Future[Parsed], connection: Connection, url: URL, check_env: bool,
-                 tenancy: TenantPolicy) -> None:
+                 tenancy: TenantPolicy, enabled: Callable[[str], bool] | None) -> None:
         self.config = config
+        self.enabled = enabled
         self.tenancy = tenancy
         self.project = project
         self.metadata = metadata
@@ -84,7 +86,7 @@ class _Exercise:
             findings += drift_findings(self.connection, models, version_table=self.runner.version_table,
                                        provenance=provenance, models=ModelLocations())
         tenancy = with_declared_shared(self.tenancy, models)  # also env.py's metadata when no models are configured
-        findings += head_rule_findings(head.facts, tenancy, _selection(self.config), provenance.refine)
+        findings += head_rule_findings(head.facts, tenancy, self.enabled, provenance.refine)
         findings += self._round_trip(initial, head, provenance, parsed)
         return findings
 
@@ -183,12 +185,3 @@ def _as_metadata(value: object) -> MetaData | None:
                 table.to_metadata(merged)
         return merged
     return None
-
-
-def _selection(config: Config) -> Callable[[str], bool] | None:
-    from schema_guard.selection import Selection
-
-    try:
-        return Selection.from_config(config).enabled
-    except ConfigError:
-        return None

@@ -1,7 +1,7 @@
 """SG606: the key and tenancy rules (every fact rule that reads the database) on the schema reflected at head.
 
-Each violation is reported as SG606, its message prefixed with the original rule ("SG203 at head: ..."), located
-where the database reader's locator put the object: the revision that created (or last changed) it.
+Each violation is reported as SG606 with the applied rule as its ``origin_code`` (and in its message: "SG203 at head:
+..."), located where the database reader's locator put the object: the revision that created (or last changed) it.
 """
 
 from __future__ import annotations
@@ -40,15 +40,10 @@ def head_rule_findings(
                     message=f"{found.code} at head: {found.message}",
                     reader="migrations",
                     severity="error",
-                    detail=f"{found.code}:{found.detail}",
+                    origin_code=found.code,
                 )
             )
     return findings
-
-
-def original_code(finding: Finding) -> str | None:
-    """``SG203`` for an SG606 finding made from SG203."""
-    return finding.detail.split(":", 1)[0] if finding.code == CODE and ":" in finding.detail else None
 
 
 TENANCY_CODES = frozenset({"SG201", "SG202", "SG203", "SG204", "SG205"})
@@ -60,5 +55,5 @@ def without_repeats(findings: list[Finding]) -> list[Finding]:
     weakened = {(f.table, f.column_name) for f in findings if f.code == "SG605"}
     return [
         f for f in findings
-        if not (original_code(f) in TENANCY_CODES and (f.table, f.column_name) in weakened)
+        if not (f.origin_code in TENANCY_CODES and (f.table, f.column_name) in weakened)
     ]
