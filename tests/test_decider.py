@@ -107,7 +107,8 @@ def test_inline_suppressions_silence_findings_and_unused_ones_are_sg003(tmp_path
     assert [(f.code, f.line, f.detail) for f in result.findings] == [("SG003", 2, "SG204")], (
         "SG206 is opt-in and not selected: its suppression is not judged"
     )
-    assert Decider.from_config(config(tmp_path), ignore=["SG003"]).decide(found, files=[models], facts=source).findings == []
+    quiet = Decider.from_config(config(tmp_path), ignore=["SG003"])
+    assert quiet.decide(found, files=[models], facts=source).findings == []
     assert Decider.from_config(config(tmp_path)).decide(found, files=[models]).findings == [], (
         "no reader ran (the gate's stream): no suppression can be judged unused"
     )
