@@ -1,0 +1,322 @@
+"""Run schema-guard over local copies of real public projects: the precision and robustness check.
+
+Why: the rule examples and ``reference_models/`` are written by us, so they only prove that schema-guard agrees
+with itself. Real applications use patterns we did not think of (mixins, constants as table names, Flask app
+factories in ``env.py``, URLs read from settings objects). This script runs the source reader, the metadata
+reader and the migration gate over a corpus of such projects and records exit codes, timings, findings by code
+and every crash, so a person can judge each finding TRUE or FALSE positive (see ``docs/real-code.md``).
+
+How: the projects are NOT part of this repository. Check them out somewhere (``/tmp/corpus/<name>``), describe
+them in a manifest, install schema-guard plus the projects' common dependencies into one virtualenv, then::
+
+    python benchmarks/corpus.py --manifest /tmp/corpus/manifest.json [--only NAME] [--gate] \\
+        [--json-out results.json] [--schema-guard-bin /tmp/corpus/.venv/bin/schema-guard]
+
+For every project it writes a temporary configuration file (never the project's own ``pyproject.toml``) next to
+the project's import root, runs ``schema-guard check --format json`` twice (``source``: no ``models``;
+``full``: with ``models``, so the metadata reader imports them) and, with ``--gate``, ``schema-guard
+migrations --format json`` and, for comparison, a plain ``alembic upgrade head`` on a database this script
+creates and drops itself (``corpus_<name>``), so we know whether the gate starts wherever Alembic does.
+
+Manifest format (JSON): a list of objects, one per project::
+
+    {
+      "name": "mealie",                       # short unique name; the checkout is <manifest dir>/<name>
+      "repo": "https://github.com/mealie-recipes/mealie",
+      "commit": "b5643a93...",                # the commit the checkout was taken from
+      "kind": "SQLAlchemy",                   # or "SQLModel" (informational)
+      "project_root": ".",                    # folder inside the checkout; every other path is relative to it
+      "module_root": ".",                     # sys.path root for model_modules (default "."), relative to it too
+      "src": ["mealie"],                      # source-reader paths (default: models_src)
+      "models_src": ["mealie/db/models"],     # folders holding the model files
+      "model_modules": ["mealie.db.models"],  # importable modules for the metadata reader
+      "alembic_ini": "alembic.ini",           # or null: no gate
+      "tenant_table": "groups", "tenant_column": "group_id", "tenant_key": "id",   # optional tenancy anchor
+      "shared_tables": ["..."],               # optional reference-data tables
+      "env": {"DB_ENGINE": "postgres", "POSTGRES_DB": "{db}"},   # extra environment for every run
+      "notes": "free text"
+    }
+
+``env`` values may use ``{url}`` (a ``postgresql+psycopg`` URL), ``{url_plain}`` (``postgresql://``), ``{host}``,
+``{port}``, ``{user}`` and ``{db}``. For ``alembic upgrade`` they name the comparison database; for the
+schema-guard runs they name a database that does not exist (``corpus_not_here``), so an ``env.py`` that ignores
+the URL schema-guard hands it fails loudly instead of migrating some other database.
+
+Only the standard library is used; PostgreSQL is reached through ``psql``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_BIN = "/tmp/corpus/.venv/bin/schema-guard"
+SERVER = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
+SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+ABSENT_DB = "corpus_not_here"
+CONFIG_NAME = ".schema-guard-corpus.toml"
+TIMEOUT = 900
+TRACEBACK = "Traceback (most recent call last)"
+
+
+@dataclass(frozen=True)
+class Project:
+    """One manifest entry, with paths resolved against the checkout."""
+
+    name: str
+    checkout: Path
+    raw: dict[str, Any]
+
+    @property
+    def root(self) -> Path:
+        return (self.checkout / self.raw.get("project_root", ".")).resolve()
+
+    @property
+    def module_root(self) -> Path:
+        return (self.root / self.raw.get("module_root", ".")).resolve()
+
+    @property
+    def alembic_ini(self) -> Path | None:
+        ini = self.raw.get("alembic_ini")
+        return (self.root / ini).resolve() if ini else None
+
+    def paths(self, key: str) -> list[Path]:
+        values = self.raw.get(key)
+        if values is None and key == "src":
+            values = self.raw.get("models_src", ["."])
+        return [(self.root / value).resolve() for value in values or []]
+
+
+@dataclass
+class RunResult:
+    """One command run against one project."""
+
+    project: str
+    mode: str
+    exit_code: int | None
+    seconds: float
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    codes: dict[str, int] = field(default_factory=dict)
+    crash: str | None = None
+    stderr_tail: str = ""
+
+    def summary_codes(self) -> str:
+        return " ".join(f"{code}:{count}" for code, count in sorted(self.codes.items())) or "-"
+
+
+def load_manifest(path: Path) -> list[Project]:
+    """The manifest's projects; each checkout is ``<manifest folder>/<name>``."""
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    return [Project(entry["name"], path.parent / entry["name"], entry) for entry in entries]
+
+
+def toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(value) for value in values) + "]"
+
+
+def config_text(project: Project, *, with_models: bool) -> str:
+    """A ``[tool.schema_guard]`` document for one project; every path absolute."""
+    raw = project.raw
+    lines = ["[tool.schema_guard]", f"src = {toml_list([str(p) for p in project.paths('src')])}"]
+    if with_models and raw.get("model_modules"):
+        lines.append(f"models = {toml_list(raw['model_modules'])}")
+    for key in ("tenant_table", "tenant_column", "tenant_key"):
+        if raw.get(key):
+            lines.append(f"{key.replace('_', '-')} = {json.dumps(raw[key])}")
+    if raw.get("shared_tables"):
+        lines.append(f"shared-tables = {toml_list(raw['shared_tables'])}")
+    lines.append("")
+    lines.append("[tool.schema_guard.migrations]")
+    if project.alembic_ini:
+        lines.append(f"alembic-config = {json.dumps(str(project.alembic_ini))}")
+    lines.append(f"database-url = {json.dumps(SERVER_URL)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_config(project: Project, *, with_models: bool) -> Path:
+    """Write the temporary configuration at the module root (its folder is schema-guard's root and sys.path)."""
+    path = project.module_root / CONFIG_NAME
+    path.write_text(config_text(project, with_models=with_models), encoding="utf-8")
+    return path
+
+
+def project_env(project: Project, database: str) -> dict[str, str]:
+    """The process environment for a run: ours, plus the manifest's ``env`` rendered for ``database``."""
+    url_tail = f"{SERVER['user']}@{SERVER['host']}:{SERVER['port']}/{database}"
+    values = {
+        "url": f"postgresql+psycopg://{url_tail}",
+        "url_plain": f"postgresql://{url_tail}",
+        "db": database,
+        **SERVER,
+    }
+    env = dict(os.environ)
+    env.pop("SCHEMA_GUARD_DATABASE_URL", None)
+    env.update({key: str(value).format(**values) for key, value in project.raw.get("env", {}).items()})
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(project.module_root), env.get("PYTHONPATH", "")]))
+    return env
+
+
+def detect_crash(stdout: str, stderr: str, exit_code: int | None) -> str | None:
+    """The traceback's last lines, a timeout, or a note that stdout was not JSON; ``None`` when clean."""
+    if exit_code is None:
+        return "timeout"
+    if TRACEBACK in stderr:
+        tail = stderr[stderr.rindex(TRACEBACK):].strip().splitlines()
+        return " | ".join(line.strip() for line in tail[-3:])
+    if stdout.strip():
+        try:
+            json.loads(stdout)
+        except json.JSONDecodeError:
+            return "stdout is not JSON: " + stdout.strip().splitlines()[0][:200]
+    return None
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[int | None, str, str, float]:
+    """Run a command; exit code ``None`` means it timed out."""
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired as expired:
+        out = expired.stdout.decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
+        err = expired.stderr.decode() if isinstance(expired.stderr, bytes) else (expired.stderr or "")
+        return None, out, err, time.perf_counter() - started
+    return done.returncode, done.stdout, done.stderr, time.perf_counter() - started
+
+
+def schema_guard_run(project: Project, mode: str, binary: str) -> RunResult:
+    """``check`` (mode ``source`` or ``full``) or ``migrations`` (mode ``gate``) with JSON output."""
+    config = write_config(project, with_models=mode != "source")
+    command = [binary, "migrations" if mode == "gate" else "check", "--config", str(config), "--format", "json",
+               "--no-baseline"]
+    try:
+        code, out, err, seconds = run(command, project.module_root, project_env(project, ABSENT_DB))
+    finally:
+        config.unlink(missing_ok=True)
+    result = RunResult(project.name, mode, code, seconds, crash=detect_crash(out, err, code),
+                       stderr_tail=err.strip()[-1500:])
+    try:
+        findings = json.loads(out) if out.strip() else []
+    except json.JSONDecodeError:
+        findings = []
+    result.findings = findings if isinstance(findings, list) else []
+    result.codes = dict(Counter(str(f.get("code")) for f in result.findings))
+    return result
+
+
+def psql(sql: str) -> None:
+    subprocess.run(["psql", "-h", SERVER["host"], "-p", SERVER["port"], "-U", SERVER["user"], "-d", "postgres",
+                    "-v", "ON_ERROR_STOP=1", "-qc", sql], check=True, capture_output=True, text=True)
+
+
+UPGRADE_SNIPPET = """
+import sys
+from alembic import command
+from alembic.config import Config
+config = Config(sys.argv[1])
+config.set_main_option("sqlalchemy.url", sys.argv[2])
+command.upgrade(config, "head")
+"""
+
+
+def alembic_run(project: Project, python: str) -> RunResult:
+    """Plain ``alembic upgrade head`` on a fresh ``corpus_<name>`` database (``sqlalchemy.url`` set like the gate)."""
+    ini = project.alembic_ini
+    assert ini is not None
+    database = "corpus_" + re.sub(r"\W", "_", project.name.lower())
+    psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    psql(f'CREATE DATABASE "{database}"')
+    env = project_env(project, database)
+    url = f"postgresql+psycopg://{SERVER['user']}@{SERVER['host']}:{SERVER['port']}/{database}"
+    env.setdefault("DATABASE_URL", url)
+    try:
+        code, out, err, seconds = run([python, "-c", UPGRADE_SNIPPET, str(ini), url], ini.parent, env)
+    finally:
+        psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    crash = detect_crash("", err, code) if code != 0 else None
+    if code not in (0, None) and crash is None:
+        crash = (err.strip().splitlines() or ["(no stderr)"])[-1][:300]
+    return RunResult(project.name, "alembic", code, seconds, crash=crash, stderr_tail=err.strip()[-1500:])
+
+
+def run_project(project: Project, args: argparse.Namespace) -> list[RunResult]:
+    """Every requested mode for one project, each printed as it finishes."""
+    results = [schema_guard_run(project, "source", args.schema_guard_bin)]
+    if project.raw.get("model_modules"):
+        results.append(schema_guard_run(project, "full", args.schema_guard_bin))
+    if args.gate and project.alembic_ini:
+        results.append(schema_guard_run(project, "gate", args.schema_guard_bin))
+        python = str(Path(args.schema_guard_bin).with_name("python"))
+        results.append(alembic_run(project, python))
+    for result in results:
+        print_result(result)
+    return results
+
+
+def print_result(result: RunResult) -> None:
+    print(f"{result.project:<28} {result.mode:<8} exit={result.exit_code!s:<5} {result.seconds:7.2f}s "
+          f"n={len(result.findings):<4} {result.summary_codes()}", flush=True)
+    if result.crash:
+        print(f"    CRASH: {result.crash}", flush=True)
+    fatal = [f for f in result.findings if str(f.get("code", "")).startswith("SG0")]
+    for finding in fatal[:5]:
+        print(f"    {finding.get('code')} {finding.get('path')}:{finding.get('line')} {finding.get('message')}",
+              flush=True)
+
+
+def print_table(results: list[RunResult]) -> None:
+    """The summary: one row per project, one column per mode (exit code / findings / seconds)."""
+    modes = ["source", "full", "gate", "alembic"]
+    print("\n| project | " + " | ".join(modes) + " |")
+    print("|---|" + "---|" * len(modes))
+    by_key = {(r.project, r.mode): r for r in results}
+    for name in dict.fromkeys(r.project for r in results):
+        cells = []
+        for mode in modes:
+            r = by_key.get((name, mode))
+            cells.append("" if r is None else
+                         f"{r.exit_code}/{len(r.findings)}/{r.seconds:.1f}s{' CRASH' if r.crash else ''}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    totals: Counter[str] = Counter()
+    for r in results:
+        if r.mode in ("full", "gate"):
+            totals.update(r.codes)
+    print("\nfindings by code (full + gate): " + ", ".join(f"{c}={n}" for c, n in sorted(totals.items())))
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--manifest", type=Path, default=Path("/tmp/corpus/manifest.json"))
+    parser.add_argument("--only", action="append", help="project name (repeatable)")
+    parser.add_argument("--gate", action=argparse.BooleanOptionalAction, default=False,
+                        help="also run the migration gate and a plain alembic upgrade head")
+    parser.add_argument("--json-out", type=Path, help="write every result with its raw findings here")
+    parser.add_argument("--schema-guard-bin", default=DEFAULT_BIN)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    projects = [p for p in load_manifest(args.manifest) if not args.only or p.name in args.only]
+    if not projects:
+        print("no project selected", file=sys.stderr)
+        return 2
+    results: list[RunResult] = []
+    for project in projects:
+        results.extend(run_project(project, args))
+    print_table(results)
+    if args.json_out:
+        args.json_out.write_text(json.dumps([r.__dict__ for r in results], indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
