@@ -61,6 +61,9 @@ class FieldSyntax:
     ``__tablename__``/``__table_args__`` is computed (``@declared_attr``). The column's keys, index, foreign keys,
     nullability and default — and its table's name, constraints and scope — may be more than the facts say, so
     rules that conclude from something being *absent* stay silent about this column and its table."""
+    sqlalchemy: bool = False
+    """Declared the plain SQLAlchemy way (``Column``/``mapped_column``/``Mapped[...]`` on a declarative class), not
+    through SQLModel: pydantic's rules about fields (SG506) and ``Field()`` spellings do not apply."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,10 @@ class TableFact:
     class_name: str | None = None
     declared_shared: bool = False
     """The model declares itself shared reference data: ``__table_args__ = {"info": {"schema_guard": {"shared": True}}}``."""
+    module: str | None = None
+    """The dotted module the class (or ``Table(...)``) is defined in: two classes of one name are told apart by it."""
+    schema: str | None = None
+    """The database schema (``__table_args__ = {"schema": "audit"}``); ``None`` for the default one."""
 
     def column(self, name: str) -> ColumnFact | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -180,6 +187,14 @@ class RelationshipFact:
     location: Location = field(default_factory=Location)
     mapper_error: str | None = None
     """Set by the metadata reader when SQLAlchemy cannot configure this relationship (SG405)."""
+    backref: str | None = None
+    """``backref="x"``: SQLAlchemy creates the other side (``Target.x``) itself, already paired with this one."""
+    viewonly: bool = False
+    """``viewonly=True``: a read-only view of a join, never written through, so there is no other side to sync."""
+    owner_module: str | None = None
+    target_module: str | None = None
+    """The dotted module of the target class where the reader can tell (an import, the same module, the mapper);
+    ``None`` when only its name is known."""
 
 
 @dataclass

@@ -534,7 +534,7 @@ class Exam(SQLModel, table=True):
         exams = read_source([tmp_path / "models_under_test.py"]).table("exams")
         assert exams is not None
         indexes = [(i.name, i.columns) for i in exams.indexes]
-        assert indexes == [(None, ("student_id",)), (None, ("taken", "student_id"))]
+        assert indexes == [(None, ("student_id",)), ("ix_exams_taken", ("taken", "student_id"))]
 
 
 HELPERS = TENANT_HEADER.replace("\n\nclass Student", """
@@ -893,7 +893,7 @@ mapper_registry.map_imperatively(Legacy, legacy)
 
     facts = read(tmp_path, text)
     assert [(m.location.line, m.target) for m in facts.mapping_calls] == [(12, "Report"), (18, "Legacy")]
-    reported = evaluate(facts, RuleContext(TenantPolicy()))
+    reported = [f for f in evaluate(facts, RuleContext(TenantPolicy())) if f.code.startswith("SG3")]
     assert sorted((f.code, f.line, f.detail) for f in reported) == [("SG303", 12, "Report"), ("SG303", 18, "Legacy")]
 
 

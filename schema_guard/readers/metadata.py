@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import re
 import inspect
-import pkgutil
 import sys
 import traceback
 import typing
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -35,7 +33,9 @@ from schema_guard.facts import (
     UniqueFact,
     normalise_type_name,
 )
+from schema_guard.files import ALWAYS_EXCLUDED
 from schema_guard.findings import Finding, problem
+from schema_guard.readers.metadata_relationships import relationship_facts
 from schema_guard.readers.source.locations import ClassLayout, class_layout, mapping_call_location
 from schema_guard.tenancy import declared_shared
 
@@ -50,25 +50,24 @@ _PUBLIC_BASES = {
 
 
 def read_metadata(modules: Sequence[str], root: Path) -> SchemaFacts:
-    """Import ``modules`` (packages with all their submodules) from ``root`` and read their mapped schema."""
-    from sqlmodel import SQLModel
-
+    """Import ``modules`` (packages with all their submodules) from ``root`` and read their mapped schema: the
+    tables of every ``MetaData`` the project's classes and modules use (SQLModel's, a ``DeclarativeBase``'s, a
+    ``declarative_base()``'s, a bare ``MetaData()`` holding ``Table(...)`` objects)."""
     facts = SchemaFacts(reader="metadata")
     imported, problems = import_models(modules, root)
     facts.problems.extend(problems)
     registry_error = _configure_mappers()
     classes = {id(cls): cls for module in imported for cls in _classes_defined_in(module)}
     facts.classes = [_class_fact(cls) for cls in classes.values()]
-    project_modules = {module.__name__ for module in imported}
-    mapped = {
-        name: cls for name, cls in _sqlmodel_classes_by_table().items() if cls.__module__ in project_modules
-    }
-    for table in SQLModel.metadata.tables.values():
-        if table.name in mapped or not _has_mapped_class(table):
-            facts.tables.append(_table_fact(table, mapped.get(table.name)))
-    for cls in mapped.values():
-        facts.relationships.extend(_relationship_facts(cls, _blamed_attribute(cls, registry_error), registry_error))
-    facts.mapping_calls = [_foreign_mapping(cls) for cls in _foreign_registry_classes(classes.values())]
+    mapped = _mapped_project_classes(classes.values())
+    for table in _project_tables(imported, mapped):
+        if not _mapped_elsewhere(table, mapped):
+            facts.tables.append(_table_fact(table, mapped.get(table)))
+    for cls in dict.fromkeys(mapped.values()):
+        facts.relationships.extend(relationship_facts(cls, registry_error, _attribute_location))
+    foreign = [cls for cls in classes.values() if _is_registry_mapped(cls)]
+    facts.mapping_calls = [_foreign_mapping(cls) for cls in foreign] + _declarative_factories(imported)
+    facts.mapping_calls.sort(key=lambda call: (call.location.path or "", call.location.line or 0))
     return facts
 
 
@@ -87,16 +86,76 @@ def import_models(modules: Sequence[str], root: Path) -> tuple[list[ModuleType],
 
 
 def _import_tree(name: str, root: Path, problems: list[Finding]) -> list[ModuleType]:
-    """Import a module and, for a package, every submodule; each failure is one fatal finding."""
+    """Import a module and, for a package, every submodule — those of its namespace sub-packages (folders without
+    ``__init__.py``) too, as the source reader reads them; each failure is one fatal finding."""
     module = _import_one(name, root, problems)
     if module is None:
         return []
     found = [module]
-    for info in pkgutil.walk_packages(getattr(module, "__path__", []), prefix=f"{name}."):
-        child = _import_one(info.name, root, problems)
+    folders = list(getattr(module, "__path__", []))
+    namespace = getattr(module, "__file__", None) is None
+    for child_name in _submodules(name, folders, problems, namespace=namespace):
+        child = _import_one(child_name, root, problems)
         if child is not None:
             found.append(child)
     return found
+
+
+def _submodules(
+    package: str, folders: list[str], problems: list[Finding], *, namespace: bool = False
+) -> Iterator[str]:
+    """Dotted names of the modules under ``folders``: every module of a regular package (as ``pkgutil`` walks
+    them), and in namespace sub-packages (folders without ``__init__.py``) the modules that can hold models —
+    those the source reader reads — so a script kept next to the models is not run. Alembic environments are
+    skipped (``env.py`` runs only inside Alembic). A model file that cannot be imported by name
+    (``my-models.py``) is a finding, not a silent gap."""
+    for folder in folders:
+        try:
+            entries = sorted(Path(folder).iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir():
+                if _is_subpackage(entry):
+                    inner = not (entry / "__init__.py").exists()
+                    if not inner:
+                        yield f"{package}.{entry.name}"
+                    yield from _submodules(f"{package}.{entry.name}", [str(entry)], problems, namespace=inner)
+                continue
+            stem = entry.name[:-3]
+            if not entry.name.endswith(".py") or stem == "__init__":
+                continue
+            if stem.isidentifier():
+                if not namespace or _may_hold_models(entry):
+                    yield f"{package}.{stem}"
+            elif _may_hold_models(entry):
+                problems.append(
+                    problem(
+                        IMPORT_ERROR,
+                        f"cannot import '{entry.name}' of package '{package}': '{stem}' is not a valid module name, "
+                        "so its models are not read; rename the file",
+                        Location(str(entry), 1, 1),
+                        "metadata",
+                    )
+                )
+
+
+def _is_subpackage(folder: Path) -> bool:
+    name = folder.name
+    if not name.isidentifier() or name in ALWAYS_EXCLUDED:
+        return False
+    return not ((folder / "env.py").exists() and (folder / "script.py.mako").exists())
+
+
+def _may_hold_models(path: Path) -> bool:
+    from schema_guard.readers.source.module import MODEL_MARKERS
+    from schema_guard.readers.source.parsing import SourceError, decode
+
+    try:
+        text = decode(path.read_bytes())
+    except (OSError, SourceError):
+        return True  # importing it will say what is wrong
+    return any(marker in text for marker in MODEL_MARKERS)
 
 
 def _import_one(name: str, root: Path, problems: list[Finding]) -> ModuleType | None:
@@ -181,14 +240,44 @@ def _class_fact(cls: type) -> ClassFact:
     )
 
 
-def _sqlmodel_classes_by_table() -> dict[str, type]:
-    from sqlmodel.main import default_registry
+def _mapped_project_classes(classes: Iterable[type]) -> dict[Any, type]:
+    """Table → the project class that maps it, over every registry (single-table subclasses share their parent's
+    table and do not replace it)."""
+    from sqlalchemy import inspect as sa_inspect
+    from sqlalchemy.sql.schema import Table
 
-    return {
-        mapper.local_table.name: mapper.class_
-        for mapper in default_registry.mappers
-        if getattr(mapper.local_table, "name", None)
-    }
+    mapped: dict[Any, type] = {}
+    for cls in classes:
+        mapper = sa_inspect(cls, raiseerr=False)
+        if mapper is None or getattr(mapper, "class_", None) is not cls:
+            continue
+        table = mapper.local_table
+        if isinstance(table, Table) and table not in mapped:
+            mapped[table] = cls
+    return mapped
+
+
+def _project_tables(imported: Sequence[ModuleType], mapped: dict[Any, type]) -> list[Any]:
+    """Every table of every ``MetaData`` the project uses: SQLModel's, those of the project's mapped classes, and
+    module-level ``MetaData``/``Table`` objects of the imported modules; each table once."""
+    from sqlalchemy import MetaData
+    from sqlalchemy.sql.schema import Table
+    from sqlmodel import SQLModel
+
+    metadatas: dict[int, Any] = {id(SQLModel.metadata): SQLModel.metadata}
+    for table in mapped:
+        metadatas.setdefault(id(table.metadata), table.metadata)
+    for module in imported:
+        for value in list(vars(module).values()):
+            if isinstance(value, MetaData):
+                metadatas.setdefault(id(value), value)
+            elif isinstance(value, Table):
+                metadatas.setdefault(id(value.metadata), value.metadata)
+    tables: dict[int, Any] = {}
+    for metadata in metadatas.values():
+        for table in metadata.tables.values():
+            tables.setdefault(id(table), table)
+    return list(tables.values())
 
 
 def _field_location(cls: type | None, attribute: str) -> Location | None:
@@ -202,6 +291,10 @@ def _field_location(cls: type | None, attribute: str) -> Location | None:
         if layout and attribute in layout.fields:
             return layout.fields[attribute]
     return None
+
+
+def _attribute_location(cls: type, attribute: str) -> Location:
+    return _field_location(cls, attribute) or _class_location(cls)[1]
 
 
 def _table_fact(table: Any, cls: type | None) -> TableFact:
@@ -231,6 +324,8 @@ def _table_fact(table: Any, cls: type | None) -> TableFact:
         location=class_location,
         class_name=cls.__name__ if cls else None,
         declared_shared=declared_shared(table.info),
+        module=cls.__module__ if cls else None,
+        schema=table.schema,
     )
 
 
@@ -258,22 +353,46 @@ def _column_fact(column: Any, location: Location, cls: type | None, attribute: s
         location=location,
         python_default=_python_default(column.default) or _pydantic_default_factory(cls, attribute or column.name),
         server_default=_server_default(column.server_default),
-        timezone=getattr(column.type, "timezone", None) if sql_type_name(column.type) == "TIMESTAMP" else None,
+        timezone=_timezone(column.type),
         attribute=attribute,
         syntax=_annotation_syntax(cls, attribute or column.name),
     )
 
 
 def sql_type_name(sa_type: Any) -> str:
-    """The normalised name of a SQLAlchemy type instance (``TypeDecorator``s are judged by their ``impl``)."""
+    """The normalised name of a SQLAlchemy type as PostgreSQL gets it (see :func:`postgresql_type`)."""
+    return normalise_type_name(type(postgresql_type(sa_type)).__name__)
+
+
+def postgresql_type(sa_type: Any) -> Any:
+    """The type a column really has on PostgreSQL: a ``with_variant(..., "postgresql")`` variant, and a
+    ``TypeDecorator`` judged by what its ``load_dialect_impl`` returns for the PostgreSQL dialect (a JSON type that
+    is JSONB there is JSONB), else by its ``impl``. SQLModel's ``AutoString`` and ``GUID`` keep their names."""
+    from sqlalchemy.dialects import postgresql
     from sqlalchemy.types import TypeDecorator
 
-    if isinstance(sa_type, TypeDecorator):
-        name = type(sa_type).__name__.upper()
-        if name in {"AUTOSTRING", "GUID"}:
-            return normalise_type_name(name)
-        return sql_type_name(sa_type.impl_instance)
-    return normalise_type_name(type(sa_type).__name__)
+    dialect = postgresql.dialect()
+    for _ in range(8):  # decorators and variants nest a few levels at most
+        variants = getattr(sa_type, "_variant_mapping", None) or {}
+        if "postgresql" in variants:
+            sa_type = variants["postgresql"]
+            continue
+        if not isinstance(sa_type, TypeDecorator) or type(sa_type).__name__.upper() in {"AUTOSTRING", "GUID"}:
+            return sa_type
+        try:
+            inner = sa_type.load_dialect_impl(dialect)
+        except Exception:  # noqa: BLE001 - a project's decorator may fail outside its own dialect
+            inner = sa_type.impl_instance
+        sa_type = sa_type.impl_instance if inner is sa_type else inner
+    return sa_type
+
+
+def _timezone(sa_type: Any) -> bool | None:
+    """``WITH TIME ZONE`` for a timestamp column (a decorator's own ``timezone`` setting first), else ``None``."""
+    if sql_type_name(sa_type) != "TIMESTAMP":
+        return None
+    own = getattr(sa_type, "timezone", None)
+    return own if isinstance(own, bool) else getattr(postgresql_type(sa_type), "timezone", None)
 
 
 def _python_default(default: Any) -> str | None:
@@ -356,99 +475,54 @@ def _foreign_key_fact(constraint: Any, located: Any) -> ForeignKeyFact:
     )
 
 
-def _has_mapped_class(table: Any) -> bool:
-    """Whether some SQLModel class maps ``table`` (tables of classes outside the project are not checked)."""
-    from sqlmodel.main import default_registry
-
-    return any(mapper.local_table is table for mapper in default_registry.mappers)
-
-
-_MAPPER_IN_ERROR = re.compile(r"Mapper\[(?P<cls>\w+)\(")
-_EXPRESSION_IN_ERROR = re.compile(r"expression '(?P<expr>[^']+)' failed to locate")
-
-
-def _blamed_attribute(cls: type, registry_error: str | None) -> str | None:
-    """Which relationship of ``cls`` a mapper-configuration error is about, if it is about ``cls`` at all.
-
-    SQLAlchemy names either ``Class.attribute`` or ``Mapper[Class(table)]`` plus the expression it could not
-    resolve; in the second form the relationship whose annotation mentions the expression is blamed, else the
-    class's first relationship, so the error is never dropped."""
-    declared: dict[str, Any] = getattr(cls, "__sqlmodel_relationships__", {})
-    if not registry_error or not declared:
-        return None
-    for attribute in declared:
-        if f"{cls.__name__}.{attribute}" in registry_error:
-            return attribute
-    mapper = _MAPPER_IN_ERROR.search(registry_error)
-    if mapper is None or mapper.group("cls") != cls.__name__:
-        return None
-    expression = _EXPRESSION_IN_ERROR.search(registry_error)
-    for attribute in declared:
-        annotation = str(_relationship_annotation(cls, attribute))
-        if expression and expression.group("expr") in annotation:
-            return attribute
-    return next(iter(declared))
-
-
-def _relationship_facts(cls: type, blamed: str | None, registry_error: str | None) -> Iterator[RelationshipFact]:
-    """Relationships declared with SQLModel's ``Relationship()``, with what SQLAlchemy made of them."""
-    declared: dict[str, Any] = getattr(cls, "__sqlmodel_relationships__", {})
-    table = getattr(getattr(cls, "__table__", None), "name", None)
-    for attribute, info in declared.items():
-        annotation = _relationship_annotation(cls, attribute)
-        error = registry_error if attribute == blamed else None
-        link = getattr(info, "link_model", None)
-        yield RelationshipFact(
-            owner_class=cls.__name__,
-            attribute=attribute,
-            target_class=_target_name(annotation),
-            back_populates=getattr(info, "back_populates", None),
-            link_model=link if isinstance(link, str) or link is None else link.__name__,
-            is_list=_is_list_annotation(annotation),
-            owner_table=table,
-            location=_field_location(cls, attribute) or _class_location(cls)[1],
-            mapper_error=error,
-        )
-
-
-def _relationship_annotation(cls: type, attribute: str) -> Any:
-    for klass in cls.__mro__:
-        annotation = getattr(klass, "__annotations__", {}).get(attribute)
-        if annotation is not None:
-            return annotation
-    return None
-
-
-def _target_name(annotation: Any) -> str | None:
-    text = annotation if isinstance(annotation, str) else repr(annotation)
-    for noise in ("typing.", "Optional[", "List[", "list[", "]", "'", '"', "ForwardRef(", ")", " | None", "Mapped["):
-        text = text.replace(noise, "")
-    text = text.strip()
-    return text.rsplit(".", 1)[-1] or None
-
-
-def _is_list_annotation(annotation: Any) -> bool | None:
-    if annotation is None:
-        return None
-    text = (annotation if isinstance(annotation, str) else repr(annotation)).replace("typing.", "")
-    text = text.replace("sqlalchemy.orm.base.", "").replace("sqlalchemy.orm.", "")
-    if text.startswith("Mapped["):
-        text = text[len("Mapped["):]
-    return text.lower().startswith("list[")
-
-
-def _foreign_registry_classes(classes: Any) -> Iterator[type]:
-    """Classes mapped by a SQLAlchemy registry that is not SQLModel's, without a declarative base (SG303)."""
+def _mapped_elsewhere(table: Any, mapped: dict[Any, type]) -> bool:
+    """Whether a class outside the project maps ``table`` (in SQLModel's registry or a project class's registry):
+    such a table is not the project's to check. A table no class maps (an association ``Table(...)``) is."""
     from sqlalchemy import inspect as sa_inspect
-    from sqlalchemy.orm import DeclarativeBase, DeclarativeBaseNoMeta
     from sqlmodel.main import default_registry
 
-    for cls in classes:
-        if issubclass(cls, (DeclarativeBase, DeclarativeBaseNoMeta)) or not hasattr(cls, "__mapper__"):
+    if table in mapped:
+        return False
+    registries = {id(default_registry): default_registry}
+    for cls in mapped.values():
+        registry = sa_inspect(cls).registry
+        registries.setdefault(id(registry), registry)
+    return any(mapper.local_table is table for registry in registries.values() for mapper in registry.mappers)
+
+
+def _is_registry_mapped(cls: type) -> bool:
+    """Mapped by a SQLAlchemy registry that is not SQLModel's, neither through a ``DeclarativeBase`` subclass
+    (SG301) nor through a ``declarative_base()``-made base (SG302): ``@reg.mapped`` or ``map_imperatively`` (SG303)."""
+    from sqlalchemy import inspect as sa_inspect
+    from sqlalchemy.orm import DeclarativeBase, DeclarativeBaseNoMeta, DeclarativeMeta
+    from sqlmodel.main import default_registry
+
+    if issubclass(cls, (DeclarativeBase, DeclarativeBaseNoMeta)) or isinstance(cls, DeclarativeMeta):
+        return False
+    if not hasattr(cls, "__mapper__"):
+        return False
+    mapper = sa_inspect(cls, raiseerr=False)
+    return mapper is not None and getattr(mapper, "registry", None) is not default_registry
+
+
+def _declarative_factories(imported: Sequence[ModuleType]) -> list[MappingCallFact]:
+    """``Base = declarative_base()`` (and ``as_declarative``, ``registry().generate_base()``) in the imported
+    modules, found where a module holds a base such a factory made, at the call the source reader reports."""
+    from sqlalchemy.orm import DeclarativeMeta
+
+    from schema_guard.readers.source.mapping import is_declarative_factory, mapping_calls
+    from schema_guard.readers.source.module import ParsedModule, parse_module
+
+    calls: list[MappingCallFact] = []
+    for module in imported:
+        bases = [v for v in vars(module).values() if isinstance(v, DeclarativeMeta) and "registry" in vars(v)]
+        path = getattr(module, "__file__", None)
+        if not bases or not path:
             continue
-        mapper = sa_inspect(cls, raiseerr=False)
-        if mapper is not None and getattr(mapper, "registry", None) is not default_registry:
-            yield cls
+        parsed = parse_module(Path(path), path)
+        if isinstance(parsed, ParsedModule):
+            calls.extend(c for c in mapping_calls(parsed) if is_declarative_factory(c.qualified_name))
+    return calls
 
 
 def _foreign_mapping(cls: type) -> MappingCallFact:

@@ -486,7 +486,7 @@ class Course(SQLModel, table=True):
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         for table, column in _columns(facts):
-            if column.syntax is None or column.syntax.annotation is not None:
+            if column.syntax is None or column.syntax.annotation is not None or column.syntax.sqlalchemy:
                 continue
             attribute = column.attribute or column.name
             yield self.column_finding(

@@ -78,6 +78,8 @@ class StudentTag(SQLModel, table=True):
                 )
                 continue
             column = table.column(key[0])
+            if table.foreign_keys_of(key[0]):
+                continue  # a key copied from its parent (one-to-one extension): the parent's key is judged
             if column is not None and column.type not in {"UUID", "UNKNOWN"}:
                 yield self.column_finding(
                     f"primary key '{table.name}.{column.name}' is {column.type}, not UUID",
@@ -124,6 +126,8 @@ class Subject(SQLModel, table=True):
             if len(table.primary_key) != 1:
                 continue
             column = table.column(table.primary_key[0])
+            if table.foreign_keys_of(column.name if column else ""):
+                continue  # a key copied from its parent row needs no default of its own
             if column is not None and column.type == "UUID" and not column.has_default:
                 yield self.column_finding(
                     f"UUID primary key '{table.name}.{column.name}' has no default",

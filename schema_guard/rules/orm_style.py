@@ -96,7 +96,7 @@ class DeclarativeBaseFactory(FactRule):
     summary = "`declarative_base()`, `as_declarative` or `registry().generate_base()`"
     rationale = SQLMODEL_ONLY
     how_to_fix = "Remove the factory and derive models from `sqlmodel.SQLModel` with `table=True`."
-    readers = ("source",)
+    readers = ("source", "metadata")
     examples = (
         Invalid("""
 from sqlalchemy.orm import declarative_base

@@ -30,14 +30,32 @@ class Student(SQLModel, table=True):
 
 
 class _Relationships:
-    """Relationships and table classes by class name, for looking up "the other side"."""
+    """Relationships and table classes by class, for looking up "the other side".
+
+    Classes are told apart by module where the reader knows it, so two ``User`` classes of two files (or two
+    tables of one name) never answer for each other; a target known only by name is the one class of that name,
+    or the one in the owner's module, and unknown (silence) when that is still ambiguous."""
 
     def __init__(self, facts: SchemaFacts) -> None:
-        self.by_owner: dict[str, dict[str, RelationshipFact]] = {}
+        self.by_owner: dict[tuple[str | None, str], dict[str, RelationshipFact]] = {}
+        self.backrefs: dict[tuple[str | None, str], dict[str, RelationshipFact]] = {}
+        """``Target.x`` attributes that SQLAlchemy creates from another side's ``backref="x"``."""
+        modules: dict[str, set[str | None]] = {}
         for relationship in facts.relationships:
-            self.by_owner.setdefault(relationship.owner_class, {})[relationship.attribute] = relationship
-        self.tables: dict[str, TableFact] = {t.class_name: t for t in facts.tables if t.class_name}
-        self.known_classes = {c.name for c in facts.classes} | set(self.by_owner) | set(self.tables)
+            key = (relationship.owner_module, relationship.owner_class)
+            self.by_owner.setdefault(key, {})[relationship.attribute] = relationship
+            modules.setdefault(relationship.owner_class, set()).add(relationship.owner_module)
+        self.tables: dict[tuple[str | None, str], TableFact] = {}
+        for table in facts.tables:
+            if table.class_name:
+                self.tables.setdefault((table.module, table.class_name), table)
+                modules.setdefault(table.class_name, set()).add(table.module)
+        self._modules = modules
+        self.known_classes = {c.name for c in facts.classes} | set(modules)
+        for relationship in facts.relationships:
+            target = self.target_key(relationship)
+            if relationship.backref and target is not None:
+                self.backrefs.setdefault(target, {})[relationship.backref] = relationship
 
     @classmethod
     def of(cls, facts: SchemaFacts) -> _Relationships:
@@ -50,21 +68,57 @@ class _Relationships:
             index = cache[cls] = cls(facts)
         return index  # type: ignore[return-value]
 
+    def key(self, class_name: str | None, module: str | None, near: str | None) -> tuple[str | None, str] | None:
+        """The one class ``class_name`` means: in ``module`` when known, else the only one of that name, else the
+        one in the module ``near`` (the owner's); ``None`` when that is ambiguous or unknown."""
+        if class_name is None:
+            return None
+        candidates = self._modules.get(class_name, set())
+        if module is not None and module in candidates:
+            return (module, class_name)
+        if len(candidates) == 1:
+            return (next(iter(candidates)), class_name)
+        if near in candidates:
+            return (near, class_name)
+        return None
+
+    def target_key(self, relationship: RelationshipFact) -> tuple[str | None, str] | None:
+        return self.key(relationship.target_class, relationship.target_module, relationship.owner_module)
+
+    def owner_key(self, relationship: RelationshipFact) -> tuple[str | None, str]:
+        return (relationship.owner_module, relationship.owner_class)
+
+    def table_of(self, class_name: str | None, module: str | None, near: str | None) -> TableFact | None:
+        key = self.key(class_name, module, near)
+        return self.tables.get(key) if key is not None else None
+
+    def ambiguous(self, relationship: RelationshipFact) -> bool:
+        """The target's name is shared by several classes the reader cannot tell apart."""
+        return relationship.target_class in self._modules and self.target_key(relationship) is None
+
     def other_side(self, relationship: RelationshipFact) -> RelationshipFact | None:
         if relationship.target_class is None or relationship.back_populates is None:
             return None
-        return self.by_owner.get(relationship.target_class, {}).get(relationship.back_populates)
+        target = self.target_key(relationship)
+        return self.by_owner.get(target, {}).get(relationship.back_populates) if target else None
 
-    def maybe_hidden(self, class_name: str | None, attribute: str) -> bool:
-        """``class_name.attribute`` is an opaque field (``essays: list["Essay"] = essays_relationship()``): it may
-        be a relationship the source reader cannot see."""
-        table = self.tables.get(class_name or "")
+    def created_by_backref(self, relationship: RelationshipFact) -> bool:
+        """``back_populates`` names an attribute a ``backref=`` on the target's side creates."""
+        target = self.target_key(relationship)
+        return target is not None and relationship.back_populates in self.backrefs.get(target, {})
+
+    def maybe_hidden(self, relationship: RelationshipFact, attribute: str) -> bool:
+        """``Target.attribute`` is an opaque field (``essays: list["Essay"] = essays_relationship()``): it may be a
+        relationship the source reader cannot see."""
+        table = self.table_of(relationship.target_class, relationship.target_module, relationship.owner_module)
         return table is not None and any(c.attribute == attribute and is_opaque(c) for c in table.columns)
 
     def pointing_back(self, relationship: RelationshipFact) -> list[RelationshipFact]:
         """Relationships on the target class whose target is the owner: candidates for ``back_populates``."""
-        candidates = self.by_owner.get(relationship.target_class or "", {}).values()
-        return [r for r in candidates if r.target_class == relationship.owner_class and r is not relationship]
+        target = self.target_key(relationship)
+        candidates = self.by_owner.get(target, {}).values() if target else ()
+        owner = self.owner_key(relationship)
+        return [r for r in candidates if self.target_key(r) == owner and r is not relationship]
 
 
 def _where(relationship: RelationshipFact) -> str:
@@ -122,7 +176,7 @@ class Essay(SQLModel, table=True):
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         index = _Relationships.of(facts)
         for relationship in facts.relationships:
-            if relationship.back_populates is not None:
+            if relationship.back_populates is not None or relationship.backref or relationship.viewonly:
                 continue
             target = relationship.target_class or "the target model"
             candidates = index.pointing_back(relationship)
@@ -195,10 +249,10 @@ class Essay(SQLModel, table=True):
         index = _Relationships.of(facts)
         for relationship in facts.relationships:
             target, name = relationship.target_class, relationship.back_populates
-            if target is None or name is None or target not in index.known_classes:
+            if target is None or name is None or target not in index.known_classes or index.ambiguous(relationship):
                 continue
             other = index.other_side(relationship)
-            if other is None and index.maybe_hidden(target, name):
+            if other is None and (index.maybe_hidden(relationship, name) or index.created_by_backref(relationship)):
                 continue
             if other is None:
                 message = f"back_populates=\"{name}\" but {target} has no relationship '{name}'"
@@ -209,7 +263,9 @@ class Essay(SQLModel, table=True):
                     advice = (
                         f"add `{name}: ... = Relationship(back_populates=\"{relationship.attribute}\")` to {target}"
                     )
-            elif other.target_class not in (None, relationship.owner_class):
+            elif other.target_class is not None and index.target_key(other) not in (
+                index.owner_key(relationship), None
+            ):
                 message = f'back_populates="{name}" but {target}.{name} points at {other.target_class}'
                 advice = (
                     f"point both sides at each other, or name the relationship of {target} that targets "
@@ -296,7 +352,9 @@ class Club(SQLModel, table=True):
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         index = _Relationships.of(facts)
         for relationship in facts.relationships:
-            if relationship.is_list is not True or relationship.link_model is not None:
+            if relationship.is_list is not True or relationship.link_model is not None or relationship.viewonly:
+                continue
+            if index.ambiguous(relationship):
                 continue
             other = index.other_side(relationship)
             target = relationship.target_class
@@ -317,8 +375,8 @@ class Club(SQLModel, table=True):
 
     @staticmethod
     def _no_foreign_key_back(relationship: RelationshipFact, index: _Relationships) -> bool:
-        target = index.tables.get(relationship.target_class or "")
-        owner = index.tables.get(relationship.owner_class)
+        target = index.table_of(relationship.target_class, relationship.target_module, relationship.owner_module)
+        owner = index.tables.get(index.owner_key(relationship))
         if target is None or relationship.owner_table is None:
             return False
         if has_opaque_columns(target) or (owner is not None and has_opaque_columns(owner)):

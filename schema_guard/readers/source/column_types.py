@@ -47,6 +47,7 @@ _LIST_WRAPPERS = {
     "tuple", "typing.Tuple",
 }  # fmt: skip
 _CLASSVAR = {"typing.ClassVar", "ClassVar", "typing_extensions.ClassVar"}
+_MAPPED = {"Mapped", "WriteOnlyMapped", "DynamicMapped"}
 _ENUM_BASES = {"enum.Enum", "enum.StrEnum", "enum.IntEnum", "enum.Flag", "enum.IntFlag"}
 _TIMESTAMP_TYPES = {"TIMESTAMP"}
 
@@ -61,22 +62,27 @@ class Annotation:
     """The annotation without ``Optional``/``| None``/``Annotated``; ``None`` when it cannot be reduced to one type."""
     is_list: bool = False
     is_classvar: bool = False
+    mapped: bool = False
+    """Written ``Mapped[...]`` (SQLAlchemy 2.0): the attribute is mapped, and ``Optional`` decides nullability."""
 
 
 def read_annotation(node: ast.expr, imports: ImportMap, text: str) -> Annotation:
     """Unwrap ``Optional[X]``, ``X | None``, ``Union[X, None]``, ``Annotated[X, ...]``, string forward references."""
-    expr, optional, classvar = _strip_wrappers(node, imports)
+    expr, optional, classvar, mapped = _strip_wrappers(node, imports)
     is_list = False
     if isinstance(expr, ast.Subscript) and imports.qualify(expr.value) in _LIST_WRAPPERS:
         is_list = True
     elif expr is not None and imports.qualify(expr) in _LIST_WRAPPERS:
         is_list = True
-    return Annotation(text=text, optional=optional, inner=expr, is_list=is_list, is_classvar=classvar)
+    return Annotation(
+        text=text, optional=optional, inner=expr, is_list=is_list, is_classvar=classvar, mapped=mapped
+    )
 
 
-def _strip_wrappers(node: ast.expr, imports: ImportMap) -> tuple[ast.expr | None, bool, bool]:
+def _strip_wrappers(node: ast.expr, imports: ImportMap) -> tuple[ast.expr | None, bool, bool, bool]:
     optional = False
     classvar = False
+    mapped = False
     expr: ast.expr | None = node
     for _ in range(8):  # wrappers nest a few levels at most
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
@@ -100,9 +106,11 @@ def _strip_wrappers(node: ast.expr, imports: ImportMap) -> tuple[ast.expr | None
             expr = arguments[0]
         elif wrapper in _CLASSVAR:
             classvar, expr = True, arguments[0]
+        elif last_part(wrapper) in _MAPPED and (wrapper in _MAPPED or (wrapper or "").startswith("sqlalchemy.")):
+            mapped, expr = True, arguments[0]
         else:
             break
-    return expr, optional, classvar
+    return expr, optional, classvar, mapped
 
 
 def _union_members(node: ast.expr) -> list[ast.expr]:

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schema_guard.readers.source.module import MODEL_MARKERS
+from schema_guard.readers.source.parsing import SourceError, decode
 
 _CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:", re.MULTILINE)
 _TABLE_KEYWORD = re.compile(r"\btable\s*=\s*True\b")
 _TABLENAME = re.compile(r"""^[ \t]+__tablename__\s*(?::[^=\n]*)?=\s*["']([^"']+)["']""", re.MULTILINE)
+_TABLE_CALL = re.compile(r"""\bTable\(\s*["']([^"']+)["']""")
 _ENUM_BASE = re.compile(r"\b(?:Enum|StrEnum|IntEnum|Flag|IntFlag)\b")
 _LITERAL_TABLENAME = re.compile(r"""[ \t]*__tablename__[ \t]*(?::[^=\n]*)?=[ \t]*(["'])[^"'\n]*\1[ \t]*(?:#.*)?$""")
 """A ``__tablename__`` line that assigns a string literal; any other line defining one computes it."""
@@ -30,8 +32,9 @@ class ContextIndex:
     files_by_class: dict[str, list[Path]] = field(default_factory=dict)
     table_names: set[str] = field(default_factory=set)
     enum_names: set[str] = field(default_factory=set)
-    computed_names: bool = False
-    """Some context file computes a ``__tablename__``, so ``table_names`` may miss a table (or guess its name)."""
+    computed_paths: list[Path] = field(default_factory=list)
+    """Context files that compute a ``__tablename__`` (a constant, an f-string, ``@declared_attr``): the reader
+    parses them to resolve the names; ``table_names`` holds only the literal ones."""
 
     def files_defining(self, name: str) -> list[Path]:
         return self.files_by_class.get(name, [])
@@ -41,8 +44,8 @@ def scan_context(paths: Iterable[Path]) -> ContextIndex:
     index = ContextIndex()
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = decode(path.read_bytes())
+        except (OSError, SourceError):
             continue  # a context file is only lent from; a broken one is reported when it is checked itself
         if "class" in text and any(marker in text for marker in MODEL_MARKERS):
             _scan(text, path, index)
@@ -68,8 +71,13 @@ def _computes_tablename(text: str) -> bool:
 
 
 def _scan(text: str, path: Path, index: ContextIndex) -> None:
-    if not index.computed_names and _computes_tablename(text):
-        index.computed_names = True
+    if _computes_tablename(text):
+        index.computed_paths.append(path)
+    # Any literal ``__tablename__`` names a table (a plain SQLAlchemy model has no ``table=True``), and so does a
+    # ``Table("name", ...)`` object.
+    index.table_names.update(match.group(1) for match in _TABLENAME.finditer(text))
+    if "Table(" in text:
+        index.table_names.update(match.group(1) for match in _TABLE_CALL.finditer(text))
     headers = list(_CLASS.finditer(text))
     for position, header in enumerate(headers):
         name, bases = header.group(1), header.group(2) or ""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from schema_guard.facts import ColumnFact, FieldSyntax, Location
+from schema_guard.readers.source.constants import StringResolver
 from schema_guard.readers.source.imports import ImportMap, is_library_name, last_part, root_part
 from schema_guard.readers.source.module import ParsedModule
 from schema_guard.readers.source.column_types import (
@@ -64,6 +65,8 @@ class FieldSpec:
     unique: bool = False
     foreign_keys: list[tuple[str, Location]] = field(default_factory=list)
     """``"table.column"`` targets, each with where it was written."""
+    unresolved: bool = False
+    """A foreign key or name is built where the reader cannot follow (a function call): the column is opaque."""
 
 
 @dataclass
@@ -98,6 +101,9 @@ class RelationshipSpec:
     link_model: str | None
     is_list: bool | None
     location: Location
+    backref: str | None = None
+    viewonly: bool = False
+    target_module: str | None = None
 
 
 def is_column_kwarg(key: str) -> bool:
@@ -107,8 +113,9 @@ def is_column_kwarg(key: str) -> bool:
 class FieldReader:
     """Reads the attributes of class bodies of one module."""
 
-    def __init__(self, module: ParsedModule, enums: frozenset[str]) -> None:
+    def __init__(self, module: ParsedModule, enums: frozenset[str], strings: StringResolver | None = None) -> None:
         self.module = module
+        self.strings = strings or StringResolver(lambda name: None)
         self.imports: ImportMap = module.imports
         self.enums = enums
         self._annotations: dict[str, tuple[Annotation, ColumnType]] = {}
@@ -187,17 +194,82 @@ class FieldReader:
     def _relationship(
         self, name: str, annotation: Annotation | None, call: ast.Call, location: Location
     ) -> RelationshipSpec:
+        """``Relationship(...)`` with its ``sa_relationship=relationship(...)`` and ``sa_relationship_kwargs={...}``,
+        or a plain ``relationship(...)``: one set of keywords, the explicit ones of SQLAlchemy's call first."""
         keywords = _keywords(call)
-        back = keywords.get("back_populates")
+        target: ast.expr | None = None
+        inner = keywords.get("sa_relationship")
+        if isinstance(inner, ast.Call):
+            keywords = {**keywords, **_keywords(inner)}
+            target = inner.args[0] if inner.args else keywords.get("argument")
+        keywords = {**keywords, **_dict_items(keywords.get("sa_relationship_kwargs"))}
+        if not is_library_name(self.imports.qualify(call.func), "Relationship"):
+            target = call.args[0] if call.args else keywords.get("argument")
         link = keywords.get("link_model")
+        secondary = keywords.get("secondary")
+        target_class, target_module = self._relationship_target(target, annotation)
+        uselist = _bool_or_none(keywords.get("uselist"))
         return RelationshipSpec(
             attribute=name,
-            target_class=class_name_of(annotation.inner) if annotation else None,
-            back_populates=back.value if isinstance(back, ast.Constant) and isinstance(back.value, str) else None,
-            link_model=class_name_of(link) if link is not None and not _is_none(link) else None,
-            is_list=annotation.is_list if annotation else None,
+            target_class=target_class,
+            back_populates=self._string(keywords.get("back_populates")),
+            link_model=(
+                class_name_of(link) if link is not None and not _is_none(link)
+                else self._link(secondary) if secondary is not None and not _is_none(secondary) else None
+            ),
+            is_list=annotation.is_list if annotation and annotation.inner is not None else uselist,
             location=location,
+            backref=self._backref(keywords.get("backref")),
+            viewonly=_bool(keywords.get("viewonly")),
+            target_module=target_module,
         )
+
+    def _relationship_target(
+        self, target: ast.expr | None, annotation: Annotation | None
+    ) -> tuple[str | None, str | None]:
+        """The target class's name and, where the module can tell, its module: ``relationship("app.models.User")``,
+        ``relationship(User)``, ``relationship(lambda: User)``, else the annotation."""
+        if isinstance(target, ast.Lambda):
+            target = target.body
+        written = self._string(target) if target is not None else None
+        if written is not None:
+            module, _, name = written.strip().rpartition(".")
+            return name or None, module or self._module_of(name)
+        node = target if isinstance(target, ast.Name | ast.Attribute) else None
+        if node is None and annotation is not None:
+            name = class_name_of(annotation.inner)
+            return name, self._module_of(name) if name else None
+        if node is None:
+            return None, None
+        qualified = self.imports.qualify(node) or ""
+        module, _, name = qualified.rpartition(".")
+        return name or None, module or self._module_of(name)
+
+    def _module_of(self, class_name: str | None) -> str | None:
+        """Where a class named in this module lives: imported by name, or defined here."""
+        if not class_name:
+            return None
+        qualified = self.imports.names.get(class_name)
+        if qualified and "." in qualified:
+            return qualified.rsplit(".", 1)[0]
+        if any(info.name == class_name for info in self.module.classes):
+            return self.module.module_name
+        return None
+
+    def _link(self, secondary: ast.expr) -> str:
+        """``secondary=`` as a name: the table's name string, a ``Table`` variable's name, or the text written."""
+        if isinstance(secondary, ast.Lambda):
+            secondary = secondary.body
+        return self._string(secondary) or self.module.segment(secondary)
+
+    def _backref(self, node: ast.expr | None) -> str | None:
+        """``backref="x"`` or ``backref=backref("x", ...)``: the attribute SQLAlchemy adds to the target."""
+        if isinstance(node, ast.Call) and node.args:
+            node = node.args[0]
+        return self._string(node)
+
+    def _string(self, node: ast.expr | None) -> str | None:
+        return self.strings.string(node, self.module) if node is not None and not _is_none(node) else None
 
     # --- columns -------------------------------------------------------------------------------------------------
     def _opaque(
@@ -263,10 +335,9 @@ class FieldReader:
             nullable = None if not primary_key else False
         else:
             nullable = annotation.optional and not primary_key
-        column_name = column_kwargs.get("name")
-        renamed = isinstance(column_name, ast.Constant) and isinstance(column_name.value, str)
+        column_name = self._string(column_kwargs.get("name"))
         column = _ColumnDraft(
-            name=column_name.value if renamed else name,  # type: ignore[union-attr]
+            name=column_name or name,
             type=column_type,
             nullable=nullable,
             python_default=(
@@ -282,8 +353,12 @@ class FieldReader:
             unique=_bool(column_kwargs.get("unique", keywords.get("unique"))),
         )
         foreign_key = keywords.get("foreign_key")
-        if isinstance(foreign_key, ast.Constant) and isinstance(foreign_key.value, str):
-            spec.foreign_keys.append((foreign_key.value, location))
+        if foreign_key is not None and not _is_none(foreign_key):
+            target = self._string(foreign_key)
+            if target is not None:
+                spec.foreign_keys.append((target, location))
+            else:
+                spec.unresolved = True
         for argument in _sequence_items(keywords.get("sa_column_args")):
             self._column_argument(argument, spec, location)
         if isinstance(sa_column, ast.Call) and self._is_call(sa_column, "Column"):
@@ -300,6 +375,7 @@ class FieldReader:
             unknown,
             self._mutable(default),
             explicit_nullable,
+            spec.unresolved,
         )
         spec.column = column.build(name, location, syntax)
         return spec
@@ -314,15 +390,16 @@ class FieldReader:
         keywords = _keywords(call)
         column_type = ColumnType("UNKNOWN")
         for position, argument in enumerate(call.args):
-            if position == 0 and isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-                column.name = argument.value
+            written_name = self._string(argument) if position == 0 else None
+            if written_name is not None:
+                column.name = written_name
             elif not self._column_argument(argument, spec, location) and column_type.name == "UNKNOWN":
                 column_type = sqlalchemy_column_type(argument, self.imports)
         if "type_" in keywords:
             column_type = sqlalchemy_column_type(keywords["type_"], self.imports)
-        name = keywords.get("name")
-        if isinstance(name, ast.Constant) and isinstance(name.value, str):
-            column.name = name.value
+        name = self._string(keywords.get("name"))
+        if name is not None:
+            column.name = name
         spec.primary_key = _bool(keywords.get("primary_key"))
         spec.index = _bool(keywords.get("index"))
         spec.unique = _bool(keywords.get("unique"))
@@ -339,9 +416,11 @@ class FieldReader:
             return False
         callee = last_part(self.imports.qualify(argument.func))
         if callee == "ForeignKey":
-            target = argument.args[0] if argument.args else _keywords(argument).get("column")
-            if isinstance(target, ast.Constant) and isinstance(target.value, str):
-                spec.foreign_keys.append((target.value, self.module.location(argument)))
+            target = self._string(argument.args[0] if argument.args else _keywords(argument).get("column"))
+            if target is not None:
+                spec.foreign_keys.append((target, self.module.location(argument)))
+            else:
+                spec.unresolved = True
             return True
         return callee in {"Identity", "Sequence", "Computed", "CheckConstraint", "FetchedValue", "DefaultClause"}
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from schema_guard.facts import Location
+from schema_guard.readers.source.parsing import SourceError, decode, parse
 
 
 @dataclass
@@ -39,8 +40,8 @@ class ClassLayout:
 @lru_cache(maxsize=512)
 def _parse(path: str) -> ast.Module | None:
     try:
-        return ast.parse(Path(path).read_text(encoding="utf-8"), filename=path)
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return parse(decode(Path(path).read_bytes()), path)
+    except (OSError, SyntaxError, SourceError, ValueError):
         return None
 
 

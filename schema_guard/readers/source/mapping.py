@@ -62,6 +62,11 @@ def _class_argument(call: ast.Call, module: ParsedModule) -> str | None:
     return None
 
 
+def is_declarative_factory(qualified: str) -> bool:
+    """``declarative_base``, ``as_declarative`` or ``generate_base``: a call that makes a declarative base class."""
+    return last_part(qualified) in _SQLALCHEMY_ONLY | {"generate_base"}
+
+
 def is_mapping_name(qualified: str) -> bool:
     name = last_part(qualified)
     if name in _SQLALCHEMY_ONLY:

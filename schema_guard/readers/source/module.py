@@ -16,6 +16,7 @@ from pathlib import Path
 from schema_guard.facts import Location
 from schema_guard.findings import Finding, problem
 from schema_guard.readers.source.imports import ImportMap, module_statements
+from schema_guard.readers.source.parsing import SourceError, decode, parse
 
 MODEL_MARKERS = ("SQLModel", "sqlmodel", "sqlalchemy", "table=", "table =", "Field(", "Relationship(")
 """A file none of these appear in cannot define a model, a mixin or a mapping; it is not parsed at all."""
@@ -23,7 +24,7 @@ MODEL_MARKERS = ("SQLModel", "sqlmodel", "sqlalchemy", "table=", "table =", "Fie
 
 _BODIES = ("body", "orelse", "finalbody")
 _COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.If, ast.For, ast.AsyncFor, ast.While, ast.With,
-             ast.AsyncWith, ast.Try, ast.TryStar)
+             ast.AsyncWith, ast.Try, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
 
 
 @dataclass(eq=False)
@@ -74,20 +75,21 @@ class ParsedModule:
         return ast.unparse(node)
 
 
-def parse_module(path: Path, label: str) -> ParsedModule | Finding | None:
-    """Parse one file; ``None`` when it cannot hold models, a fatal SG001 finding when it does not parse."""
+def parse_module(path: Path, label: str, *, require_markers: bool = True) -> ParsedModule | Finding | None:
+    """Parse one file; ``None`` when it cannot hold models (unless ``require_markers`` is off: a file of constants
+    that a model imports), a fatal SG001 finding when it does not parse."""
     try:
         data = path.read_bytes()
     except OSError as error:
         return problem("SG001", f"cannot read: {error.strerror or error}", Location(label), "source")
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return problem("SG001", f"cannot parse: not UTF-8 ({error.reason})", Location(label, 1, 1), "source")
-    if not any(marker in text for marker in MODEL_MARKERS):
+        text = decode(data)
+    except SourceError as error:
+        return problem("SG001", f"cannot parse: {error}", Location(label, 1, 1), "source")
+    if require_markers and not any(marker in text for marker in MODEL_MARKERS):
         return None
     try:
-        tree = ast.parse(text, filename=label)
+        tree = parse(text, label)
     except SyntaxError as error:
         where = Location(label, error.lineno or 1, error.offset or 1)
         return problem("SG001", f"cannot parse: {error.msg}", where, "source")
@@ -113,6 +115,8 @@ def _collect(module: ParsedModule) -> None:
             if isinstance(target, ast.Name):
                 module.constants[target.id] = statement.value
                 assignments.append(statement)
+        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value:
+            module.constants[statement.target.id] = statement.value  # ``STUDENTS: Final = "students"``
     module.imports.note_instances(iter(assignments))
     module.classes.sort(key=lambda info: info.node.lineno)
 

@@ -40,11 +40,26 @@ from schema_guard.facts import (
 from schema_guard.files import discover
 from schema_guard.readers.source.context import ContextIndex, scan_context
 from schema_guard.readers.source.fields import FieldReader, FieldSpec, RelationshipSpec
-from schema_guard.readers.source.imports import root_part
+from schema_guard.readers.source.imports import last_part, root_part
 from schema_guard.readers.source.mapping import mapping_calls
 from schema_guard.readers.source.module import ClassInfo, ParsedModule, parse_module
 from schema_guard.readers.source.table_args import TableArgs, read_table_args
 from schema_guard.readers.source.column_types import is_enum_class
+from schema_guard.readers.source.constants import ModuleLoader, StringResolver
+from schema_guard.readers.source.declarative import (
+    BASE_FACTORIES,
+    CLASS_DECORATORS,
+    DECLARATIVE_BASES,
+    MAPPING_DECORATORS,
+    DeclarativeFieldReader,
+    decorated_with,
+    is_abstract,
+    is_sqlalchemy_name,
+    module_tables,
+    own_setting,
+    table_call_columns,
+)
+from schema_guard.readers.source.project import ProjectModules
 
 _LIBRARY_ROOTS = {"sqlmodel", "sqlalchemy", "pydantic", "typing", "typing_extensions", "enum", "abc", "builtins"}
 
@@ -68,7 +83,8 @@ def _read(files: Sequence[Path], context_files: Sequence[Path]) -> SchemaFacts:
     facts = SchemaFacts(reader="source")
     checked = list({_key(path): path for path in _python_files(files)}.values())  # each file once
     checked_keys = {_key(path) for path in checked}
-    context = scan_context(path for path in _python_files(context_files) if _key(path) not in checked_keys)
+    context_paths = [path for path in _python_files(context_files) if _key(path) not in checked_keys]
+    context = scan_context(context_paths)
 
     modules: list[ParsedModule] = []
     for path in checked:
@@ -78,7 +94,8 @@ def _read(files: Sequence[Path], context_files: Sequence[Path]) -> SchemaFacts:
         elif parsed is not None:
             facts.problems.append(parsed)
 
-    index = ClassIndex(modules, context)
+    project = ProjectModules(modules, [*checked, *context_paths])
+    index = ClassIndex(modules, context, StringResolver(project.load), project.load)
     for module in modules:
         _read_module(module, index, facts)
     index.release()
@@ -91,39 +108,74 @@ def _read(files: Sequence[Path], context_files: Sequence[Path]) -> SchemaFacts:
 
 def _read_module(module: ParsedModule, index: ClassIndex, facts: SchemaFacts) -> None:
     for info in module.classes:
+        mapped = info.table or index.is_declarative_table(info)
         facts.classes.append(
             ClassFact(
                 name=info.name,
                 bases=tuple(index.base_name(info, position) for position in range(len(info.bases))),
-                is_table=info.table,
+                is_table=mapped,
                 location=module.location(info.node),
             )
         )
-        if info.table:
+        if mapped:
             table, relationships = index.build_table(info)
             facts.tables.append(table)
             facts.relationships.extend(relationships)
+    if "Table" in module.text:
+        for call, statement in module_tables(module):
+            table = index.build_table_call(call, module, statement)
+            if table is not None:
+                facts.tables.append(table)
     facts.mapping_calls.extend(mapping_calls(module))
 
 
 class ClassIndex:
     """Every class of the checked and context files, by name, with field lists read once per class."""
 
-    def __init__(self, modules: Sequence[ParsedModule], context: ContextIndex | None = None) -> None:
+    def __init__(
+        self,
+        modules: Sequence[ParsedModule],
+        context: ContextIndex | None = None,
+        strings: StringResolver | None = None,
+        load: ModuleLoader | None = None,
+    ) -> None:
         self.by_name: dict[str, list[ClassInfo]] = {}
         for module in modules:
             self._add(module)
         self.context = context or ContextIndex()
+        self.load: ModuleLoader = load or (lambda name: None)
+        self.strings = strings or StringResolver(self.load)
         self._parsed_context: set[Path] = set()
         self.enums = frozenset(
             {info.name for infos in self.by_name.values() for info in infos if is_enum_class(info.bases)}
             | self.context.enum_names
         )
-        self._attributes: dict[int, list[FieldSpec | RelationshipSpec]] = {}
+        self._attributes: dict[tuple[int, str], list[FieldSpec | RelationshipSpec]] = {}
         self._lineages: dict[int, list[ClassInfo]] = {}
-        self._readers: dict[int, FieldReader] = {}
-        self.unnamed = self.context.computed_names
+        self._readers: dict[tuple[int, str], FieldReader] = {}
+        self._declarative_tables: dict[int, bool] = {}
+        self.unnamed = False
         """Some table's name is computed where the reader cannot follow (here or in a context file)."""
+        self._name_context_tables()
+
+    def _name_context_tables(self) -> None:
+        """Context files whose ``__tablename__`` is not a literal are parsed, and their names resolved like the
+        checked files' (constants, imports); only a name that cannot be followed leaves the set of names open."""
+        for path in self.context.computed_paths:
+            parsed = parse_module(path, str(path))
+            if not isinstance(parsed, ParsedModule):
+                continue
+            if path not in self._parsed_context:
+                self._parsed_context.add(path)
+                self._add(parsed)
+            for info in parsed.classes:
+                if info.table or self.is_declarative_table(info):
+                    name, known = self.table_name(info)
+                    if known:
+                        self.context.table_names.add(name)
+                    self.unnamed = self.unnamed or not known
+                elif own_setting(info, "__tablename__"):
+                    self.unnamed = True  # a base that names the tables of subclasses the reader has not seen
 
     def release(self) -> None:
         """Break the module ↔ class cycles, so the syntax trees are freed as soon as the read ends instead of
@@ -208,15 +260,98 @@ class ClassIndex:
         return merged
 
     # --- tables --------------------------------------------------------------------------------------------------
-    def attributes(self, info: ClassInfo) -> list[FieldSpec | RelationshipSpec]:
-        """The columns and relationships written in one class body (read once, shared by every subclass)."""
-        key = id(info)
+    def attributes(self, info: ClassInfo, style: str = "sqlmodel") -> list[FieldSpec | RelationshipSpec]:
+        """The columns and relationships written in one class body (read once per style, shared by every
+        subclass). ``style`` is ``"sqlmodel"``, or ``"sqlalchemy"``/``"sqlalchemy-mapped-types"`` for a plain
+        SQLAlchemy table (the latter when its base sets a ``type_annotation_map``)."""
+        key = (id(info), style)
         if key not in self._attributes:
-            reader = self._readers.get(id(info.module))
+            reader = self._readers.get((id(info.module), style))
             if reader is None:
-                reader = self._readers[id(info.module)] = FieldReader(info.module, self.enums)
+                reader = self._readers[(id(info.module), style)] = self._reader(info.module, style)
             self._attributes[key] = [spec for spec in map(reader.read, info.node.body) if spec is not None]
         return self._attributes[key]
+
+    def _reader(self, module: ParsedModule, style: str) -> FieldReader:
+        if style == "sqlmodel":
+            return FieldReader(module, self.enums, self.strings)
+        return DeclarativeFieldReader(
+            module, self.enums, self.strings, annotation_types=style != "sqlalchemy-mapped-types"
+        )
+
+    # --- plain SQLAlchemy tables ---------------------------------------------------------------------------------
+    def is_declarative_table(self, info: ClassInfo) -> bool:
+        """A class a declarative base maps to a table of its own (see :mod:`.declarative`)."""
+        key = id(info)
+        if key not in self._declarative_tables:
+            self._declarative_tables[key] = False  # a cycle in the hierarchy reads as "not a table"
+            self._declarative_tables[key] = self._decide_declarative_table(info)
+        return self._declarative_tables[key]
+
+    def _decide_declarative_table(self, info: ClassInfo) -> bool:
+        if info.table or is_abstract(info) or not self._is_declarative(info):
+            return False
+        if own_setting(info, "__tablename__") or own_setting(info, "__table__"):
+            return True
+        ancestors = self.lineage(info)[1:]
+        if any(self.is_declarative_table(ancestor) for ancestor in ancestors):
+            return False  # single-table inheritance: the parent's table
+        return self._class_setting(info, "__tablename__") is not None
+
+    def _is_declarative(self, info: ClassInfo) -> bool:
+        """Some class of the lineage derives from a declarative base (or is decorated to be mapped)."""
+        for klass in self.lineage(info):
+            if decorated_with(klass, CLASS_DECORATORS | MAPPING_DECORATORS):
+                return True
+            for position, qualified in enumerate(klass.bases):
+                if is_sqlalchemy_name(qualified, DECLARATIVE_BASES):
+                    return True
+                if self.resolve(klass, position) is None and self._factory_base(klass, qualified):
+                    return True
+        return False
+
+    def _factory_base(self, info: ClassInfo, qualified: str | None) -> bool:
+        """``qualified`` names ``Base = declarative_base()`` (or ``registry().generate_base()``), here or imported."""
+        if not qualified:
+            return False
+        module: ParsedModule | None = info.module
+        name = qualified
+        if "." in qualified:
+            package, name = qualified.rsplit(".", 1)
+            module = self.load(package)
+        value = module.constants.get(name) if module is not None else None
+        if not isinstance(value, ast.Call) or module is None:
+            return False
+        return is_sqlalchemy_name(module.imports.qualify(value.func), BASE_FACTORIES) or (
+            last_part(module.imports.qualify(value.func)) == "generate_base"
+        )
+
+    def _style(self, info: ClassInfo) -> str:
+        if info.table:
+            return "sqlmodel"
+        mapped_types = self._class_setting(info, "type_annotation_map") is not None
+        return "sqlalchemy-mapped-types" if mapped_types else "sqlalchemy"
+
+    def build_table_call(self, call: ast.Call, module: ParsedModule, statement: ast.stmt) -> TableFact | None:
+        """A module-level ``Table("name", metadata, Column(...), ...)``."""
+        reader = self._reader(module, "sqlalchemy")
+        assert isinstance(reader, DeclarativeFieldReader)
+        name, specs, others = table_call_columns(call, reader)
+        if name is None:
+            self.unnamed = True
+            return None
+        table = TableFact(
+            name=name,
+            columns=[spec.column for spec in specs],
+            location=module.location(statement),
+            module=module.module_name,
+        )
+        _add_column_keys(table, specs)
+        args = read_table_args(ast.Tuple(elts=others, ctx=ast.Load()), module, self.strings)
+        _add_table_args(table, args)
+        if not args.complete:
+            table.columns = [_opaque(column) for column in table.columns]
+        return table
 
     def table_name(self, info: ClassInfo) -> tuple[str, bool]:
         """The table name, and whether it is known: SQLModel's default (the class name lower-cased) when no class of
@@ -226,7 +361,7 @@ class ClassIndex:
         if setting is None:
             return info.name.lower(), True
         value, module = setting
-        name = _evaluate_name(value, module, info.name) if value is not None else None
+        name = self.strings.string(value, module, info.name) if value is not None else None
         return (name, True) if name else (info.name.lower(), False)
 
     def _class_setting(self, info: ClassInfo, name: str) -> tuple[ast.expr | None, ParsedModule] | None:
@@ -245,11 +380,18 @@ class ClassIndex:
         return None
 
     def build_table(self, info: ClassInfo) -> tuple[TableFact, list[RelationshipFact]]:
+        table_call = self._table_call(info)
+        if table_call is not None:  # ``__table__ = Table(...)``: the table is that call; the class adds relationships
+            table = self.build_table_call(table_call, info.module, info.node) or TableFact(name=info.name.lower())
+            table.class_name = info.name
+            relationships_of = [s for s in self.attributes(info, "sqlalchemy") if isinstance(s, RelationshipSpec)]
+            return table, [_relationship(info, table.name, spec) for spec in relationships_of]
         name, named = self.table_name(info)
+        style = self._style(info)
         fields: dict[str, FieldSpec] = {}
         relationships: dict[str, RelationshipSpec] = {}
         for ancestor in reversed(self.lineage(info)):
-            for spec in self.attributes(ancestor):
+            for spec in self.attributes(ancestor, style):
                 if isinstance(spec, FieldSpec):
                     relationships.pop(spec.column.attribute or "", None)
                     fields[spec.column.attribute or spec.column.name] = spec
@@ -261,13 +403,17 @@ class ClassIndex:
             columns=[spec.column for spec in fields.values()],
             location=info.module.location(info.node),
             class_name=info.name,
+            module=info.module.module_name,
         )
         _add_column_keys(table, fields.values())
         complete = named
         table_args = self._class_setting(info, "__table_args__")
         if table_args is not None:
             expression, module = table_args
-            args = read_table_args(expression, module) if expression is not None else TableArgs(complete=False)
+            args = (
+                read_table_args(expression, module, self.strings) if expression is not None
+                else TableArgs(complete=False)
+            )
             _add_table_args(table, args)
             complete = complete and args.complete
         if not complete:
@@ -278,6 +424,14 @@ class ClassIndex:
         return table, [_relationship(info, name, spec) for spec in relationships.values()]
 
 
+    def _table_call(self, info: ClassInfo) -> ast.Call | None:
+        for statement in info.node.body:
+            value = _assigned(statement, "__table__")
+            if isinstance(value, ast.Call):
+                return value
+        return None
+
+
 def _returned(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
     """What a method returns when its body (after a docstring) is a single ``return <expression>``."""
     body = function.body
@@ -285,42 +439,6 @@ def _returned(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | No
         body = body[1:]
     if len(body) == 1 and isinstance(body[0], ast.Return):
         return body[0].value
-    return None
-
-
-def _evaluate_name(node: ast.expr, module: ParsedModule, class_name: str, depth: int = 0) -> str | None:
-    """A ``__tablename__`` expression made of strings, module constants, ``cls.__name__``, ``.lower()``/``.upper()``,
-    ``+`` and f-strings (``cls.__name__.lower() + "s"``); ``None`` for anything else."""
-    if depth > 8:
-        return None
-    if isinstance(node, ast.Constant):
-        return node.value if isinstance(node.value, str) else None
-    if isinstance(node, ast.Name):
-        constant = module.constants.get(node.id)
-        return _evaluate_name(constant, module, class_name, depth + 1) if constant is not None else None
-    if isinstance(node, ast.Attribute):
-        return class_name if node.attr == "__name__" and isinstance(node.value, ast.Name) else None
-    if isinstance(node, ast.Call) and not node.args and not node.keywords and isinstance(node.func, ast.Attribute):
-        inner = _evaluate_name(node.func.value, module, class_name, depth + 1)
-        if inner is not None and node.func.attr in ("lower", "upper"):
-            return inner.lower() if node.func.attr == "lower" else inner.upper()
-        return None
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left = _evaluate_name(node.left, module, class_name, depth + 1)
-        right = _evaluate_name(node.right, module, class_name, depth + 1)
-        return left + right if left is not None and right is not None else None
-    if isinstance(node, ast.JoinedStr):
-        parts = []
-        for part in node.values:
-            if isinstance(part, ast.FormattedValue):
-                if part.conversion != -1 or part.format_spec is not None:
-                    return None
-                part = part.value
-            text = _evaluate_name(part, module, class_name, depth + 1)
-            if text is None:
-                return None
-            parts.append(text)
-        return "".join(parts)
     return None
 
 
@@ -378,6 +496,7 @@ def _add_table_args(table: TableFact, args: TableArgs) -> None:
     if args.primary_key:
         table.primary_key = args.primary_key
     table.declared_shared = args.declared_shared
+    table.schema = args.schema
 
 
 def _relationship(owner: ClassInfo, table: str, spec: RelationshipSpec) -> RelationshipFact:
@@ -390,6 +509,10 @@ def _relationship(owner: ClassInfo, table: str, spec: RelationshipSpec) -> Relat
         is_list=spec.is_list,
         owner_table=table,
         location=spec.location,
+        backref=spec.backref,
+        viewonly=spec.viewonly,
+        owner_module=owner.module.module_name,
+        target_module=spec.target_module,
     )
 
 
