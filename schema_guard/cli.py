@@ -88,9 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
                           help="also run the migration gate and baseline its findings (every revision judged)")
     baseline.add_argument("--database-url", help="with --migrations: server to create the throwaway database on")
 
-    commands.add_parser("rules", formatter_class=_HelpFormatter, help="list every rule")
+    rules = commands.add_parser("rules", formatter_class=_HelpFormatter,
+                                help="list every rule (the configured plugins' too)")
+    rules.add_argument("--config", type=Path)
     explain = commands.add_parser("explain", formatter_class=_HelpFormatter, help="explain one rule")
     explain.add_argument("code")
+    explain.add_argument("--config", type=Path)
     return parser
 
 
@@ -117,6 +120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.command in {"rules", "explain"}:
+        from schema_guard.rules.registry import load_plugins
+
+        load_plugins(config)  # the team's own rules are listed and explained like the built-in ones
     if args.command == "rules":
         from schema_guard.rule_docs import rules_table
 
@@ -124,7 +132,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_CLEAN
     if args.command == "explain":
         return _explain(args.code)
-    config = load_config(args.config)
     if args.command == "baseline":
         return _baseline(config, args)
     if args.command == "migrations":
@@ -134,7 +141,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _explain(code: str) -> int:
     from schema_guard.rule_docs import explain
-    from schema_guard.rules.base import catalogue
+    from schema_guard.rules.registry import catalogue
 
     if code.upper() not in catalogue():
         import difflib
@@ -224,7 +231,7 @@ def _baseline(config: Config, args: argparse.Namespace) -> int:
             where = f"{finding.location}: " if finding.path else ""
             print(f"schema-guard: error: {where}{finding.message}", file=sys.stderr)
         return EXIT_ERROR
-    from schema_guard.rules.base import catalogue
+    from schema_guard.rules.registry import catalogue
 
     gate_codes = [] if args.migrations else [c for c, rule in catalogue().items() if "migrations" in rule.readers]
     path = write_baseline(findings, config, args.output, keep_codes=gate_codes)

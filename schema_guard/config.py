@@ -45,6 +45,10 @@ class Config:
     exclude: tuple[str, ...] = ()
     baseline: str | None = None
     migrations: MigrationsConfig = field(default_factory=MigrationsConfig)
+    plugins: tuple[str, ...] = ()
+    """Importable modules (from ``root``) that declare a team's own rules."""
+    rule_options: dict[str, dict[str, object]] = field(default_factory=dict)
+    """``[tool.schema_guard.rules.<CODE>]``: each rule's own options, by code (handed to it as ``context.options``)."""
 
     @property
     def tenancy(self) -> TenantPolicy:
@@ -81,6 +85,7 @@ _TOP_KEYS: dict[str, tuple[str, str]] = {
     "extend-select": ("extend_select", _STR_LIST),
     "exclude": ("exclude", _STR_LIST),
     "baseline": ("baseline", _STR),
+    "plugins": ("plugins", _STR_LIST),
 }
 _MIGRATION_KEYS: dict[str, tuple[str, str]] = {
     "alembic-config": ("alembic_config", _STR),
@@ -132,6 +137,8 @@ def parse_config(section: dict[str, object], *, root: Path, source: Path | None 
             values["migrations"] = _parse_migrations(value, where)
         elif key == "per-file-ignores":
             values["per_file_ignores"] = _parse_per_file_ignores(value, where)
+        elif key == "rules":
+            values["rule_options"] = _parse_rule_options(value, where)
         elif key in _TOP_KEYS:
             attribute, expected = _TOP_KEYS[key]
             values[attribute] = _typed(value, expected, f"{where}[tool.schema_guard] {key}")
@@ -160,6 +167,15 @@ def _parse_per_file_ignores(value: object, where: str) -> dict[str, tuple[str, .
         str(glob): _typed(codes, _STR_LIST, f"{where}[tool.schema_guard] per-file-ignores '{glob}'")  # type: ignore[misc]
         for glob, codes in value.items()
     }
+
+
+def _parse_rule_options(value: object, where: str) -> dict[str, dict[str, object]]:
+    """``[tool.schema_guard.rules.TEAM001]`` tables; whether the code names a rule is checked once the plugins are
+    loaded (:func:`schema_guard.rules.registry.load_plugins`)."""
+    if not isinstance(value, dict) or not all(isinstance(options, dict) for options in value.values()):
+        raise ConfigError(f"{where}[tool.schema_guard] rules must hold one table per rule code, "
+                          "like [tool.schema_guard.rules.TEAM001]")
+    return {str(code).upper(): dict(options) for code, options in value.items()}
 
 
 def _typed(value: object, expected: str, key: str) -> object:

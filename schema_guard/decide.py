@@ -21,7 +21,7 @@ from schema_guard.facts import Location, SchemaFacts
 from schema_guard.files import absolute, matches_glob
 from schema_guard.findings import Finding
 from schema_guard.result import CheckResult
-from schema_guard.rules.base import catalogue
+from schema_guard.rules.registry import catalogue, load_plugins
 from schema_guard.selection import Selection
 from schema_guard.suppressions import SuppressionIndex
 
@@ -46,8 +46,10 @@ class Decider:
         extend_select: Iterable[str] | None = None,
         use_baseline: bool = True,
     ) -> Decider:
-        """The configuration's selection, with command-line options replacing (``select``) or extending it. Every
-        code or prefix is validated, those of ``per-file-ignores`` too (a typo would silently select nothing)."""
+        """The configuration's selection, with command-line options replacing (``select``) or extending it. The
+        configuration's plugins are loaded first; every code or prefix is then validated, those of
+        ``per-file-ignores`` too (a typo would silently select nothing)."""
+        load_plugins(config)
         selection = Selection(
             select=tuple(select) if select else config.select,
             ignore=tuple(config.ignore) + tuple(ignore or ()),

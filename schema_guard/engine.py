@@ -16,7 +16,8 @@ from schema_guard.facts import SchemaFacts
 from schema_guard.files import absolute, discover
 from schema_guard.findings import Finding
 from schema_guard.result import CheckResult
-from schema_guard.rules.base import RuleContext, catalogue, fact_rules
+from schema_guard.rules.base import RuleContext
+from schema_guard.rules.registry import catalogue, fact_rules
 
 __all__ = ["CheckResult", "evaluate", "read_facts", "report_once", "run_check"]
 
@@ -30,7 +31,7 @@ def evaluate(facts: SchemaFacts, context: RuleContext, decider: Decider | None =
     try:
         for rule in fact_rules():
             if facts.reader in rule.readers and (decider is None or decider.enabled(rule.code)):
-                findings.extend(rule.check(facts, context))
+                findings.extend(rule.check(facts, context.for_rule(rule.code)))
     finally:
         facts.__dict__.pop("_memo", None)
     return findings
@@ -81,7 +82,7 @@ def run_check(
     ``decider`` (default: the configuration's) decides what is reported."""
     decider = decider or Decider.from_config(config)
     files, collected = read_facts(config, paths, use_source=use_source, use_metadata=use_metadata)
-    context = RuleContext(tenancy=config.tenancy)
+    context = RuleContext(tenancy=config.tenancy, rule_options=config.rule_options)
     raw = [finding for facts in collected for finding in evaluate(facts, context, decider)]
     findings = report_once(trust_imported_models(raw, collected))
     if paths and use_metadata:

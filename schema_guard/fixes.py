@@ -1,5 +1,9 @@
 """``--fix``: rewrites that are certain, made with libcst so formatting and comments survive.
 
+A rule owns its fix: it names its rewrite (``rewrite = "schema_guard.fixes:tenant_index"``), a function that takes one
+annotated class attribute and the :class:`Rewriting` of its file and returns the attribute rewritten. "Fixable" is
+derived from that. The rewrites here:
+
 * SG203 tenant column without an index → ``index=True`` on its ``Field()`` (or its ``sa_column=Column(...)``);
 * SG202 nullable tenant column → plain ``UUID`` annotation, ``nullable=False``, no ``default=None``;
 * SG503 ``default=[]`` / ``default={}`` → ``default_factory=list`` / ``dict`` (a lambda for non-empty literals);
@@ -15,8 +19,10 @@ from __future__ import annotations
 
 import ast
 import difflib
-from collections.abc import Sequence
+import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TextIO
 
@@ -26,8 +32,17 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from schema_guard.findings import Finding
 from schema_guard.readers.source.imports import ImportMap, last_part
 from schema_guard.rules.fields import NAIVE_CLOCKS, factory_for
+from schema_guard.rules.registry import catalogue
 
-FIXABLE = frozenset({"SG202", "SG203", "SG503", "SG504"})
+
+def rewrites() -> dict[str, Rewrite]:
+    """Each fixable rule's rewrite, by code, in code order (the order rewrites of one line are made in)."""
+    found = {}
+    for code, rule in catalogue().items():
+        if rule.rewrite is not None:
+            module, _, name = rule.rewrite.partition(":")
+            found[code] = getattr(importlib.import_module(module), name)
+    return found
 
 
 @dataclass
@@ -61,8 +76,9 @@ def fix_source(path: Path, findings: Sequence[Finding]) -> FileFix | None:
     """Apply the safe rewrites for ``findings`` located in ``path``; ``None`` when nothing changes."""
     wanted: dict[int, set[str]] = {}
     resolved = path.resolve()
+    fixes = rewrites()
     for finding in findings:
-        if finding.code in FIXABLE and finding.line and finding.path and Path(finding.path).resolve() == resolved:
+        if finding.code in fixes and finding.line and finding.path and Path(finding.path).resolve() == resolved:
             wanted.setdefault(finding.line, set()).add(finding.code)
     if not wanted:
         return None
@@ -72,9 +88,9 @@ def fix_source(path: Path, findings: Sequence[Finding]) -> FileFix | None:
         tree = ast.parse(original)
     except (cst.ParserSyntaxError, SyntaxError):
         return None
-    fixer = _Fixer(wanted, _Names(ImportMap(tree), original), _naive_lines(path, wanted))
+    fixer = _Fixer(wanted, fixes, Rewriting(path, _Names(ImportMap(tree), original)))
     rewritten = MetadataWrapper(module).visit(fixer)
-    if fixer.needs_timezone_import:
+    if fixer.rewriting.needs_timezone_import:
         rewritten = rewritten.visit(_AddDatetimeImport("timezone"))
     fixed = rewritten.code
     if fixed == original:
@@ -87,7 +103,8 @@ def apply_fixes(findings: Sequence[Finding], *, write: bool, out: TextIO) -> int
 
     Returns the number of files changed (or that would change).
     """
-    paths = sorted({f.path for f in findings if f.code in FIXABLE and f.path})
+    fixes = rewrites()
+    paths = sorted({f.path for f in findings if f.code in fixes and f.path})
     changed = 0
     for name in paths:
         fix = fix_source(Path(name), findings)
@@ -103,19 +120,31 @@ def apply_fixes(findings: Sequence[Finding], *, write: bool, out: TextIO) -> int
     return changed
 
 
-def _naive_lines(path: Path, wanted: dict[int, set[str]]) -> set[int]:
-    """Lines of timestamp columns stored WITHOUT time zone: their naive default is not rewritten (SG504)."""
-    if not any("SG504" in codes for codes in wanted.values()):
-        return set()
-    from schema_guard.readers.source import read_source
+@dataclass
+class Rewriting:
+    """What a rewrite may know about the file it rewrites, and what it asks of the whole file afterwards."""
 
-    facts = read_source([path])
-    return {
-        column.location.line
-        for table in facts.tables
-        for column in table.columns
-        if column.type == "TIMESTAMP" and column.timezone is False and column.location.line is not None
-    }
+    path: Path
+    names: _Names
+    line: int = 0
+    """The line of the attribute being rewritten."""
+    needs_timezone_import: bool = False
+
+    @cached_property
+    def naive_lines(self) -> set[int]:
+        """Lines of timestamp columns stored WITHOUT time zone: their naive default is not rewritten (SG504)."""
+        from schema_guard.readers.source import read_source
+
+        facts = read_source([self.path])
+        return {
+            column.location.line
+            for table in facts.tables
+            for column in table.columns
+            if column.type == "TIMESTAMP" and column.timezone is False and column.location.line is not None
+        }
+
+
+Rewrite = Callable[[cst.AnnAssign, Rewriting], cst.AnnAssign]
 
 
 class _Names:
@@ -157,89 +186,91 @@ class _Names:
 class _Fixer(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, wanted: dict[int, set[str]], names: _Names, naive_lines: set[int]) -> None:
+    def __init__(self, wanted: dict[int, set[str]], fixes: dict[str, Rewrite], rewriting: Rewriting) -> None:
         super().__init__()
         self.wanted = wanted
-        self.names = names
-        self.naive_lines = naive_lines
+        self.fixes = fixes
+        self.rewriting = rewriting
         self.applied: list[str] = []
-        self.needs_timezone_import = False
 
     def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> cst.AnnAssign:  # noqa: N802
-        codes = self.wanted.get(self.get_metadata(PositionProvider, original).start.line, set())
-        if not codes:
-            return updated
-        if "SG202" in codes:
-            updated = self._not_null(updated)
-        call = updated.value if isinstance(updated.value, cst.Call) else None
-        if "SG503" in codes:
-            if call is not None:
-                call = self._record(call, _default_factory(call), "SG503")
-            elif updated.value is not None and self.names.field():
-                literal = _mutable_literal(updated.value)
-                if literal is not None:
-                    source = f"{self.names.field()}(default_factory={factory_for(literal)})"
-                    call = cst.parse_expression(source)  # type: ignore[assignment]
-                    self.applied.append("SG503")
-        if call is not None and "SG203" in codes:
-            call = self._record(call, _on_column(call, lambda c: _set_keyword(c, "index", "True")), "SG203")
         line = self.get_metadata(PositionProvider, original).start.line
-        if call is not None and "SG504" in codes and line not in self.naive_lines:
-            call = self._record(call, self._aware_default(call), "SG504")
-        return updated.with_changes(value=call) if call is not None else updated
+        codes = self.wanted.get(line, set())
+        self.rewriting.line = line
+        for code, rewrite in self.fixes.items():
+            if code in codes:
+                after = rewrite(updated, self.rewriting)
+                if not after.deep_equals(updated):
+                    self.applied.append(code)
+                updated = after
+        return updated
 
-    def _record(self, before: cst.Call, after: cst.Call, code: str) -> cst.Call:
-        if not after.deep_equals(before):
-            self.applied.append(code)
-        return after
 
-    # --- SG202 -----------------------------------------------------------------------------------------------
-    def _not_null(self, node: cst.AnnAssign) -> cst.AnnAssign:
-        before = node
-        inner = _without_optional(node.annotation.annotation)
-        if inner is not None:
-            node = node.with_changes(annotation=node.annotation.with_changes(annotation=inner))
-            if isinstance(node.value, cst.Name) and node.value.value == "None":
-                node = node.with_changes(value=None, equal=cst.MaybeSentinel.DEFAULT)
-        if isinstance(node.value, cst.Call):
-            call = _drop_none_default(node.value)
-            if _keyword(call, "sa_column") is not None:
-                call = _on_column(call, lambda c: _set_keyword(c, "nullable", "False"))
-            else:
-                call = _set_keyword(call, "nullable", "False")
-            node = node.with_changes(value=call)
-        if not node.deep_equals(before):
-            self.applied.append("SG202")
+def not_null(node: cst.AnnAssign, rewriting: Rewriting) -> cst.AnnAssign:
+    """SG202: a plain annotation, ``nullable=False``, no ``default=None``."""
+    inner = _without_optional(node.annotation.annotation)
+    if inner is not None:
+        node = node.with_changes(annotation=node.annotation.with_changes(annotation=inner))
+        if isinstance(node.value, cst.Name) and node.value.value == "None":
+            node = node.with_changes(value=None, equal=cst.MaybeSentinel.DEFAULT)
+    if isinstance(node.value, cst.Call):
+        call = _drop_none_default(node.value)
+        if _keyword(call, "sa_column") is not None:
+            call = _on_column(call, lambda c: _set_keyword(c, "nullable", "False"))
+        else:
+            call = _set_keyword(call, "nullable", "False")
+        node = node.with_changes(value=call)
+    return node
+
+
+def tenant_index(node: cst.AnnAssign, rewriting: Rewriting) -> cst.AnnAssign:
+    """SG203: ``index=True`` on the ``Field()`` (or on its ``sa_column=Column(...)``)."""
+    if not isinstance(node.value, cst.Call):
+        return node
+    return node.with_changes(value=_on_column(node.value, lambda c: _set_keyword(c, "index", "True")))
+
+
+def default_factory(node: cst.AnnAssign, rewriting: Rewriting) -> cst.AnnAssign:
+    """SG503: a mutable default literal becomes a ``default_factory``."""
+    if isinstance(node.value, cst.Call):
+        return node.with_changes(value=_default_factory(node.value))
+    field_name = rewriting.names.field()
+    literal = _mutable_literal(node.value) if node.value is not None and field_name else None
+    if literal is None:
+        return node
+    return node.with_changes(value=cst.parse_expression(f"{field_name}(default_factory={factory_for(literal)})"))
+
+
+def aware_default(node: cst.AnnAssign, rewriting: Rewriting) -> cst.AnnAssign:
+    """SG504: a naive clock default becomes ``lambda: datetime.now(timezone.utc)`` — not on a naive column."""
+    if not isinstance(node.value, cst.Call) or rewriting.line in rewriting.naive_lines:
         return node
 
-    # --- SG504 -----------------------------------------------------------------------------------------------
-    def _aware_default(self, call: cst.Call) -> cst.Call:
-        def rewrite(target: cst.Call, rename: bool) -> cst.Call:
-            for name in ("default_factory", "default"):
-                argument = _keyword(target, name)
-                if argument is None or not self._is_naive_clock(argument.value):
-                    continue
-                spelled = self.names.aware_now()
-                if spelled is None:
-                    return target
-                source, needs_import = spelled
-                self.needs_timezone_import = self.needs_timezone_import or needs_import
-                keyword = "default_factory" if rename else name
-                replacement = argument.with_changes(
-                    keyword=cst.Name(keyword), value=cst.parse_expression(f"lambda: {source}")
-                )
-                return target.with_changes(
-                    args=[replacement if a is argument else a for a in target.args]
-                )
-            return target
+    def rewrite(target: cst.Call, rename: bool) -> cst.Call:
+        for name in ("default_factory", "default"):
+            argument = _keyword(target, name)
+            if argument is None or not _is_naive_clock(argument.value, rewriting.names):
+                continue
+            spelled = rewriting.names.aware_now()
+            if spelled is None:
+                return target
+            source, needs_import = spelled
+            rewriting.needs_timezone_import = rewriting.needs_timezone_import or needs_import
+            keyword = "default_factory" if rename else name
+            replacement = argument.with_changes(
+                keyword=cst.Name(keyword), value=cst.parse_expression(f"lambda: {source}")
+            )
+            return target.with_changes(args=[replacement if a is argument else a for a in target.args])
+        return target
 
-        call = rewrite(call, rename=True)
-        return _on_column(call, lambda column: rewrite(column, rename=False))
+    call = rewrite(node.value, rename=True)
+    return node.with_changes(value=_on_column(call, lambda column: rewrite(column, rename=False)))
 
-    def _is_naive_clock(self, node: cst.BaseExpression) -> bool:
-        if isinstance(node, cst.Lambda) and isinstance(node.body, cst.Call) and not node.body.args:
-            node = node.body.func
-        return self.names.qualify(node) in NAIVE_CLOCKS
+
+def _is_naive_clock(node: cst.BaseExpression, names: _Names) -> bool:
+    if isinstance(node, cst.Lambda) and isinstance(node.body, cst.Call) and not node.body.args:
+        node = node.body.func
+    return names.qualify(node) in NAIVE_CLOCKS
 
 
 # --- small libcst helpers --------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from schema_guard.rules.base import EXPECT_MARKER, Example, Rule, catalogue
+from schema_guard.rules.base import EXPECT_MARKER, Example, Rule
+from schema_guard.rules.registry import catalogue
 
 
 def rules_table() -> str:

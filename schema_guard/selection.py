@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schema_guard.config import ConfigError
-from schema_guard.rules.base import catalogue
+from schema_guard.rules.registry import CORE_PREFIX, catalogue
+
+DEFAULT_SELECT = (CORE_PREFIX,)
 
 
 @dataclass(frozen=True)
 class Selection:
-    select: tuple[str, ...] = ("SG",)
+    select: tuple[str, ...] = DEFAULT_SELECT
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
 
@@ -34,6 +36,8 @@ class Selection:
     def enabled(self, code: str) -> bool:
         rule = catalogue().get(code)
         chosen = [p.upper() for p in (*self.select, *self.extend_select)]
+        if tuple(p.upper() for p in self.select) == DEFAULT_SELECT and not code.startswith(CORE_PREFIX):
+            chosen.append("")  # a plugin's rule: on unless ignored, or unless the configuration chose its own select
         if rule is not None and rule.opt_in:
             return code in chosen and not self._most_specific_is_ignore(code, chosen)
         return self._most_specific_is_select(code, chosen)

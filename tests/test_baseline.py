@@ -13,7 +13,7 @@ import pytest
 
 from schema_guard.baseline import fingerprint
 from schema_guard.facts import Location
-from schema_guard.rules.base import catalogue
+from schema_guard.rules.registry import catalogue
 from tests.helpers import run_cli, write_project
 
 STUDENT = """\

@@ -15,7 +15,8 @@ from schema_guard.gate.alembic.revisions import Revision
 from schema_guard.gate.analysis.safety import check_revisions
 from schema_guard.gate.db.snapshot import Snapshot, TableShape, compare_snapshots
 from schema_guard.facts import SchemaFacts
-from schema_guard.rules.base import Example, catalogue
+from schema_guard.rules.base import Example
+from schema_guard.rules.registry import catalogue
 from schema_guard.rules.migrations import RevisionRule
 
 GATE_CODES = [code for code, rule in catalogue().items() if code.startswith("SG6")]

@@ -10,7 +10,7 @@ import pytest
 
 from schema_guard.cli import main
 from schema_guard.rule_docs import explain, rules_markdown
-from schema_guard.rules.base import catalogue
+from schema_guard.rules.registry import catalogue
 from tests.helpers import REPO_ROOT, run_cli
 
 RULES_MD = REPO_ROOT / "docs" / "rules.md"

@@ -19,7 +19,7 @@ from schema_guard.facts import Location
 from schema_guard.findings import Finding, problem
 from schema_guard.reporters import sarif
 from schema_guard.rule_docs import explain, rules_markdown
-from schema_guard.rules.base import catalogue
+from schema_guard.rules.registry import catalogue
 from tests.helpers import run_cli, write_project
 
 SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"

@@ -473,7 +473,7 @@ def test_the_source_path_imports_neither_sqlalchemy_nor_sqlmodel_nor_libcst(tmp_
         "import sys, json\n"
         "from pathlib import Path\n"
         "from schema_guard.readers.source import read_source\n"
-        "from schema_guard.rules.base import fact_rules\n"
+        "from schema_guard.rules.registry import fact_rules\n"
         f"read_source([Path({str(path)!r})]); fact_rules()\n"
         "print(json.dumps([m for m in ('sqlalchemy', 'sqlmodel', 'libcst', 'pydantic') if m in sys.modules]))\n"
     )

@@ -75,10 +75,11 @@ def _driver(rules: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _rule_descriptors() -> list[dict[str, Any]]:
     from schema_guard.rule_docs import explain
-    from schema_guard.rules.base import catalogue
+    from schema_guard.rules.registry import catalogue, is_core
 
-    return [
-        {
+    descriptors = []
+    for code, rule in catalogue().items():
+        descriptor = {
             "id": code,
             "name": rule.name,
             "shortDescription": {"text": rule.summary},
@@ -88,8 +89,11 @@ def _rule_descriptors() -> list[dict[str, Any]]:
             "defaultConfiguration": {"enabled": not rule.opt_in, "level": "error"},
             "properties": {"readers": list(rule.readers), "fixable": rule.fixable, "tags": ["schema"]},
         }
-        for code, rule in catalogue().items()
-    ]
+        if not is_core(rule):  # a team's own rule: documented by `explain`, not in schema-guard's docs/rules.md
+            del descriptor["helpUri"]
+            descriptor["properties"]["tags"] = ["schema", "plugin"]
+        descriptors.append(descriptor)
+    return descriptors
 
 
 def _result(finding: Finding, rule_index: int, cwd: Path) -> dict[str, Any]:
@@ -117,7 +121,7 @@ def _result(finding: Finding, rule_index: int, cwd: Path) -> dict[str, Any]:
 
 def _message(finding: Finding) -> str:
     """The finding's message, with its fix where that says more than the rule's general advice."""
-    from schema_guard.rules.base import catalogue
+    from schema_guard.rules.registry import catalogue
 
     rule = catalogue().get(finding.code)
     general = rule.how_to_fix if rule is not None else None

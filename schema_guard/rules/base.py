@@ -1,23 +1,25 @@
 """What a rule is: its documentation as data, its examples, and (for fact rules) one check function.
 
-Every rule, whichever part of the product runs it, is a :class:`Rule` subclass registered with :func:`register`,
-so ``schema-guard rules``, ``explain``, ``docs/rules.md``, ``--select`` validation and the example tests all read
-the same catalogue. Fact rules (:class:`FactRule`) check :class:`~schema_guard.facts.SchemaFacts`; the migration
+Every rule, whichever part of the product runs it, is a :class:`Rule` subclass declared with :func:`register`;
+:mod:`schema_guard.rules.registry` gathers the declared rules into the one catalogue that ``schema-guard rules``,
+``explain``, ``docs/rules.md``, ``--select`` validation and the example tests all read. Fact rules (:class:`FactRule`) check :class:`~schema_guard.facts.SchemaFacts`; the migration
 gate and the runtime guard run their own rules but document them the same way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import ClassVar
 
 from schema_guard.facts import ColumnFact, Location, SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.tenancy import TenantPolicy
 
-EXPECT_MARKER = re.compile(r"#\s*expect:\s*(SG\d{3}(?:\s*,\s*SG\d{3})*)")
+EXPECT_MARKER = re.compile(r"#\s*expect:\s*([A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*)")
+"""``# expect: SG203`` (or ``# expect: SG203, TEAM001``) on a line where an invalid example must fire."""
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,18 @@ def Invalid(code: str, **kwargs: object) -> Example:  # noqa: N802
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a fact rule may know besides the facts: the tenancy policy."""
+    """What a fact rule may know besides the facts: the tenancy policy and its own options
+    (``[tool.schema_guard.rules.<CODE>]``)."""
 
     tenancy: TenantPolicy
+    rule_options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    """Every rule's options by code, as configured."""
+    options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    """The options of the rule being run (empty when none are configured)."""
+
+    def for_rule(self, code: str) -> RuleContext:
+        """This context as the rule ``code`` sees it: with its own options."""
+        return replace(self, options=MappingProxyType(dict(self.rule_options.get(code, {}))))
 
 
 class Rule:
@@ -70,8 +81,16 @@ class Rule:
     how_to_fix: ClassVar[str]
     readers: ClassVar[tuple[str, ...]]
     opt_in: ClassVar[bool] = False
+    rewrite: ClassVar[str | None] = None
+    """The rule's own ``--fix``: ``"module:function"`` of a rewrite of one annotated class attribute (see
+    :mod:`schema_guard.fixes`), imported only when fixing; ``None``: not fixable."""
     fixable: ClassVar[bool] = False
+    """Derived from :attr:`rewrite` for every subclass; never set by hand."""
     examples: ClassVar[tuple[Example, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.fixable = cls.rewrite is not None
 
     def finding(
         self,
@@ -111,25 +130,16 @@ class FactRule(Rule):
         raise NotImplementedError
 
 
-_CATALOGUE: dict[str, type[Rule]] = {}
+_DECLARED: dict[tuple[str, str], type[Rule]] = {}
 
 
 def register(rule: type[Rule]) -> type[Rule]:
-    """Class decorator: add a rule to the catalogue (codes are unique and stable)."""
-    existing = _CATALOGUE.get(rule.code)
-    if existing is not None and (existing.__module__, existing.__qualname__) != (rule.__module__, rule.__qualname__):
-        raise ValueError(f"duplicate rule code {rule.code}: {existing.__qualname__} and {rule.__qualname__}")
-    _CATALOGUE[rule.code] = rule
+    """Class decorator: declare a rule. The registry (:mod:`schema_guard.rules.registry`) takes the rules declared
+    in the modules it loads, and validates their codes."""
+    _DECLARED[(rule.__module__, rule.__qualname__)] = rule
     return rule
 
 
-def catalogue() -> dict[str, type[Rule]]:
-    """Every registered rule by code, in code order."""
-    from schema_guard.rules import load_all
-
-    load_all()
-    return dict(sorted(_CATALOGUE.items()))
-
-
-def fact_rules() -> list[FactRule]:
-    return [rule() for rule in catalogue().values() if issubclass(rule, FactRule)]
+def declared_rules() -> list[type[Rule]]:
+    """Every rule declared so far (a module imported again replaces its own)."""
+    return list(_DECLARED.values())

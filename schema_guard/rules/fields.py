@@ -241,7 +241,7 @@ class MutableDefault(FactRule):
     )
     how_to_fix = "Use `default_factory=list` / `default_factory=dict` (or `default_factory=lambda: [...]`)."
     readers = ("source",)
-    fixable = True
+    rewrite = "schema_guard.fixes:default_factory"
     examples = (
         Valid(
             students_before_first_class("""
@@ -317,7 +317,7 @@ class NaiveTimestamp(FactRule):
         "on SQLModel ≥ 0.0.45, or `sa_type=DateTime(timezone=True)`)."
     )
     readers = ("source", "metadata")
-    fixable = True
+    rewrite = "schema_guard.fixes:aware_default"
     examples = (
         Valid(
             students_before_first_class("""

@@ -99,7 +99,6 @@ class UuidKeyWithoutDefault(FactRule):
     )
     how_to_fix = "Add `default_factory=uuid.uuid4` to the key's `Field()` (or a `server_default`)."
     readers = ("source", "metadata")
-    fixable = False
     examples = (
         Valid(IMPORTS + """
 class Subject(SQLModel, table=True):

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from schema_guard.facts import Location
 from schema_guard.findings import Finding
-from schema_guard.rules.base import Invalid, Rule, Valid, catalogue, register
+from schema_guard.rules.base import Invalid, Rule, Valid, register
+from schema_guard.rules.registry import catalogue
 
 if TYPE_CHECKING:
     import libcst as cst

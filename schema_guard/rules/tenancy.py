@@ -171,7 +171,7 @@ class NullableTenantColumn(FactRule):
     )
     how_to_fix = "Annotate the tenant column `uuid.UUID` (not `Optional`) and pass `nullable=False`."
     readers = ("source", "metadata", "database")
-    fixable = True
+    rewrite = "schema_guard.fixes:not_null"
     examples = (
         Valid(with_students(GOOD_EXAM)),
         Invalid(with_students("""
@@ -229,7 +229,7 @@ class UnindexedTenantColumn(FactRule):
     )
     how_to_fix = "Add `index=True` to the tenant column, or put it first in a composite index."
     readers = ("source", "metadata", "database")
-    fixable = True
+    rewrite = "schema_guard.fixes:tenant_index"
     examples = (
         Valid(with_students(GOOD_EXAM)),
         Invalid(with_students("""

@@ -30,7 +30,7 @@ from schema_guard.gate.db.provision import Scratch
 from schema_guard.gate.db.snapshot import Difference, Snapshot, compare_snapshots, take_snapshot
 from schema_guard.gate.alembic.stepping import MigrationRunner, StepFailure
 from schema_guard.gate.tooling import REVISION_RAISES, database_error_text, first_line
-from schema_guard.rules.base import catalogue
+from schema_guard.rules.registry import catalogue
 from schema_guard.tenancy import TenantPolicy
 
 Parsed = list[tuple[Revision, RevisionSource]]
@@ -86,7 +86,8 @@ class _Exercise:
             findings += drift_findings(self.connection, models, version_table=self.runner.version_table,
                                        provenance=provenance, models=ModelLocations())
         tenancy = with_declared_shared(self.tenancy, models)  # also env.py's metadata when no models are configured
-        findings += head_rule_findings(head.facts, tenancy, self.enabled, provenance.refine)
+        findings += head_rule_findings(head.facts, tenancy, self.enabled, provenance.refine,
+                                       self.config.rule_options)
         findings += self._round_trip(initial, head, provenance, parsed)
         return findings
 

@@ -7,7 +7,7 @@ import re
 from schema_guard.findings import Finding
 from schema_guard.gate.alembic import envpy
 from schema_guard.gate.alembic.revisions import MigrationProject, Revision
-from schema_guard.rules.base import catalogue
+from schema_guard.rules.registry import catalogue
 
 
 def single_head(project: MigrationProject, in_scope: set[str] | None) -> list[Finding]:

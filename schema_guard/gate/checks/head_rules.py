@@ -6,12 +6,13 @@ Each violation is reported as SG606 with the applied rule as its ``origin_code``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from schema_guard.facts import Location, SchemaFacts
 from schema_guard.findings import Finding
-from schema_guard.rules.base import RuleContext, fact_rules
+from schema_guard.rules.base import RuleContext
+from schema_guard.rules.registry import fact_rules
 from schema_guard.tenancy import TenantPolicy
 
 CODE = "SG606"
@@ -22,16 +23,17 @@ def head_rule_findings(
     tenancy: TenantPolicy,
     enabled: Callable[[str], bool] | None = None,
     refine: Callable[[Location, str | None, str | None], Location] | None = None,
+    rule_options: Mapping[str, Mapping[str, object]] | None = None,
 ) -> list[Finding]:
     """Run the database fact rules that ``enabled`` selects (default: all but the opt-in ones); ``refine`` turns a
     finding's coarse location (the revision file) into the line that created the table or column."""
-    context = RuleContext(tenancy=tenancy)
+    context = RuleContext(tenancy=tenancy, rule_options=rule_options or {})
     findings: list[Finding] = []
     for rule in fact_rules():
         selected = enabled(rule.code) if enabled is not None else not rule.opt_in
         if "database" not in rule.readers or not selected:
             continue
-        for found in rule.check(facts, context):
+        for found in rule.check(facts, context.for_rule(rule.code)):
             findings.append(
                 replace(
                     found,
