@@ -78,15 +78,18 @@ def module_text(number: int) -> str:
     )
 
 
-def generate(out: Path, files: int = 500) -> Path:
-    """Write the tree (replacing an old one) and return the models folder."""
+def generate(out: Path, files: int = 500, *, anchor: bool = True) -> Path:
+    """Write the tree (replacing an old one) and return the models folder. Without ``anchor`` the tenant table is
+    defined outside ``src`` (another package, a shared library): every tenant foreign key then names a table that
+    no checked model defines."""
     if out.exists():
         shutil.rmtree(out)
     models = out / "models"
     models.mkdir(parents=True)
     (out / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
     (models / "__init__.py").write_text("", encoding="utf-8")
-    (models / "students.py").write_text(ANCHOR, encoding="utf-8")
+    if anchor:
+        (models / "students.py").write_text(ANCHOR, encoding="utf-8")
     for number in range(1, files + 1):
         (models / f"module_{number:04d}.py").write_text(module_text(number), encoding="utf-8")
     return models
@@ -96,8 +99,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--files", type=int, default=500)
+    parser.add_argument("--no-anchor", action="store_true", help="leave the tenant table out of the tree")
     args = parser.parse_args()
-    models = generate(args.out, args.files)
+    models = generate(args.out, args.files, anchor=not args.no_anchor)
     print(f"wrote {args.files} model files to {models}")
 
 

@@ -214,7 +214,15 @@ class SchemaFacts:
     import); everything else is still read."""
 
     def table(self, name: str) -> TableFact | None:
-        return next((t for t in self.tables if t.name == name), None)
+        """The first table of that name. Rules ask once per foreign key: during an evaluation the answer comes
+        from an index built once (a scan per question made checks quadratic in the number of tables)."""
+        cache = memo(self)
+        if cache is None:
+            return next((t for t in self.tables if t.name == name), None)
+        index = cache.get(SchemaFacts.table)
+        if not isinstance(index, dict):
+            index = cache[SchemaFacts.table] = {t.name: t for t in reversed(self.tables)}  # the first one wins
+        return index.get(name)
 
     def table_names(self) -> set[str]:
         return {t.name for t in self.tables} | self.known_tables

@@ -12,6 +12,7 @@ from schema_guard.facts import ForeignKeyFact, RelationshipFact, SchemaFacts, Ta
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 from schema_guard.rules.fields import has_opaque_columns, is_opaque
+from schema_guard.suggestions import Suggestions
 
 _STUDENTS = '''
 import uuid
@@ -430,9 +431,10 @@ class Essay(SQLModel, table=True):
         short_names = {_table_name(name) for name in names}
         tables = {t.name: t for t in facts.tables}
         columns = {t.name: {c.name for c in t.columns} for t in facts.tables}
+        suggest = _Suggesters(names, columns)
         for table in facts.tables:
             for fk in table.foreign_keys:
-                message = self._problem(fk, table, names, short_names, tables, columns)
+                message = self._problem(fk, table, names, short_names, tables, columns, suggest)
                 if message is None:
                     continue
                 yield self.finding(
@@ -452,6 +454,7 @@ class Essay(SQLModel, table=True):
         short_names: set[str],
         tables: dict[str, TableFact],
         columns: dict[str, set[str]],
+        suggest: _Suggesters,
     ) -> str | None:
         """What is wrong with one foreign key's target, ``None`` when it exists (or cannot be seen)."""
         written = ", ".join(f"{fk.target_table}.{c}" for c in fk.target_columns)
@@ -461,7 +464,7 @@ class Essay(SQLModel, table=True):
         if fk.target_table not in names and _table_name(fk.target_table) not in short_names:
             return (
                 f"{where}: foreign key to \"{written}\" names table '{fk.target_table}', which no model "
-                f"defines{_did_you_mean(fk.target_table, names)}; use the referenced model's __tablename__"
+                f"defines{suggest.tables.hint(fk.target_table)}; use the referenced model's __tablename__"
             )
         target = tables.get(fk.target_table) or tables.get(_table_name(fk.target_table))
         missing = [c for c in fk.target_columns if target is not None and c not in columns[target.name]]
@@ -469,15 +472,23 @@ class Essay(SQLModel, table=True):
             return None
         return (
             f"{where}: foreign key to \"{written}\" names column '{missing[0]}', which "
-            f"{target.name} does not have{_did_you_mean(missing[0], columns[target.name])}"
+            f"{target.name} does not have{suggest.columns(target.name).hint(missing[0])}"
         )
 
 
-def _did_you_mean(name: str, choices: object) -> str:
-    import difflib
+class _Suggesters:
+    """"Did you mean" for table names (indexed once per check, not once per foreign key) and for each table's
+    columns (indexed when a foreign key first names a missing one)."""
 
-    close = difflib.get_close_matches(name, sorted(choices), n=1)  # type: ignore[call-overload]
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    def __init__(self, tables: set[str], columns: dict[str, set[str]]) -> None:
+        self.tables = Suggestions(tables)
+        self._columns = columns
+        self._by_table: dict[str, Suggestions] = {}
+
+    def columns(self, table: str) -> Suggestions:
+        if table not in self._by_table:
+            self._by_table[table] = Suggestions(self._columns[table])
+        return self._by_table[table]
 
 
 @register

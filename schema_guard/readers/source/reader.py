@@ -518,12 +518,13 @@ def _relationship(owner: ClassInfo, table: str, spec: RelationshipSpec) -> Relat
 
 def _infer_foreign_key_types(facts: SchemaFacts) -> None:
     """``Column(ForeignKey("t.id"))`` without a type takes the referenced column's type, as SQLAlchemy does."""
+    by_name = {table.name: table for table in reversed(facts.tables)}  # the first of a name, as facts.table()
     for table in facts.tables:
         for position, column in enumerate(table.columns):
             if column.type != "UNKNOWN" or not column.syntax or not column.syntax.uses_sa_column:
                 continue
             for fk in table.foreign_keys_of(column.name):
-                target = facts.table(fk.target_table)
+                target = by_name.get(fk.target_table)
                 referenced = target.column(fk.target_columns[0]) if target and fk.target_columns else None
                 if referenced is not None and referenced.type != "UNKNOWN":
                     table.columns[position] = replace(column, type=referenced.type, timezone=referenced.timezone)
