@@ -66,22 +66,24 @@ tenant-column = "student_id"
 """
 
 
-def module_text(number: int) -> str:
+def module_text(number: int, *, fixable: bool = False) -> str:
+    """One module; with ``fixable`` every module has two violations ``--fix`` rewrites (a nullable tenant column
+    and a ``datetime.utcnow`` default) instead of one module in twenty having one."""
     n = f"{number:04d}"
     violation = number % 20
     return MODULE.format(
         n=n,
-        id_type="int" if violation == 1 else "uuid.UUID",
-        id_default="" if violation == 1 else "default_factory=uuid.uuid4, ",
-        tenant_type="Optional[uuid.UUID]" if violation == 2 else "uuid.UUID",
-        clock="datetime.utcnow" if violation == 3 else "lambda: datetime.now(timezone.utc)",
+        id_type="int" if violation == 1 and not fixable else "uuid.UUID",
+        id_default="" if violation == 1 and not fixable else "default_factory=uuid.uuid4, ",
+        tenant_type="Optional[uuid.UUID]" if violation == 2 or fixable else "uuid.UUID",
+        clock="datetime.utcnow" if violation == 3 or fixable else "lambda: datetime.now(timezone.utc)",
     )
 
 
-def generate(out: Path, files: int = 500, *, anchor: bool = True) -> Path:
+def generate(out: Path, files: int = 500, *, anchor: bool = True, fixable: bool = False) -> Path:
     """Write the tree (replacing an old one) and return the models folder. Without ``anchor`` the tenant table is
     defined outside ``src`` (another package, a shared library): every tenant foreign key then names a table that
-    no checked model defines."""
+    no checked model defines. ``fixable``: see :func:`module_text`."""
     if out.exists():
         shutil.rmtree(out)
     models = out / "models"
@@ -91,7 +93,7 @@ def generate(out: Path, files: int = 500, *, anchor: bool = True) -> Path:
     if anchor:
         (models / "students.py").write_text(ANCHOR, encoding="utf-8")
     for number in range(1, files + 1):
-        (models / f"module_{number:04d}.py").write_text(module_text(number), encoding="utf-8")
+        (models / f"module_{number:04d}.py").write_text(module_text(number, fixable=fixable), encoding="utf-8")
     return models
 
 
@@ -100,8 +102,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--no-anchor", action="store_true", help="leave the tenant table out of the tree")
+    parser.add_argument("--fixable", action="store_true", help="every module has violations --fix rewrites")
     args = parser.parse_args()
-    models = generate(args.out, args.files, anchor=not args.no_anchor)
+    models = generate(args.out, args.files, anchor=not args.no_anchor, fixable=args.fixable)
     print(f"wrote {args.files} model files to {models}")
 
 

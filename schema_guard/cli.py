@@ -186,7 +186,7 @@ def _check(config: Config, args: argparse.Namespace) -> int:
         from schema_guard.fixes import apply_fixes
 
         before = run_check(config, paths, decider=decider, use_metadata=False)
-        apply_fixes(before.findings, write=args.fix, out=sys.stdout)
+        apply_fixes(before.findings, write=args.fix, out=sys.stdout, facts=before.facts)
     result = run_check(
         config, paths, decider=decider, use_source=not args.metadata_only, use_metadata=not args.source_only
     )

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from schema_guard.engine import evaluate
+from schema_guard.facts import Location
 from schema_guard.findings import Finding
-from schema_guard.fixes import apply_fixes, fix_source, rewrites
+from schema_guard.fixes import PARALLEL_FROM, apply_fixes, fix_source, rewrites
 from schema_guard.readers.source import read_source
 from schema_guard.rules.base import RuleContext
 from schema_guard.rules.registry import catalogue
@@ -273,3 +274,43 @@ def test_apply_fixes_writes_or_prints_a_diff(tmp_path: Path) -> None:
 def test_a_rule_owns_its_fix_and_fixable_is_derived_from_it() -> None:
     assert set(rewrites()) == FIXABLE
     assert {code for code, rule in catalogue().items() if rule.fixable} == FIXABLE
+
+
+def test_statements_are_rewritten_in_place_whatever_surrounds_them(tmp_path: Path) -> None:
+    """Each statement is rewritten from its own text: non-ASCII text before it on the line, a statement before
+    it after a semicolon, and comments inside a multi-line call stay as written."""
+    body = (
+        '    label = "héllo ✓"; student_id: uuid.UUID = Field(foreign_key="students.id")\n'
+        "    other_id: uuid.UUID = Field(  # the owner ✓\n"
+        '        foreign_key="students.id",  # keep me\n'
+        "    )\n"
+    )
+    expected = (
+        '    label = "héllo ✓"; student_id: uuid.UUID = Field(foreign_key="students.id", index=True)\n'
+        "    other_id: uuid.UUID = Field(  # the owner ✓\n"
+        '        foreign_key="students.id",  # keep me\n'
+        "        index=True,\n"
+        "    )\n"
+    )
+    path = tmp_path / "models.py"
+    path.write_text(HEADER + body, encoding="utf-8")
+    findings = [Finding(code="SG203", message="", location=Location(str(path), line, 5)) for line in (20, 21)]
+    fix = fix_source(path, findings)
+    assert fix is not None and fix.fixed == HEADER + expected, fix and fix.diff()
+    assert fix.applied == ["SG203", "SG203"]
+
+
+def test_many_files_are_fixed_in_parallel_with_the_same_result(tmp_path: Path) -> None:
+    original = HEADER + '    student_id: uuid.UUID = Field(foreign_key="students.id")\n'
+    paths = []
+    for number in range(PARALLEL_FROM + 3):
+        path = tmp_path / f"models_{number:03d}.py"
+        path.write_text(original, encoding="utf-8")
+        paths.append(path)
+    findings = [finding for path in paths for finding in findings_for(path)]
+    facts = [read_source(paths)]
+    out = io.StringIO()
+    assert apply_fixes(findings, write=True, out=out, facts=facts) == len(paths)
+    fixed = original.replace('foreign_key="students.id")', 'foreign_key="students.id", index=True)')
+    assert {path.read_text(encoding="utf-8") for path in paths} == {fixed}
+    assert out.getvalue().splitlines() == [f"Fixed {path}: 1 rewrite(s) (SG203)" for path in paths]
