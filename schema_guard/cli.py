@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     readers.add_argument("--metadata-only", action="store_true", help="only import the configured models")
     check.add_argument("--fix", action="store_true", help="apply safe rewrites, then report what is left")
     check.add_argument("--diff", action="store_true", help="show the rewrites --fix would make, write nothing")
+    check.add_argument("--no-cache", action="store_true", help="read every file afresh; neither use nor write the cache")
 
     migrations = commands.add_parser("migrations", formatter_class=_HelpFormatter, help="run the migration gate on a throwaway database")
     _common(migrations)
@@ -175,6 +176,10 @@ def _check(config: Config, args: argparse.Namespace) -> int:
     from schema_guard.engine import run_check
 
     config = _with_baseline(config, args)
+    if args.no_cache:
+        from dataclasses import replace
+
+        config = replace(config, cache_dir=None)
     decider = _decider(config, args)
     paths = [p for p in args.paths] or None
     missing = [p for p in paths or [] if not p.exists()]

@@ -44,6 +44,8 @@ class Config:
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     baseline: str | None = None
+    cache_dir: str | None = ".schema-guard-cache"
+    """The source reader's cache folder (relative to ``root``); ``None`` when caching is off (``--no-cache``)."""
     migrations: MigrationsConfig = field(default_factory=MigrationsConfig)
     plugins: tuple[str, ...] = ()
     """Importable modules (from ``root``) that declare a team's own rules."""
@@ -86,6 +88,7 @@ _TOP_KEYS: dict[str, tuple[str, str]] = {
     "exclude": ("exclude", _STR_LIST),
     "baseline": ("baseline", _STR),
     "plugins": ("plugins", _STR_LIST),
+    "cache-dir": ("cache_dir", _STR),
 }
 _MIGRATION_KEYS: dict[str, tuple[str, str]] = {
     "alembic-config": ("alembic_config", _STR),

@@ -55,6 +55,7 @@ def read_facts(
     files = discover(paths or config.src_paths(), config.root, config.exclude) if use_source else []
     collected: list[SchemaFacts] = []
     if use_source:
+        from schema_guard.cache import source_cache
         from schema_guard.readers.source import read_source
 
         checked = set(files)
@@ -62,7 +63,9 @@ def read_facts(
         # given on the command line), every file of it is checked and there is nothing to lend.
         same = paths and sorted(map(absolute, paths)) == sorted(map(absolute, config.src_paths()))
         context_files = discover(config.src_paths(), config.root, config.exclude) if paths and not same else []
-        collected.append(read_source(files, context_files=[f for f in context_files if f not in checked]))
+        cache = source_cache(config.root, config.cache_dir)
+        read = cache.read if cache is not None else read_source
+        collected.append(read(files, context_files=[f for f in context_files if f not in checked]))
     if use_metadata and config.models:
         from schema_guard.readers.metadata import read_metadata
 

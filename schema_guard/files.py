@@ -22,11 +22,17 @@ def discover(paths: Iterable[Path], root: Path, exclude: Sequence[str] = ()) -> 
             if path.suffix == ".py" and not _excluded(path, root, exclude):
                 found[path] = None
         elif path.is_dir():
-            for candidate in sorted(path.rglob("*.py")):
-                parts = candidate.relative_to(path).parts[:-1]
+            depth = len(path.parts)
+            for candidate in sorted(path.rglob("*.py"), key=_order):
+                parts = candidate.parts[depth:-1]
                 if not any(part in ALWAYS_EXCLUDED for part in parts) and not _excluded(candidate, root, exclude):
                     found[candidate] = None
     return list(found)
+
+
+def _order(path: Path) -> tuple[str, ...]:
+    """The order of ``sorted()`` on paths, as a tuple compared in C (path comparisons cost ~0.1 s at 5,000 files)."""
+    return tuple(part.lower() for part in path.parts) if os.name == "nt" else path.parts
 
 
 def absolute(path: str | Path) -> str:

@@ -26,9 +26,9 @@ class Suggestions:
     """The closest choice to a name, from a fixed set of choices."""
 
     def __init__(self, choices: Iterable[str], *, budget: int = DISTINCT_NAMES) -> None:
-        self._by_length: dict[int, list[str]] = {}
-        for choice in sorted(set(choices)):
-            self._by_length.setdefault(len(choice), []).append(choice)
+        self._choices = choices
+        self._by_length: dict[int, list[str]] | None = None
+        """Built at the first question: most checks have no unknown name to suggest for."""
         self._answers: dict[str, str | None] = {}
         self._budget = budget
 
@@ -47,10 +47,14 @@ class Suggestions:
         return f" (did you mean '{close}'?)" if close else ""
 
     def _search(self, name: str) -> str | None:
+        if self._by_length is None:
+            self._by_length = {}
+            for choice in sorted(set(self._choices)):
+                self._by_length.setdefault(len(choice), []).append(choice)
         matcher = SequenceMatcher()
         matcher.set_seq2(name)
         best: tuple[float, str] | None = None
-        for length in self._lengths(len(name)):
+        for length in self._lengths(self._by_length, len(name)):
             for choice in self._by_length[length]:
                 matcher.set_seq1(choice)
                 if matcher.real_quick_ratio() < CUTOFF or matcher.quick_ratio() < CUTOFF:
@@ -60,7 +64,8 @@ class Suggestions:
                     best = (score, choice)
         return best[1] if best else None
 
-    def _lengths(self, size: int) -> list[int]:
+    @staticmethod
+    def _lengths(by_length: dict[int, list[str]], size: int) -> list[int]:
         """Choice lengths whose ratio with a name of ``size`` characters can reach the cutoff: the ratio is at
         most ``2 * min / (size + length)``."""
-        return [length for length in self._by_length if 2 * min(size, length) >= CUTOFF * (size + length)]
+        return [length for length in by_length if 2 * min(size, length) >= CUTOFF * (size + length)]

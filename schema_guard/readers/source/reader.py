@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 import gc
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -64,27 +64,35 @@ from schema_guard.readers.source.project import ProjectModules
 _LIBRARY_ROOTS = {"sqlmodel", "sqlalchemy", "pydantic", "typing", "typing_extensions", "enum", "abc", "builtins"}
 
 
-def read_source(files: Sequence[Path], *, context_files: Sequence[Path] = ()) -> SchemaFacts:
+def read_source(
+    files: Sequence[Path],
+    *,
+    context_files: Sequence[Path] = (),
+    scan: Callable[[Iterable[Path]], ContextIndex] = scan_context,
+) -> SchemaFacts:
     """Facts for the models defined in ``files``; ``context_files`` only lend their classes and table names.
 
     Folders among the paths are searched for ``*.py`` files. A file that cannot be read or parsed becomes a fatal
-    SG001 finding in ``facts.problems``; every other file is still read.
+    SG001 finding in ``facts.problems``; every other file is still read. ``scan`` reads the context files
+    (:mod:`schema_guard.cache` answers it from its cache).
     """
     paused = gc.isenabled()
     gc.disable()  # the trees are kept until the end: collecting them early only re-scans them (~25% of the time)
     try:
-        return _read(files, context_files)
+        return _read(files, context_files, scan)
     finally:
         if paused:
             gc.enable()
 
 
-def _read(files: Sequence[Path], context_files: Sequence[Path]) -> SchemaFacts:
+def _read(
+    files: Sequence[Path], context_files: Sequence[Path], scan: Callable[[Iterable[Path]], ContextIndex]
+) -> SchemaFacts:
     facts = SchemaFacts(reader="source")
     checked = list({_key(path): path for path in _python_files(files)}.values())  # each file once
     checked_keys = {_key(path) for path in checked}
     context_paths = [path for path in _python_files(context_files) if _key(path) not in checked_keys]
-    context = scan_context(context_paths)
+    context = scan(context_paths)
 
     modules: list[ParsedModule] = []
     for path in checked:
@@ -99,11 +107,16 @@ def _read(files: Sequence[Path], context_files: Sequence[Path]) -> SchemaFacts:
     for module in modules:
         _read_module(module, index, facts)
     index.release()
-    facts.known_tables.update(context.table_names)
-    if index.unnamed:
+    _finish(facts, context.table_names, index.unnamed)
+    return facts
+
+
+def _finish(facts: SchemaFacts, context_tables: set[str], unnamed: bool) -> None:
+    """The steps that join what every file gave (run on each read, cached files' facts included)."""
+    facts.known_tables.update(context_tables)
+    if unnamed:
         _trust_foreign_key_targets(facts)
     _infer_foreign_key_types(facts)
-    return facts
 
 
 def _read_module(module: ParsedModule, index: ClassIndex, facts: SchemaFacts) -> None:

@@ -1,0 +1,207 @@
+"""The source reader's cache gives exactly what a fresh read gives — cold, warm, after edits to a file or to a
+base class another file inherits from, on the pre-commit path — and a damaged, foreign or concurrently written
+cache file never crashes a run or changes its result."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import schema_guard.cache
+from schema_guard.cache import SourceCache
+from schema_guard.files import discover
+from schema_guard.readers.source import read_source
+from schema_guard.rules.base import catalogue
+
+REPO = Path(__file__).resolve().parent.parent
+
+BASE = '''\
+import uuid
+
+from sqlmodel import Field, SQLModel
+
+
+class TenantMixin(SQLModel):
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+'''
+
+STATUS = '''\
+import enum
+
+
+class Status(str, enum.Enum):
+    open = "open"
+'''
+
+ESSAYS = '''\
+import uuid
+
+from sqlmodel import Field, SQLModel
+
+from .base import TenantMixin
+from .status import Status
+
+
+class Essay(TenantMixin, table=True):
+    __tablename__ = "essays"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    status: Status
+    grade: int | None = None
+'''
+
+
+def project(tmp_path: Path) -> Path:
+    """Reference models, every rule example as its own file, and a mixin, an enum and a model in three files."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "reference_models", root / "reference_models")
+    examples = root / "examples"
+    examples.mkdir()
+    for code, rule in sorted(catalogue().items()):
+        for number, example in enumerate(rule.examples):
+            (examples / f"{code.lower()}_{number}.py").write_text(example.code, encoding="utf-8")
+    package = root / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "base.py").write_text(BASE, encoding="utf-8")
+    (package / "status.py").write_text(STATUS, encoding="utf-8")
+    (package / "essays.py").write_text(ESSAYS, encoding="utf-8")
+    (root / "broken.py").write_text("from sqlmodel import SQLModel\nclass Broken(SQLModel:\n", encoding="utf-8")
+    return root
+
+
+def files_of(root: Path) -> list[Path]:
+    return discover([root], root)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Change a file and move its time on, as an editor saving it a moment later does."""
+    status = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 5_000_000_000))
+
+
+def test_cold_warm_and_edited_reads_equal_fresh_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project(tmp_path)
+    cache = SourceCache(root / ".schema-guard-cache")
+    files = files_of(root)
+    assert cache.read(files) == read_source(files), "cold"
+    parsed: list[Path] = []
+    monkeypatch.setattr(schema_guard.cache, "parse_module", lambda path, label: parsed.append(path))
+    assert cache.read(files) == read_source(files), "warm"
+    assert parsed == [], "a warm read parses nothing"
+    monkeypatch.undo()
+    assert any(t.name == "essays" and t.column("student_id") for t in read_source(files).tables)
+
+    edit(root / "app" / "essays.py", "grade: int | None = None", "grade: float")
+    assert cache.read(files) == read_source(files), "after editing a model"
+    edit(root / "app" / "base.py", 'foreign_key="students.id", index=True', 'foreign_key="students.id"')
+    fresh = read_source(files)
+    assert cache.read(files) == fresh, "after editing the mixin a model inherits from"
+    assert not next(t for t in fresh.tables if t.name == "essays").indexes
+    edit(root / "app" / "status.py", "class Status(str, enum.Enum)", "class Status(str)")
+    assert cache.read(files) == read_source(files), "after an enum stops being one"
+    (root / "app" / "__init__.py").unlink()
+    assert cache.read(files[:-1]) == read_source(files[:-1]), "after the package became a plain folder"
+
+
+def test_pre_commit_path_reads_context_from_the_cache(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    cache = SourceCache(root / ".schema-guard-cache")
+    staged = [root / "app" / "essays.py"]
+    others = [f for f in files_of(root) if f not in staged]
+    for _ in range(2):
+        assert cache.read(staged, context_files=others) == read_source(staged, context_files=others)
+    edit(root / "app" / "base.py", "class TenantMixin(SQLModel)", "class TenantMixinRenamed(SQLModel)")
+    assert cache.read(staged, context_files=others) == read_source(staged, context_files=others)
+    assert list((root / ".schema-guard-cache").glob("context-*.pickle"))
+
+
+def test_a_change_within_the_clock_resolution_is_still_seen(tmp_path: Path) -> None:
+    """Same size, same modification time: the entry was written while the file was recent, so it is checked by
+    content."""
+    root = project(tmp_path)
+    cache = SourceCache(root / ".schema-guard-cache")
+    files = files_of(root)
+    cache.read(files)
+    path = root / "app" / "essays.py"
+    status = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace('"essays"', '"essayz"'), encoding="utf-8")
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert path.stat().st_size == status.st_size
+    assert any(t.name == "essayz" for t in cache.read(files).tables)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"",
+        b"not a pickle at all",
+        pickle.dumps({"entries": "foreign"}),
+        pickle.dumps(os.system),  # a foreign pickle naming a callable is refused, never called
+        b"\x80\x05\x95",  # truncated
+    ],
+)
+def test_damaged_or_foreign_cache_files_are_ignored_and_rewritten(tmp_path: Path, damage: bytes) -> None:
+    root = project(tmp_path)
+    folder = root / ".schema-guard-cache"
+    files = files_of(root)
+    SourceCache(folder).read(files)
+    for path in folder.glob("*.pickle"):
+        path.write_bytes(damage)
+    assert SourceCache(folder).read(files) == read_source(files)
+    assert SourceCache(folder).read(files) == read_source(files)
+    assert all(path.read_bytes() != damage for path in folder.glob("*.pickle"))
+
+
+def run_check(root: Path, *extra: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "schema_guard", "check", "--source-only", "--format", "json", *extra],
+        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def write_config(root: Path, extra: str = "") -> None:
+    (root / "pyproject.toml").write_text(
+        f'[tool.schema_guard]\nsrc = ["reference_models", "app"]\n{extra}', encoding="utf-8"
+    )
+
+
+def test_concurrent_runs_agree_with_an_uncached_run(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    write_config(root)
+    expected = run_check(root, "--no-cache").communicate()
+    assert not (root / ".schema-guard-cache").exists(), "--no-cache writes nothing"
+    for _ in range(2):
+        runs = [run_check(root) for _ in range(4)]
+        assert [run.communicate() for run in runs] == [expected] * 4
+    edit(root / "app" / "essays.py", "grade: int | None = None", "grade: int | None = Field(default=[])")
+    runs = [run_check(root) for _ in range(3)]
+    outputs = [run.communicate() for run in runs]
+    assert outputs == [run_check(root, "--no-cache").communicate()] * 3
+    assert "SG503" in outputs[0][0]
+    assert not list((root / ".schema-guard-cache").glob("*.tmp")), "no temporary file is left behind"
+
+
+def test_cache_dir_setting_and_gitignore(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    write_config(root, 'cache-dir = "build/sg-cache"\n')
+    assert run_check(root).communicate() == run_check(root, "--no-cache").communicate()
+    folder = root / "build" / "sg-cache"
+    assert (folder / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    assert list(folder.glob("facts-*.pickle"))
+    assert not (root / ".schema-guard-cache").exists()
+
+
+def test_an_unwritable_cache_folder_only_means_no_cache(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "blocked").write_text("a file where the folder would go", encoding="utf-8")
+    files = files_of(root)
+    assert SourceCache(root / "blocked" / "cache").read(files) == read_source(files)
