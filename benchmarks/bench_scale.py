@@ -1,0 +1,133 @@
+"""Speed at scale: every source-side row of the performance table, measured in one run, ratio next to the times.
+
+    python benchmarks/bench_scale.py [--runs 5] [--small 500] [--large 5000]
+
+Whole-process wall time (median of ``--runs`` cold processes after one warm-up) of ``schema-guard check
+--source-only`` on trees written by :mod:`generate_models`, with this interpreter (``python -m schema_guard`` with
+the repository first on ``PYTHONPATH``):
+
+* **unknown anchor**: 2,000 files whose tenant table is defined outside ``src`` (every tenant foreign key names an
+  unknown table and asks for a "did you mean") against the same tree with the anchor — target ≤ 1.5×;
+* **growth**: ``--large`` files against ``--small`` files — target ≤ 11× for 500 → 5,000;
+* **--fix**: ``check --fix`` on ``--small`` files that each have two fixable findings (the tree rewritten before
+  each run) against ``check`` on the same tree — target ≤ 6×;
+* **cache**: the second run over an unchanged ``--large``-file tree against the first (cache folder removed before
+  each first run) — target ≤ 0.35×;
+* **pre-commit**: one file checked with the rest of a ``--large``-file ``src`` as context (the cache warm, as a
+  hook finds it) against the same in a ``--small``-file ``src`` — target ≤ 1.3×.
+
+The first three rows run with ``--no-cache``: they measure the work, not the cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WORK = HERE / ".work" / "scale"
+sys.path.insert(0, str(HERE))
+
+from generate_models import generate  # noqa: E402
+
+CHECK = [sys.executable, "-m", "schema_guard", "check", "--source-only"]
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # with bytecode caches, as an installed tool runs
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
+    return env
+
+
+def median_wall(argv: list[str], cwd: Path, runs: int, prepare: Callable[[], None] = lambda: None) -> float:
+    """Median wall time of ``runs`` processes, ``prepare`` (untimed) before each and before one warm-up."""
+    env = environment()
+    prepare()
+    subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False)
+    times = []
+    for _ in range(runs):
+        prepare()
+        start = time.perf_counter()
+        done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+        if done.returncode not in (0, 1):
+            raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
+    return statistics.median(times)
+
+
+def tree(name: str, files: int, **options: bool) -> Path:
+    root = WORK / name
+    generate(root, files, **options)
+    return root
+
+
+def row(label: str, numerator: tuple[str, float], denominator: tuple[str, float], target: str) -> str:
+    ratio = numerator[1] / denominator[1]
+    return (f"{label:14s} {numerator[0]} {numerator[1]:6.2f} s / {denominator[0]} {denominator[1]:6.2f} s "
+            f"= {ratio:5.2f}x  (target {target})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--small", type=int, default=500)
+    parser.add_argument("--large", type=int, default=5000)
+    parser.add_argument("--anchor-files", type=int, default=2000)
+    args = parser.parse_args(argv)
+    runs, small, large = args.runs, args.small, args.large
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.2f}; median of {runs} runs")
+
+    anchored = tree("anchored", args.anchor_files)
+    unanchored = tree("unanchored", args.anchor_files, anchor=False)
+    with_anchor = median_wall([*CHECK, "--no-cache", "models"], anchored, runs)
+    without = median_wall([*CHECK, "--no-cache", "models"], unanchored, runs)
+    lines = [row("unknown anchor", (f"{args.anchor_files} files, no anchor", without),
+                 ("with anchor", with_anchor), "<= 1.5x")]
+
+    small_tree, large_tree = tree("small", small), tree("large", large)
+    small_time = median_wall([*CHECK, "--no-cache", "models"], small_tree, runs)
+    large_time = median_wall([*CHECK, "--no-cache", "models"], large_tree, runs)
+    lines.append(row("growth", (f"{large} files", large_time), (f"{small} files", small_time), "<= 11x"))
+
+    fixable = WORK / "fixable"
+    check_time = median_wall([*CHECK, "--no-cache", "models"], tree("fixable", small, fixable=True), runs)
+    fix_time = median_wall([*CHECK, "--no-cache", "--fix", "models"], fixable, runs,
+                           prepare=lambda: generate(fixable, small, fixable=True))
+    lines.append(row("--fix", (f"fix {small} files", fix_time), ("check", check_time), "<= 6x"))
+
+    cache = large_tree / ".schema-guard-cache"
+    firsts, seconds = [], []
+    env = environment()
+    for _ in range(runs + 1):  # the first pair warms the bytecode caches
+        shutil.rmtree(cache, ignore_errors=True)
+        start = time.perf_counter()
+        subprocess.run([*CHECK, "models"], cwd=large_tree, env=env, capture_output=True, check=False)
+        middle = time.perf_counter()
+        subprocess.run([*CHECK, "models"], cwd=large_tree, env=env, capture_output=True, check=False)
+        firsts.append(middle - start)
+        seconds.append(time.perf_counter() - middle)
+    first, second = statistics.median(firsts[1:]), statistics.median(seconds[1:])
+    lines.append(row("cache", (f"second run, {large} files", second), ("first run", first), "<= 0.35x"))
+
+    staged = ["models/module_0003.py"]
+    staged_small = median_wall([*CHECK, *staged], small_tree, runs)
+    staged_large = median_wall([*CHECK, *staged], large_tree, runs)
+    lines.append(row("pre-commit", (f"1 file in {large}", staged_large), (f"1 file in {small}", staged_small),
+                     "<= 1.3x"))
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
