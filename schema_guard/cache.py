@@ -60,12 +60,15 @@ Signature = tuple[int, int, int]
 
 @dataclass(frozen=True)
 class Summary:
-    """What other files can take from a checked file: its class names, the names of its classes' project bases
-    (the last part), and its enum classes."""
+    """How a checked file takes part in other files' reading: its class names, the names of its classes' project
+    bases (the last part), its enum classes and what it imports (dotted). ``model`` is false for a file the reader
+    does not read models from (no model marker, or it does not parse): any such file may be followed into."""
 
+    model: bool = False
     classes: tuple[str, ...] = ()
     bases: tuple[str, ...] = ()
     enums: tuple[str, ...] = ()
+    imports: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,8 @@ class SourceCache:
                 index.files_by_class.setdefault(name, []).append(path)
             index.table_names |= entry.tables
             index.enum_names |= entry.enums
-            index.computed_names = index.computed_names or entry.computed
+            if entry.computed:
+                index.computed_paths.append(path)
         self._save("context", pack)
         return index
 
@@ -170,7 +174,7 @@ class SourceCache:
             found = scan_context([path])
             classes = tuple(name for name, paths in found.files_by_class.items() for _ in paths)
             entry = ScanEntry(digest, _trusted(signature), classes, frozenset(found.table_names),
-                              frozenset(found.enum_names), found.computed_names)
+                              frozenset(found.enum_names), bool(found.computed_paths))
         pack.entries[key] = entry
         pack.changed = True
         return entry
@@ -236,7 +240,7 @@ class SourceCache:
                     context.files_by_class.setdefault(name, []).append(path)
                 context.enum_names.update(summaries[key].enums)
         modules = [module for module in parsed.values() if isinstance(module, ParsedModule)]
-        index = reader.ClassIndex(modules, context)
+        index = reader._class_index(modules, context, checked)
         fragments: list[Fragment] = []
         for path, key in zip(checked, keys, strict=True):
             if key in reused:
@@ -314,15 +318,18 @@ def _summary(parsed: object) -> Summary:
         if qualified and root_part(qualified) not in reader._LIBRARY_ROOTS
     }
     return Summary(
+        model=True,
         classes=tuple(info.name for info in parsed.classes),
         bases=tuple(sorted(bases)),
         enums=tuple(info.name for info in parsed.classes if is_enum_class(info.bases)),
+        imports=tuple(sorted({*parsed.imports.names.values(), *parsed.imports.star_modules})),
     )
 
 
 def _environment(summaries: dict[str, Summary], digests: dict[str, str]) -> str:
-    """A digest of everything a file's reading takes from other files: every enum name, and for every class name
-    used as a base, the files that define it and their content."""
+    """A digest of everything a file's reading can take from other files: every enum name; for every class name
+    used as a base, the files that define it; and the content of those files, of every file a model file imports
+    from (constants, mixins), and of every file that is not a model file (it may be imported from, or re-export)."""
     used = {name for summary in summaries.values() for name in summary.bases}
     defining: dict[str, list[str]] = {}
     enums: set[str] = set()
@@ -331,11 +338,34 @@ def _environment(summaries: dict[str, Summary], digests: dict[str, str]) -> str:
         for name in summary.classes:
             if name in used:
                 defining.setdefault(name, []).append(key)
+    followed = {key for key, summary in summaries.items() if not summary.model} | _imported(summaries)
+    followed.update(key for keys in defining.values() for key in keys)
     digest = hashlib.blake2b(digest_size=16)
     digest.update(repr(sorted(enums)).encode())
-    for name in sorted(defining):
-        digest.update(repr((name, [(key, digests[key]) for key in defining[name]])).encode())
+    digest.update(repr(sorted(defining.items())).encode())
+    digest.update(repr(sorted((key, digests[key]) for key in followed)).encode())
     return digest.hexdigest()
+
+
+def _imported(summaries: dict[str, Summary]) -> set[str]:
+    """The files any model file imports from: every dotted prefix of an import matched against the files' paths
+    the way the reader's :class:`~schema_guard.readers.source.project.ProjectModules` matches it."""
+    by_stem: dict[str, list[str]] = {}
+    for key in summaries:
+        folder, name = os.path.split(key)
+        stem = os.path.basename(folder) if name == "__init__.py" else name[:-3]
+        by_stem.setdefault(stem, []).append(key)
+    found: set[str] = set()
+    targets = {target for summary in summaries.values() for target in summary.imports}
+    prefixes = {".".join(parts[:end]) for target in targets for parts in [target.split(".")]
+                for end in range(1, len(parts) + 1)}
+    for dotted in prefixes:
+        parts = [part for part in dotted.split(".") if part]
+        if not parts:
+            continue
+        suffixes = (os.sep + os.sep.join(parts) + ".py", os.sep + os.sep.join([*parts, "__init__.py"]))
+        found.update(key for key in by_stem.get(parts[-1], []) if key.endswith(suffixes))
+    return found
 
 
 def _ambiguous(summaries: dict[str, Summary], reread: list[str]) -> bool:

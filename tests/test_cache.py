@@ -45,11 +45,12 @@ import uuid
 from sqlmodel import Field, SQLModel
 
 from .base import TenantMixin
+from .names import ESSAYS
 from .status import Status
 
 
 class Essay(TenantMixin, table=True):
-    __tablename__ = "essays"
+    __tablename__ = ESSAYS
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     status: Status
@@ -58,7 +59,8 @@ class Essay(TenantMixin, table=True):
 
 
 def project(tmp_path: Path) -> Path:
-    """Reference models, every rule example as its own file, and a mixin, an enum and a model in three files."""
+    """Reference models, every rule example as its own file, and a mixin, an enum, a table-name constant and a
+    model in four files."""
     root = tmp_path / "project"
     shutil.copytree(REPO / "reference_models", root / "reference_models")
     examples = root / "examples"
@@ -72,6 +74,7 @@ def project(tmp_path: Path) -> Path:
     (package / "base.py").write_text(BASE, encoding="utf-8")
     (package / "status.py").write_text(STATUS, encoding="utf-8")
     (package / "essays.py").write_text(ESSAYS, encoding="utf-8")
+    (package / "names.py").write_text('ESSAYS = "essays"\n', encoding="utf-8")
     (root / "broken.py").write_text("from sqlmodel import SQLModel\nclass Broken(SQLModel:\n", encoding="utf-8")
     return root
 
@@ -105,6 +108,10 @@ def test_cold_warm_and_edited_reads_equal_fresh_reads(tmp_path: Path, monkeypatc
     fresh = read_source(files)
     assert cache.read(files) == fresh, "after editing the mixin a model inherits from"
     assert not next(t for t in fresh.tables if t.name == "essays").indexes
+    edit(root / "app" / "names.py", '"essays"', '"essays_v2"')
+    fresh = read_source(files)
+    assert cache.read(files) == fresh, "after editing the constant a model's table name comes from"
+    assert any(t.name == "essays_v2" for t in fresh.tables)
     edit(root / "app" / "status.py", "class Status(str, enum.Enum)", "class Status(str)")
     assert cache.read(files) == read_source(files), "after an enum stops being one"
     (root / "app" / "__init__.py").unlink()
@@ -132,10 +139,11 @@ def test_a_change_within_the_clock_resolution_is_still_seen(tmp_path: Path) -> N
     cache.read(files)
     path = root / "app" / "essays.py"
     status = path.stat()
-    path.write_text(path.read_text(encoding="utf-8").replace('"essays"', '"essayz"'), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("grade: int", "grade: str"), encoding="utf-8")
     os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
     assert path.stat().st_size == status.st_size
-    assert any(t.name == "essayz" for t in cache.read(files).tables)
+    essay = next(t for t in cache.read(files).tables if t.name == "essays")
+    assert essay.column("grade").type == "VARCHAR"
 
 
 @pytest.mark.parametrize(

@@ -102,13 +102,19 @@ def _read(
         elif parsed is not None:
             facts.problems.append(parsed)
 
-    project = ProjectModules(modules, [*checked, *context_paths])
-    index = ClassIndex(modules, context, StringResolver(project.load), project.load)
+    index = _class_index(modules, context, [*checked, *context_paths])
     for module in modules:
         _read_module(module, index, facts)
     index.release()
     _finish(facts, context.table_names, index.unnamed)
     return facts
+
+
+def _class_index(modules: Sequence[ParsedModule], context: ContextIndex, paths: Sequence[Path]) -> ClassIndex:
+    """The index the models are built from: the parsed ``modules`` and what ``paths`` (every file of the read)
+    lend through imports and bases (also :mod:`schema_guard.cache`'s, for the files it re-reads)."""
+    project = ProjectModules(modules, paths)
+    return ClassIndex(modules, context, StringResolver(project.load), project.load)
 
 
 def _finish(facts: SchemaFacts, context_tables: set[str], unnamed: bool) -> None:
