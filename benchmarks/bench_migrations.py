@@ -10,9 +10,14 @@ Three whole-process timings on the same chain and the same PostgreSQL server, me
 
 Usage::
 
-    python benchmarks/bench_migrations.py [--revisions 50] [--runs 5] [--database-url URL] [--skip-pytest-alembic]
+    python benchmarks/bench_migrations.py [--revisions 50,150,300] [--runs 5] [--env project|minimal]
+                                          [--database-url URL] [--skip-pytest-alembic]
 
-The targets (see the issue): the gate under 2x plain Alembic's upgrade+downgrade, and faster than pytest-alembic.
+``--env`` chooses the chain's ``env.py``: ``project`` imports the models and opens its own connection whenever the
+caller hands it an engine (pytest-alembic runs it once per step, each time on a new connection); ``minimal`` only
+configures Alembic on the connection it is given, from a pooled engine, so pytest-alembic's per-step cost is the
+least it can be. The targets (see the issue): the gate at most 1.15x plain Alembic's upgrade+downgrade at 300
+revisions, and at most 0.8x pytest-alembic's default tests at 50 revisions with the minimal ``env.py``.
 """
 
 from __future__ import annotations
@@ -74,6 +79,32 @@ else:
         connection.commit()
 '''
 
+MINIMAL_ENV_PY = '''\
+"""The least an env.py can do: the caller's connection (or one from the engine it hands over), else the URL."""
+import os
+import sys
+from pathlib import Path
+
+from alembic import context
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlmodel import SQLModel  # noqa: E402
+
+import chain_models  # noqa: E402,F401
+
+given = context.config.attributes.get("connection")
+connection = given if isinstance(given, Connection) else (given or create_engine(
+    os.environ.get("SCHEMA_GUARD_DATABASE_URL") or context.config.get_main_option("sqlalchemy.url"))).connect()
+context.configure(connection=connection, target_metadata=SQLModel.metadata, compare_type=True)
+with context.begin_transaction():
+    context.run_migrations()
+if connection is not given:  # opened here: commit and hand it back to the engine's pool
+    connection.commit()
+    connection.close()
+'''
+
 ALEMBIC_INI = """\
 [alembic]
 script_location = %(here)s/migrations
@@ -107,8 +138,11 @@ def alembic_engine():
     engine.dispose()
 '''
 
+MINIMAL_CONFTEST = CONFTEST.replace(", poolclass=NullPool", "")
+"""The minimal setup's fixture: a pooled engine, so each step's env.py reuses one connection."""
 
-def generate_chain(folder: Path, revisions: int, url: str) -> Path:
+
+def generate_chain(folder: Path, revisions: int, url: str, *, minimal: bool = False) -> Path:
     """Write a project with ``revisions`` tenant tables plus the anchor, one revision each."""
     if folder.exists():
         shutil.rmtree(folder)
@@ -117,9 +151,9 @@ def generate_chain(folder: Path, revisions: int, url: str) -> Path:
     (folder / "tests").mkdir()
     (folder / "pyproject.toml").write_text(PYPROJECT)
     (folder / "alembic.ini").write_text(ALEMBIC_INI.format(url=url.replace("%", "%%")))
-    (folder / "migrations" / "env.py").write_text(ENV_PY)
+    (folder / "migrations" / "env.py").write_text(MINIMAL_ENV_PY if minimal else ENV_PY)
     (folder / "migrations" / "script.py.mako").write_text("")
-    (folder / "tests" / "conftest.py").write_text(CONFTEST)
+    (folder / "tests" / "conftest.py").write_text(MINIMAL_CONFTEST if minimal else CONFTEST)
     (folder / "pytest.ini").write_text("[pytest]\npytest_alembic_tests_folder = tests\n")
     models = ["import uuid", "", "from sqlmodel import Field, SQLModel", "", "",
               "class Student(SQLModel, table=True):",
@@ -228,7 +262,8 @@ def pytest_alembic_python() -> tuple[Path | None, str]:
                                  capture_output=True, text=True, check=False)
         if created.returncode != 0:
             return None, f"venv creation failed: {created.stderr.strip()[-300:]}"
-    installed = subprocess.run([str(python), "-m", "pip", "install", "-q", "pytest<9", "pytest-alembic==0.13.1"],
+    installed = subprocess.run([str(python), "-m", "pip", "install", "-q", "pytest<9", "pytest-alembic==0.13.1",
+                                "psycopg[binary]", "sqlmodel"],
                                capture_output=True, text=True, check=False)
     if installed.returncode != 0:
         return None, f"pip install failed: {installed.stderr.strip()[-300:]}"
@@ -250,36 +285,44 @@ def pytest_alembic(chain: Path, server_url: str, python: Path) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--revisions", type=int, default=50)
+    parser.add_argument("--revisions", default="50", help="chain lengths, comma-separated (50,150,300)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--env", choices=("project", "minimal"), default="project")
     parser.add_argument("--database-url", default=os.environ.get("SCHEMA_GUARD_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--skip-pytest-alembic", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
 
     WORK.mkdir(exist_ok=True)
-    chain = generate_chain(WORK / f"chain{args.revisions}", args.revisions, args.database_url)
-    contenders = {"plain alembic upgrade+downgrade": lambda: plain_alembic(chain, args.database_url),
-                  "schema-guard migrations": lambda: gate(chain, args.database_url)}
     note = "skipped"
+    python = None
     if not args.skip_pytest_alembic:
         python, note = pytest_alembic_python()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; env.py: {args.env}; "
+          f"median of {args.runs} runs (pytest-alembic: {note})")
+    report: dict[str, object] = {}
+    for revisions in [int(n) for n in args.revisions.split(",")]:
+        chain = generate_chain(WORK / f"chain{revisions}-{args.env}", revisions, args.database_url,
+                               minimal=args.env == "minimal")
+        contenders = {"plain alembic upgrade+downgrade": lambda: plain_alembic(chain, args.database_url),
+                      "schema-guard migrations": lambda: gate(chain, args.database_url)}
         if python is not None:
             contenders["pytest-alembic default tests"] = lambda: pytest_alembic(chain, args.database_url, python)
-    results: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(args.runs):
-        for name, run in contenders.items():
-            results[name].append(run())
-    medians = {name: statistics.median(times) for name, times in results.items()}
-    baseline = medians["plain alembic upgrade+downgrade"]
-    print(f"chain of {args.revisions} revisions, {args.runs} runs each, median wall time (pytest-alembic: {note})")
-    for name, median in medians.items():
-        print(f"  {name:34s} {median:6.2f} s  {median / baseline:5.2f}x plain alembic")
-    if "pytest-alembic default tests" in medians:
-        ratio = medians["schema-guard migrations"] / medians["pytest-alembic default tests"]
-        print(f"  gate / pytest-alembic: {ratio:.2f}x")
+        results: dict[str, list[float]] = {name: [] for name in contenders}
+        for _ in range(args.runs):
+            for name, run in contenders.items():
+                results[name].append(run())
+        medians = {name: statistics.median(times) for name, times in results.items()}
+        baseline = medians["plain alembic upgrade+downgrade"]
+        print(f"chain of {revisions} revisions:")
+        for name, median in medians.items():
+            print(f"  {name:34s} {median:6.2f} s  {median / baseline:5.2f}x plain alembic")
+        if "pytest-alembic default tests" in medians:
+            ratio = medians["schema-guard migrations"] / medians["pytest-alembic default tests"]
+            print(f"  {'gate / pytest-alembic':34s} {ratio:6.2f}x")
+        report[str(revisions)] = {"medians": medians, "runs": results}
     if args.json:
-        args.json.write_text(json.dumps({"medians": medians, "runs": results, "pytest_alembic": note}, indent=1))
+        args.json.write_text(json.dumps({"results": report, "pytest_alembic": note}, indent=1))
     return 0
 
 
