@@ -17,7 +17,7 @@ import schema_guard.cache
 from schema_guard.cache import SourceCache
 from schema_guard.files import discover
 from schema_guard.readers.source import read_source
-from schema_guard.rules.base import catalogue
+from schema_guard.rules.registry import catalogue
 
 REPO = Path(__file__).resolve().parent.parent
 
