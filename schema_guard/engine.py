@@ -17,6 +17,7 @@ from schema_guard.files import absolute, discover
 from schema_guard.findings import Finding
 from schema_guard.result import CheckResult
 from schema_guard.rules.base import RuleContext
+from schema_guard.rules.inherited import once_per_definition
 from schema_guard.rules.registry import catalogue, fact_rules
 
 __all__ = ["CheckResult", "evaluate", "read_facts", "report_once", "run_check"]
@@ -31,7 +32,7 @@ def evaluate(facts: SchemaFacts, context: RuleContext, decider: Decider | None =
     try:
         for rule in fact_rules():
             if facts.reader in rule.readers and (decider is None or decider.enabled(rule.code)):
-                findings.extend(rule.check(facts, context.for_rule(rule.code)))
+                findings.extend(once_per_definition(rule.check(facts, context.for_rule(rule.code))))
     finally:
         facts.__dict__.pop("_memo", None)
     return findings

@@ -86,6 +86,8 @@ class ColumnFact:
     attribute: str | None = None
     """The Python attribute name on the model class, where it differs from or is known besides ``name``."""
     syntax: FieldSyntax | None = None
+    defined_in: str | None = None
+    """The class whose body writes the field (a mixin or base class for an inherited column), where known."""
 
     @property
     def has_default(self) -> bool:

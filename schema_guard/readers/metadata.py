@@ -57,6 +57,10 @@ def read_metadata(modules: Sequence[str], root: Path) -> SchemaFacts:
     imported, problems = import_models(modules, root)
     facts.problems.extend(problems)
     registry_error = _configure_mappers()
+    if problems:
+        # A module that failed to import leaves the classes it defines unknown to SQLAlchemy, so relationships to
+        # them cannot be configured: the SG002 is the cause to report, not an SG405 on every string reference.
+        registry_error = None
     classes = {id(cls): cls for module in imported for cls in _classes_defined_in(module)}
     facts.classes = [_class_fact(cls) for cls in classes.values()]
     mapped = _mapped_project_classes(classes.values())
@@ -282,14 +286,20 @@ def _project_tables(imported: Sequence[ModuleType], mapped: dict[Any, type]) -> 
 
 def _field_location(cls: type | None, attribute: str) -> Location | None:
     """The line of ``attribute`` in the first class of the MRO whose own source defines it (mixins included)."""
+    found = _field_definition(cls, attribute)
+    return found[1] if found else None
+
+
+def _field_definition(cls: type | None, attribute: str) -> tuple[str, Location] | None:
+    """The class of the MRO whose own source writes ``attribute``, and the line."""
     if cls is None:
         return None
     for klass in cls.__mro__:
-        if klass.__module__.startswith(("sqlmodel.", "pydantic", "builtins")):
+        if klass.__module__.startswith(("sqlmodel.", "pydantic", "builtins", "sqlalchemy.")):
             continue
         layout, _ = _class_location(klass)
         if layout and attribute in layout.fields:
-            return layout.fields[attribute]
+            return klass.__name__, layout.fields[attribute]
     return None
 
 
@@ -356,6 +366,7 @@ def _column_fact(column: Any, location: Location, cls: type | None, attribute: s
         timezone=_timezone(column.type),
         attribute=attribute,
         syntax=_annotation_syntax(cls, attribute or column.name),
+        defined_in=(_field_definition(cls, attribute or column.name) or (cls.__name__ if cls else None, None))[0],
     )
 
 

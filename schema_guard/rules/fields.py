@@ -64,7 +64,8 @@ def _columns(facts: SchemaFacts) -> list[tuple[TableFact, ColumnFact]]:
 
 
 def _where(table: TableFact, column: ColumnFact) -> str:
-    return f"{table.class_name or table.name}.{column.attribute or column.name}"
+    """``Class.attribute`` as written: the mixin or base class for an inherited field."""
+    return f"{column.defined_in or table.class_name or table.name}.{column.attribute or column.name}"
 
 
 @register
@@ -530,6 +531,27 @@ class Guardian(SQLModel, table=True):
     notes: str | None = Field(default=None, nullable=True)
 """),
         ),
+        Valid(
+            students_before_first_class("""
+import uuid
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Column, DateTime, func
+from sqlmodel import Field, SQLModel
+
+
+class Guardian(SQLModel, table=True):
+    __tablename__ = "guardians"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    created: Optional[datetime] = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    )
+"""),
+            title="Optional until the database fills in its server default",
+        ),
         Invalid(
             students_before_first_class("""
 import uuid
@@ -555,6 +577,8 @@ class Guardian(SQLModel, table=True):
             if optional is None or column.nullable is None or column.name in table.primary_key:
                 continue
             annotation = column.syntax.annotation if column.syntax else None
+            if optional and not column.nullable and column.server_default is not None:
+                continue  # ``None`` until the database fills in its server default: SQLModel's idiom for it
             if optional and not column.nullable:
                 problem = f"is annotated {annotation} but the column is NOT NULL"
                 advice = "drop Optional (or make the column nullable)"

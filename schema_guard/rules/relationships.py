@@ -552,3 +552,73 @@ class Essay(SQLModel, table=True):
                 table=relationship.owner_table,
                 detail=relationship.attribute,
             )
+
+
+@register
+class DuplicateTableName(FactRule):
+    """Two classes (or ``Table`` objects) name the same table."""
+
+    code = "SG406"
+    name = "duplicate-table-name"
+    summary = "two models define the same table name"
+    rationale = (
+        "In one `MetaData` SQLAlchemy refuses the second definition at import (`Table 'x' is already defined`); in "
+        "two (two declarative bases, or files imported in different processes) both import and the last `create_all` "
+        "or migration wins, while foreign keys, relationships and queries silently use whichever class they reach. "
+        "Either way the schema is not what one of the two files says."
+    )
+    how_to_fix = "Give one of the two models another `__tablename__`, or delete the copy that is not used."
+    readers = ("source", "metadata")
+    examples = (
+        Valid(
+            _STUDENTS
+            + '''
+
+class Guardian(SQLModel, table=True):
+    __tablename__ = "guardians"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+''',
+        ),
+        Invalid(
+            _STUDENTS
+            + '''
+
+from sqlalchemy import Column, Uuid
+from sqlalchemy.orm import DeclarativeBase
+
+
+class LegacyBase(DeclarativeBase):
+    pass
+
+
+class LegacyStudent(LegacyBase):  # expect: SG406
+    __tablename__ = "students"
+
+    id = Column(Uuid, primary_key=True, default=uuid.uuid4)
+''',
+            title="a second base maps the same table",
+        ),
+    )
+
+    def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
+        by_name: dict[tuple[str | None, str], list[TableFact]] = {}
+        for table in facts.tables:
+            by_name.setdefault((table.schema, table.name), []).append(table)
+        for (_, name), tables in by_name.items():
+            if len(tables) < 2:
+                continue
+            tables = sorted(tables, key=lambda t: (t.location.path or "", t.location.line or 0))
+            first = tables[0]
+            for table in tables[1:]:
+                yield self.finding(
+                    f"{_definer(table)} defines table '{name}', which {_definer(first)} at {first.location} "
+                    "already defines; one of them is not the table the database has",
+                    table.location, reader=facts.reader, table=name,
+                    detail=f"{table.location.path}:{table.location.line}",
+                )
+
+
+def _definer(table: TableFact) -> str:
+    return f"class {table.class_name}" if table.class_name else f"the Table('{table.name}') object"

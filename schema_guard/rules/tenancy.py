@@ -13,7 +13,7 @@ from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 from schema_guard.rules.example_models import IMPORTS, with_students
 from schema_guard.rules.fields import has_opaque_columns, is_opaque
-from schema_guard.tenancy import TableScope
+from schema_guard.tenancy import TableScope, TenantPolicy
 
 GOOD_EXAM = """
 class Exam(SQLModel, table=True):
@@ -54,6 +54,22 @@ def tenant_columns(facts: SchemaFacts, context: RuleContext) -> list[tuple[Table
     return pairs
 
 
+def _anchor_references(table: TableFact, policy: TenantPolicy) -> list[str]:
+    """Single columns of ``table`` with a foreign key to the anchor's key."""
+    return [
+        fk.columns[0]
+        for fk in table.foreign_keys
+        if len(fk.columns) == 1 and fk.target_table.rsplit(".", 1)[-1] == policy.anchor_table
+        and fk.target_columns == (policy.anchor_key,)
+    ]
+
+
+def keyed_by_anchor(table: TableFact, policy: TenantPolicy) -> bool:
+    """The table's primary key is one column that is a foreign key to the anchor's key: a one-to-one extension of
+    the anchor (one row per tenant), tenant-scoped by construction whatever the column is called."""
+    return len(table.primary_key) == 1 and table.primary_key[0] in _anchor_references(table, policy)
+
+
 @register
 class MissingTenantColumn(FactRule):
     code = "SG201"
@@ -82,6 +98,18 @@ class Subject(SQLModel, table=True):
     __table_args__ = {"info": {"schema_guard": {"shared": True}}}
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
 """), title="shared table declared on the model"),
+        Valid(with_students("""
+class StudentSettings(SQLModel, table=True):
+    __tablename__ = "student_settings"
+    student_id: uuid.UUID = Field(primary_key=True, foreign_key="students.id")
+    theme: str = "light"
+
+
+class StudentProfile(SQLModel, table=True):
+    __tablename__ = "student_profiles"
+    id: uuid.UUID = Field(primary_key=True, foreign_key="students.id")
+    bio: str = ""
+"""), title="one-to-one extension tables keyed by the anchor's key"),
         Valid(with_students("""
 class Subject(SQLModel, table=True):
     __tablename__ = "subjects"
@@ -153,11 +181,17 @@ class Invoice(SQLModel, table=True):  # expect: SG201
         for table in tenant_tables(facts, context):
             # With an opaque column the table's keys (a shared association?) or its name and shared marker
             # (``@declared_attr``) may be unseen: its scope is not known, so a missing column is not concluded.
-            if table.column(column) is None and not has_opaque_columns(table):
-                yield self.finding(
-                    f"tenant-scoped table '{table.name}' has no '{column}' column",
-                    table.location, reader=facts.reader, table=table.name, fix=fix,
-                )
+            if table.column(column) is not None or has_opaque_columns(table) or keyed_by_anchor(table, policy):
+                continue
+            pointing = [c for c in _anchor_references(table, policy) if c != column]
+            hint = (
+                f" ('{pointing[0]}' references {policy.anchor_table}.{policy.anchor_key}: name it '{column}')"
+                if pointing else ""
+            )
+            yield self.finding(
+                f"tenant-scoped table '{table.name}' has no '{column}' column{hint}",
+                table.location, reader=facts.reader, table=table.name, fix=fix,
+            )
 
 
 @register

@@ -16,6 +16,7 @@ the base sets ``type_annotation_map``, which the reader does not evaluate (the t
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import replace
 
 from schema_guard.facts import ColumnFact, FieldSyntax, Location
@@ -38,6 +39,12 @@ _WRAPPED_COLUMN_CALLS = frozenset({"deferred", "column_property"})
 _RELATIONSHIP_CALLS = frozenset({"relationship", "relation", "dynamic_loader"})
 _SQLALCHEMY_DEFAULT_TYPES = {"DATETIME": ColumnType("TIMESTAMP", timezone=False), "TIMESTAMP": ColumnType("TIMESTAMP", timezone=False)}
 """SQLAlchemy's default type map differs from SQLModel's for ``datetime``: ``DateTime()`` without time zone."""
+
+
+def snake_case(class_name: str) -> str:
+    """Flask-SQLAlchemy's default table name: ``UserAccount`` → ``user_account``, ``HTTPLog`` → ``http_log``."""
+    words = re.findall(r"[A-Z]+(?=[A-Z][a-z0-9]|$|_)|[A-Z]?[a-z0-9]+|[A-Z]+", class_name)
+    return "_".join(word.lower() for word in words) or class_name.lower()
 
 
 def is_sqlalchemy_name(qualified: str | None, names: frozenset[str]) -> bool:
@@ -104,14 +111,14 @@ class DeclarativeFieldReader(FieldReader):
         location = self.module.location(statement)
         if isinstance(value, ast.Call):
             callee = self.imports.qualify(value.func)
-            if is_sqlalchemy_name(callee, _WRAPPED_COLUMN_CALLS) and value.args:
+            if _mapping_call(callee, _WRAPPED_COLUMN_CALLS) and value.args:
                 if last_part(callee) == "column_property":
                     return None  # an expression, not a column of the table
                 value = value.args[0]
                 callee = self.imports.qualify(value.func) if isinstance(value, ast.Call) else None
-            if is_sqlalchemy_name(callee, _RELATIONSHIP_CALLS) or is_library_name(callee, "Relationship"):
+            if _mapping_call(callee, _RELATIONSHIP_CALLS) or is_library_name(callee, "Relationship"):
                 return self._relationship(name, annotation, value, location)  # type: ignore[arg-type]
-            if is_sqlalchemy_name(callee, _COLUMN_CALLS):
+            if _mapping_call(callee, _COLUMN_CALLS):
                 return self.column(value, name, annotation, location)  # type: ignore[arg-type]
             return None
         if value is None and annotation is not None and annotation.mapped:
@@ -156,6 +163,12 @@ class DeclarativeFieldReader(FieldReader):
         return _SQLALCHEMY_DEFAULT_TYPES.get(column_type.name, column_type)
 
 
+def _mapping_call(qualified: str | None, names: frozenset[str]) -> bool:
+    """In a mapped class body, ``Column``/``relationship``... from SQLAlchemy, or reached through an object that
+    re-exports them (Flask-SQLAlchemy's ``db.Column``, ``db.relationship``)."""
+    return is_sqlalchemy_name(qualified, names) or (last_part(qualified) in names and "." in (qualified or ""))
+
+
 def table_call_columns(
     call: ast.Call, reader: DeclarativeFieldReader
 ) -> tuple[str | None, list[FieldSpec], list[ast.Call]]:
@@ -190,6 +203,13 @@ def module_tables(module: ParsedModule) -> list[tuple[ast.Call, ast.stmt]]:
     found = []
     for statement in module.tree.body:
         value = statement.value if isinstance(statement, ast.Assign | ast.AnnAssign) else None
-        if isinstance(value, ast.Call) and is_sqlalchemy_name(module.imports.qualify(value.func), frozenset({"Table"})):
+        if not isinstance(value, ast.Call):
+            continue
+        callee = module.imports.qualify(value.func)
+        columns = any(
+            isinstance(argument, ast.Call) and last_part(module.imports.qualify(argument.func)) == "Column"
+            for argument in value.args
+        )
+        if is_sqlalchemy_name(callee, frozenset({"Table"})) or (_mapping_call(callee, frozenset({"Table"})) and columns):
             found.append((value, statement))
     return found

@@ -8,7 +8,7 @@ is, the constructs this interpreter cannot parse are rewritten in place into one
 it was, and the result goes to ``ast`` again:
 
 * ``type X[T] = expr`` becomes ``X = expr``; ``class C[T](...)``/``def f[T](...)`` lose their type parameters;
-* ``except*`` becomes ``except``;
+* ``except*`` becomes ``except``, and PEP 758's ``except A, B:`` becomes ``except (A, B):``;
 * an f-string (or t-string) this interpreter cannot parse becomes a call to an unknown function, which the reader
   treats as a value it cannot see (opaque) rather than guessing.
 
@@ -92,6 +92,8 @@ def _rewrite(node: Any, module: Any, positions: Any, edits: list[tuple[tuple[int
         span(node.type_parameters, node.type_parameters, "")
     elif kind == "ExceptStarHandler":
         span(node, node.type, "except ", to_start=True)
+    if kind in ("ExceptHandler", "ExceptStarHandler") and isinstance(node.type, cst.Tuple) and not node.type.lpar:
+        span(node.type, node.type, f"({module.code_for_node(node.type)})")  # PEP 758: ``except A, B:``
     elif kind in ("FormattedString", "TemplatedString") and not _parses(module.code_for_node(node)):
         position = positions[node]
         span(node, node, UNPARSED_CALL + "(" + "\n" * (position.end.line - position.start.line) + ")")

@@ -55,6 +55,7 @@ from schema_guard.readers.source.declarative import (
     decorated_with,
     is_abstract,
     is_sqlalchemy_name,
+    snake_case,
     module_tables,
     own_setting,
     table_call_columns,
@@ -173,6 +174,7 @@ class ClassIndex:
         self._lineages: dict[int, list[ClassInfo]] = {}
         self._readers: dict[tuple[int, str], FieldReader] = {}
         self._declarative_tables: dict[int, bool] = {}
+        self._declarative_kinds: dict[int, str | None] = {}
         self.unnamed = False
         """Some table's name is computed where the reader cannot follow (here or in a context file)."""
         self._name_context_tables()
@@ -288,7 +290,11 @@ class ClassIndex:
             reader = self._readers.get((id(info.module), style))
             if reader is None:
                 reader = self._readers[(id(info.module), style)] = self._reader(info.module, style)
-            self._attributes[key] = [spec for spec in map(reader.read, info.node.body) if spec is not None]
+            specs = [spec for spec in map(reader.read, info.node.body) if spec is not None]
+            for spec in specs:
+                if isinstance(spec, FieldSpec):
+                    spec.column = replace(spec.column, defined_in=info.name)
+            self._attributes[key] = specs
         return self._attributes[key]
 
     def _reader(self, module: ParsedModule, style: str) -> FieldReader:
@@ -308,42 +314,70 @@ class ClassIndex:
         return self._declarative_tables[key]
 
     def _decide_declarative_table(self, info: ClassInfo) -> bool:
-        if info.table or is_abstract(info) or not self._is_declarative(info):
+        kind = self._declarative_kind(info)
+        if info.table or is_abstract(info) or kind is None:
             return False
         if own_setting(info, "__tablename__") or own_setting(info, "__table__"):
             return True
         ancestors = self.lineage(info)[1:]
         if any(self.is_declarative_table(ancestor) for ancestor in ancestors):
             return False  # single-table inheritance: the parent's table
-        return self._class_setting(info, "__tablename__") is not None
+        # Flask-SQLAlchemy names a model's table after the class when nothing else does.
+        return kind == "flask" or self._class_setting(info, "__tablename__") is not None
 
-    def _is_declarative(self, info: ClassInfo) -> bool:
-        """Some class of the lineage derives from a declarative base (or is decorated to be mapped)."""
+    def _declarative_kind(self, info: ClassInfo) -> str | None:
+        """``"sqlalchemy"`` when some class of the lineage derives from a declarative base (or is decorated to be
+        mapped), ``"flask"`` for a Flask-SQLAlchemy ``db.Model``, else ``None``."""
+        key = id(info.node)
+        if key not in self._declarative_kinds:
+            self._declarative_kinds[key] = None
+            self._declarative_kinds[key] = self._find_declarative_kind(info)
+        return self._declarative_kinds[key]
+
+    def _find_declarative_kind(self, info: ClassInfo) -> str | None:
         for klass in self.lineage(info):
             if decorated_with(klass, CLASS_DECORATORS | MAPPING_DECORATORS):
-                return True
+                return "sqlalchemy"
             for position, qualified in enumerate(klass.bases):
                 if is_sqlalchemy_name(qualified, DECLARATIVE_BASES):
-                    return True
-                if self.resolve(klass, position) is None and self._factory_base(klass, qualified):
-                    return True
-        return False
+                    return "sqlalchemy"
+                if self.resolve(klass, position) is not None or not qualified:
+                    continue
+                if self._flask_model(klass, qualified):
+                    return "flask"
+                if self._factory_base(klass, qualified):
+                    return "sqlalchemy"
+        return None
 
-    def _factory_base(self, info: ClassInfo, qualified: str | None) -> bool:
-        """``qualified`` names ``Base = declarative_base()`` (or ``registry().generate_base()``), here or imported."""
-        if not qualified:
-            return False
+    def _module_constant(self, info: ClassInfo, qualified: str) -> tuple[ast.expr | None, ParsedModule | None]:
+        """What a (possibly imported) module-level name is assigned, and the module it is assigned in."""
         module: ParsedModule | None = info.module
         name = qualified
         if "." in qualified:
             package, name = qualified.rsplit(".", 1)
             module = self.load(package)
-        value = module.constants.get(name) if module is not None else None
+        return (module.constants.get(name) if module is not None else None), module
+
+    def _flask_model(self, info: ClassInfo, qualified: str) -> bool:
+        """``db.Model`` where ``db = SQLAlchemy(...)`` (Flask-SQLAlchemy), here or imported."""
+        if last_part(qualified) != "Model":
+            return False
+        if root_part(qualified) == "flask_sqlalchemy":
+            return True
+        receiver = qualified.rsplit(".", 1)[0]
+        value, module = self._module_constant(info, receiver)
+        return (
+            isinstance(value, ast.Call) and module is not None
+            and root_part(module.imports.qualify(value.func)) == "flask_sqlalchemy"
+        )
+
+    def _factory_base(self, info: ClassInfo, qualified: str) -> bool:
+        """``qualified`` names ``Base = declarative_base()`` (or ``registry().generate_base()``), here or imported."""
+        value, module = self._module_constant(info, qualified)
         if not isinstance(value, ast.Call) or module is None:
             return False
-        return is_sqlalchemy_name(module.imports.qualify(value.func), BASE_FACTORIES) or (
-            last_part(module.imports.qualify(value.func)) == "generate_base"
-        )
+        callee = module.imports.qualify(value.func)
+        return is_sqlalchemy_name(callee, BASE_FACTORIES) or last_part(callee) == "generate_base"
 
     def _style(self, info: ClassInfo) -> str:
         if info.table:
@@ -377,6 +411,8 @@ class ClassIndex:
         the lineage sets one, else the literal, or a ``@declared_attr`` that returns an expression of
         ``cls.__name__``; anything else is not known, and the default is returned as a placeholder."""
         setting = self._class_setting(info, "__tablename__")
+        if setting is None and not info.table and self._declarative_kind(info) == "flask":
+            return snake_case(info.name), True
         if setting is None:
             return info.name.lower(), True
         value, module = setting
