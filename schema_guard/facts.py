@@ -137,6 +137,9 @@ class TableFact:
     """The dotted module the class (or ``Table(...)``) is defined in: two classes of one name are told apart by it."""
     schema: str | None = None
     """The database schema (``__table_args__ = {"schema": "audit"}``); ``None`` for the default one."""
+    opaque: bool = False
+    """The source reader could not see all of the table (a base class from another package, a computed name or
+    ``__table_args__``): like an opaque column, its keys, columns and scope are a lower bound."""
 
     def column(self, name: str) -> ColumnFact | None:
         return next((c for c in self.columns if c.name == name), None)

@@ -36,7 +36,12 @@ from schema_guard.facts import (
 from schema_guard.files import ALWAYS_EXCLUDED
 from schema_guard.findings import Finding, problem
 from schema_guard.readers.metadata_relationships import relationship_facts
-from schema_guard.readers.source.locations import ClassLayout, class_layout, mapping_call_location
+from schema_guard.readers.source.locations import (
+    ClassLayout,
+    assignment_location,
+    class_layout,
+    mapping_call_location,
+)
 from schema_guard.tenancy import declared_shared
 
 IMPORT_ERROR = "SG002"
@@ -64,9 +69,13 @@ def read_metadata(modules: Sequence[str], root: Path) -> SchemaFacts:
     classes = {id(cls): cls for module in imported for cls in _classes_defined_in(module)}
     facts.classes = [_class_fact(cls) for cls in classes.values()]
     mapped = _mapped_project_classes(classes.values())
+    objects = _table_objects(imported)
     for table in _project_tables(imported, mapped):
         if not _mapped_elsewhere(table, mapped):
-            facts.tables.append(_table_fact(table, mapped.get(table)))
+            fact = _table_fact(table, mapped.get(table))
+            if id(table) in objects and fact.class_name is None:
+                fact.module, fact.location = objects[id(table)]
+            facts.tables.append(fact)
     for cls in dict.fromkeys(mapped.values()):
         facts.relationships.extend(relationship_facts(cls, registry_error, _attribute_location))
     foreign = [cls for cls in classes.values() if _is_registry_mapped(cls)]
@@ -259,6 +268,21 @@ def _mapped_project_classes(classes: Iterable[type]) -> dict[Any, type]:
         if isinstance(table, Table) and table not in mapped:
             mapped[table] = cls
     return mapped
+
+
+def _table_objects(imported: Sequence[ModuleType]) -> dict[int, tuple[str, Location]]:
+    """Module-level ``name = Table(...)`` objects: the module and the line each is written at."""
+    from sqlalchemy.sql.schema import Table
+
+    found: dict[int, tuple[str, Location]] = {}
+    for module in imported:
+        path = getattr(module, "__file__", None)
+        for name, value in list(vars(module).items()):
+            if isinstance(value, Table) and id(value) not in found and path:
+                location = assignment_location(path, name)
+                if location is not None:
+                    found[id(value)] = (module.__name__, location)
+    return found
 
 
 def _project_tables(imported: Sequence[ModuleType], mapped: dict[Any, type]) -> list[Any]:

@@ -49,7 +49,7 @@ def is_opaque(column: ColumnFact) -> bool:
 
 def has_opaque_columns(table: TableFact) -> bool:
     """Some column of ``table`` is opaque: its keys, indexes, foreign keys and scope are only a lower bound."""
-    return any(is_opaque(column) for column in table.columns)
+    return table.opaque or any(is_opaque(column) for column in table.columns)
 
 
 def _columns(facts: SchemaFacts) -> list[tuple[TableFact, ColumnFact]]:

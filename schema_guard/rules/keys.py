@@ -118,6 +118,12 @@ class Subject(SQLModel, table=True):
         sa_column=Column(PG_UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
     )
 """, title="server default in sa_column"),
+        Valid(with_students("""
+class StudentSettings(SQLModel, table=True):
+    __tablename__ = "student_settings"
+    student_id: uuid.UUID = Field(primary_key=True, foreign_key="students.id")
+    theme: str = "light"
+"""), title="a key copied from its parent row (one-to-one extension)"),
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
@@ -163,7 +169,8 @@ class SubjectCreate(SQLModel):
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         for table in facts.tables:
-            if not table.primary_key and not has_opaque_columns(table):
+            # A ``Table(...)`` object mapped by no class (an association table) may have no key.
+            if not table.primary_key and table.class_name and not has_opaque_columns(table):
                 yield self.finding(
                     f"table '{table.name}' has no primary key", table.location, reader=facts.reader, table=table.name
                 )

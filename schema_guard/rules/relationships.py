@@ -109,10 +109,10 @@ class _Relationships:
         return target is not None and relationship.back_populates in self.backrefs.get(target, {})
 
     def maybe_hidden(self, relationship: RelationshipFact, attribute: str) -> bool:
-        """``Target.attribute`` is an opaque field (``essays: list["Essay"] = essays_relationship()``): it may be a
-        relationship the source reader cannot see."""
+        """The target has attributes the source reader cannot see (``essays = essays_relationship()``, a
+        ``@declared_attr``, a base class from another package): ``Target.attribute`` may be one of them."""
         table = self.table_of(relationship.target_class, relationship.target_module, relationship.owner_module)
-        return table is not None and any(c.attribute == attribute and is_opaque(c) for c in table.columns)
+        return table is not None and has_opaque_columns(table)
 
     def pointing_back(self, relationship: RelationshipFact) -> list[RelationshipFact]:
         """Relationships on the target class whose target is the owner: candidates for ``back_populates``."""
@@ -468,7 +468,7 @@ class Essay(SQLModel, table=True):
             )
         target = tables.get(fk.target_table) or tables.get(_table_name(fk.target_table))
         missing = [c for c in fk.target_columns if target is not None and c not in columns[target.name]]
-        if target is None or not missing:
+        if target is None or not missing or has_opaque_columns(target):
             return None
         return (
             f"{where}: foreign key to \"{written}\" names column '{missing[0]}', which "

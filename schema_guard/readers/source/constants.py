@@ -27,6 +27,8 @@ class StringResolver:
 
     def __init__(self, load: ModuleLoader) -> None:
         self._load = load
+        self.load = load
+        """The project module loader these constants are resolved through (shared with the type lookups)."""
 
     def string(self, node: ast.expr | None, module: ParsedModule, class_name: str | None = None) -> str | None:
         return self._value(node, module, class_name, 0) if node is not None else None

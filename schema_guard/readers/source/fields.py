@@ -17,7 +17,7 @@ from functools import lru_cache
 from schema_guard.facts import ColumnFact, FieldSyntax, Location
 from schema_guard.readers.source.constants import StringResolver
 from schema_guard.readers.source.imports import ImportMap, is_library_name, last_part, root_part
-from schema_guard.readers.source.module import ParsedModule
+from schema_guard.readers.source.module import ClassInfo, ParsedModule
 from schema_guard.readers.source.column_types import (
     Annotation,
     ColumnType,
@@ -327,7 +327,7 @@ class FieldReader:
         primary_key = _bool(keywords.get("primary_key")) or _bool(column_kwargs.get("primary_key"))
         explicit_nullable = _bool_or_none(column_kwargs.get("nullable", keywords.get("nullable")))
         if "sa_type" in keywords:
-            column_type = sqlalchemy_column_type(keywords["sa_type"], self.imports)
+            column_type = self._sql_type(keywords["sa_type"])
         nullable: bool | None
         if explicit_nullable is not None:
             nullable = explicit_nullable
@@ -394,9 +394,9 @@ class FieldReader:
             if written_name is not None:
                 column.name = written_name
             elif not self._column_argument(argument, spec, location) and column_type.name == "UNKNOWN":
-                column_type = sqlalchemy_column_type(argument, self.imports)
+                column_type = self._sql_type(argument)
         if "type_" in keywords:
-            column_type = sqlalchemy_column_type(keywords["type_"], self.imports)
+            column_type = self._sql_type(keywords["type_"])
         name = self._string(keywords.get("name"))
         if name is not None:
             column.name = name
@@ -409,6 +409,65 @@ class FieldReader:
         column.python_default = self._default(keywords.get("default")) or column.python_default
         column.server_default = self._server_default(keywords.get("server_default"))
         return tuple(key for key in keywords if not is_column_kwarg(key)), explicit
+
+    def _sql_type(self, node: ast.expr, depth: int = 0) -> ColumnType:
+        """A column type as PostgreSQL gets it, statically: a module-level type variable is followed,
+        ``X.with_variant(Y, "postgresql")`` is ``Y``, and a project ``TypeDecorator`` is what its
+        ``load_dialect_impl``/``impl`` mention (JSONB wins: it is what PostgreSQL gets). A ``JSON`` type from
+        outside SQLAlchemy that the reader cannot open is not assumed to be SQLAlchemy's."""
+        if depth > 4:
+            return ColumnType("UNKNOWN")
+        if isinstance(node, ast.Name) and node.id in self.module.constants and node.id not in self.imports.names:
+            return self._sql_type(self.module.constants[node.id], depth + 1)
+        call = node if isinstance(node, ast.Call) else None
+        if call is not None and isinstance(call.func, ast.Attribute) and call.func.attr == "with_variant":
+            for position, argument in enumerate(call.args[1:], start=1):
+                if self._string(argument) == "postgresql" or (
+                    isinstance(argument, ast.List | ast.Tuple)
+                    and any(self._string(item) == "postgresql" for item in argument.elts)
+                ):
+                    return self._sql_type(call.args[0], depth + 1)
+            return self._sql_type(call.func.value, depth + 1)
+        column_type = sqlalchemy_column_type(node, self.imports)
+        qualified = self.imports.qualify(call.func if call else node) or ""
+        if root_part(qualified) in _LIBRARIES:
+            return column_type
+        decorator = self._project_class(qualified)
+        if decorator is None:
+            unknown_json = column_type.name in ("JSON", "JSONB") and not self._flask_receiver(qualified)
+            return ColumnType("UNKNOWN") if unknown_json else column_type
+        if not any(last_part(base) == "TypeDecorator" for base in decorator.bases):
+            return column_type
+        if "JSONB" in decorator.module.segment(decorator.node):
+            return ColumnType("JSONB")
+        impl = next((value for value in map(_impl_of, decorator.node.body) if value is not None), None)
+        if impl is None or decorator.module is not self.module:
+            return column_type
+        return self._sql_type(impl, depth + 1)
+
+    def _flask_receiver(self, qualified: str) -> bool:
+        """``db.JSON`` where ``db = SQLAlchemy()`` (Flask-SQLAlchemy re-exports SQLAlchemy's types)."""
+        if root_part(qualified) == "flask_sqlalchemy":
+            return True
+        receiver = qualified.rsplit(".", 1)[0]
+        module: ParsedModule | None = self.module
+        name = receiver
+        if "." in receiver:
+            package, name = receiver.rsplit(".", 1)
+            module = self.strings.load(package)
+        value = module.constants.get(name) if module is not None else None
+        return isinstance(value, ast.Call) and root_part(module.imports.qualify(value.func)) == "flask_sqlalchemy"  # type: ignore[union-attr]
+
+    def _project_class(self, qualified: str) -> ClassInfo | None:
+        """The class ``qualified`` names in this module or in a project module it is imported from."""
+        module: ParsedModule | None = self.module
+        name = qualified
+        if "." in qualified:
+            package, name = qualified.rsplit(".", 1)
+            module = self.strings.load(package)
+        if module is None:
+            return None
+        return next((info for info in module.classes if info.name == name), None)
 
     def _column_argument(self, argument: ast.expr, spec: FieldSpec, location: Location) -> bool:
         """A positional ``Column``/``sa_column_args`` item that is not a type: ``ForeignKey``, ``Identity``..."""
@@ -478,6 +537,15 @@ class FieldReader:
                 arguments = ", ".join(self.module.segment(a) for a in node.args)
                 return f"{last_part(callee)}({arguments})"
         return self.module.segment(node)
+
+
+def _impl_of(statement: ast.stmt) -> ast.expr | None:
+    """``impl = JSON`` in a ``TypeDecorator`` body."""
+    if isinstance(statement, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "impl" for t in statement.targets):
+        return statement.value
+    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.target.id == "impl":
+        return statement.value
+    return None
 
 
 @lru_cache(maxsize=4096)

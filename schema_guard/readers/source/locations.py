@@ -123,3 +123,15 @@ def _string_args(call: ast.Call, *, keyword: str, positional: int) -> str | None
 
 def _string_values(call: ast.Call) -> list[str]:
     return [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+
+
+def assignment_location(path: str, name: str) -> Location | None:
+    """The module-level ``name = ...`` statement in ``path`` (a ``Table(...)`` object), if there is one."""
+    module = _parse(path)
+    for statement in module.body if module else ():
+        targets = statement.targets if isinstance(statement, ast.Assign) else (
+            [statement.target] if isinstance(statement, ast.AnnAssign) else []
+        )
+        if any(isinstance(target, ast.Name) and target.id == name for target in targets):
+            return Location(path, statement.lineno, statement.col_offset + 1)
+    return None

@@ -18,7 +18,10 @@ from schema_guard.findings import Finding, problem
 from schema_guard.readers.source.imports import ImportMap, module_statements
 from schema_guard.readers.source.parsing import SourceError, decode, parse
 
-MODEL_MARKERS = ("SQLModel", "sqlmodel", "sqlalchemy", "table=", "table =", "Field(", "Relationship(")
+MODEL_MARKERS = (
+    "SQLModel", "sqlmodel", "sqlalchemy", "table=", "table =", "Field(", "Relationship(", "__tablename__", "Column(",
+    "relationship(", "Mapped[",
+)  # fmt: skip
 """A file none of these appear in cannot define a model, a mixin or a mapping; it is not parsed at all."""
 
 

@@ -62,6 +62,7 @@ from schema_guard.readers.source.declarative import (
 )
 from schema_guard.readers.source.project import ProjectModules
 
+_BUILTIN_BASES = {"object", "Exception", "dict", "str", "int"}
 _LIBRARY_ROOTS = {"sqlmodel", "sqlalchemy", "pydantic", "typing", "typing_extensions", "enum", "abc", "builtins"}
 
 
@@ -141,6 +142,8 @@ def _read_module(module: ParsedModule, index: ClassIndex, facts: SchemaFacts) ->
             table, relationships = index.build_table(info)
             facts.tables.append(table)
             facts.relationships.extend(relationships)
+        else:
+            facts.relationships.extend(index.mapped_relationships(info))
     if "Table" in module.text:
         for call, statement in module_tables(module):
             table = index.build_table_call(call, module, statement)
@@ -315,15 +318,26 @@ class ClassIndex:
 
     def _decide_declarative_table(self, info: ClassInfo) -> bool:
         kind = self._declarative_kind(info)
-        if info.table or is_abstract(info) or kind is None:
+        if info.table or is_abstract(info) or kind is None or self._is_declarative_base(info):
             return False
-        if own_setting(info, "__tablename__") or own_setting(info, "__table__"):
-            return True
         ancestors = self.lineage(info)[1:]
+        if own_setting(info, "__tablename__") or own_setting(info, "__table__"):
+            # Flask-SQLAlchemy maps a subclass whose own table would have no primary key into its parent's table
+            inherits = kind == "flask" and any(self.is_declarative_table(a) for a in ancestors)
+            return not inherits or any(
+                isinstance(spec, FieldSpec) and spec.primary_key for spec in self.attributes(info, self._style(info))
+            )
         if any(self.is_declarative_table(ancestor) for ancestor in ancestors):
             return False  # single-table inheritance: the parent's table
         # Flask-SQLAlchemy names a model's table after the class when nothing else does.
         return kind == "flask" or self._class_setting(info, "__tablename__") is not None
+
+    def _is_declarative_base(self, info: ClassInfo) -> bool:
+        """The base class itself (``class Base(DeclarativeBase)``, ``@as_declarative() class Base``): never mapped,
+        whatever it declares for its subclasses."""
+        return decorated_with(info, CLASS_DECORATORS) or any(
+            is_sqlalchemy_name(qualified, DECLARATIVE_BASES) for qualified in info.bases
+        )
 
     def _declarative_kind(self, info: ClassInfo) -> str | None:
         """``"sqlalchemy"`` when some class of the lineage derives from a declarative base (or is decorated to be
@@ -446,6 +460,8 @@ class ClassIndex:
         fields: dict[str, FieldSpec] = {}
         relationships: dict[str, RelationshipSpec] = {}
         for ancestor in reversed(self.lineage(info)):
+            if ancestor is not info and not info.table and self.is_declarative_table(ancestor):
+                continue  # joined-table inheritance: the mapped parent's columns stay in the parent's table
             for spec in self.attributes(ancestor, style):
                 if isinstance(spec, FieldSpec):
                     relationships.pop(spec.column.attribute or "", None)
@@ -461,7 +477,7 @@ class ClassIndex:
             module=info.module.module_name,
         )
         _add_column_keys(table, fields.values())
-        complete = named
+        complete = named and not self._hidden_attributes(info)
         table_args = self._class_setting(info, "__table_args__")
         if table_args is not None:
             expression, module = table_args
@@ -475,9 +491,38 @@ class ClassIndex:
             # The table's name or constraints are computed where the reader cannot follow: its indexes, keys and
             # scope are a lower bound, so every column is marked opaque and absence-based rules stay silent.
             table.columns = [_opaque(column) for column in table.columns]
+            table.opaque = True
             self.unnamed = self.unnamed or not named
         return table, [_relationship(info, name, spec) for spec in relationships.values()]
 
+
+    def _hidden_attributes(self, info: ClassInfo) -> bool:
+        """Some of the class's attributes are where the reader cannot see them: a base class from a package outside
+        the project (``fastapi_users``' user table mixin), or a ``@declared_attr`` method that builds a column or
+        relationship at mapping time."""
+        for klass in self.lineage(info):
+            for position, qualified in enumerate(klass.bases):
+                known = root_part(qualified) in _LIBRARY_ROOTS or qualified in _BUILTIN_BASES
+                if not known and self.resolve(klass, position) is None and not self._is_base_object(klass, qualified):
+                    return True
+            for statement in klass.node.body:
+                if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and not statement.name.startswith("__"):
+                    if any(last_part(klass.module.imports.qualify(d)) == "declared_attr" for d in _decorators(statement)):
+                        return True
+        return False
+
+    def _is_base_object(self, info: ClassInfo, qualified: str | None) -> bool:
+        """A base that is an object the reader understands: ``Base = declarative_base()`` or Flask's ``db.Model``."""
+        return bool(qualified) and (self._factory_base(info, qualified) or self._flask_model(info, qualified))
+
+    def mapped_relationships(self, info: ClassInfo) -> list[RelationshipFact]:
+        """Relationships of a mapped class that has no table of its own (single-table inheritance)."""
+        parent = next((a for a in self.lineage(info)[1:] if self.is_declarative_table(a)), None)
+        if parent is None or is_abstract(info) or self._declarative_kind(info) is None:
+            return []
+        table, _ = self.table_name(parent)
+        specs = [s for s in self.attributes(info, self._style(info)) if isinstance(s, RelationshipSpec)]
+        return [_relationship(info, table, spec) for spec in specs]
 
     def _table_call(self, info: ClassInfo) -> ast.Call | None:
         for statement in info.node.body:
@@ -485,6 +530,17 @@ class ClassIndex:
             if isinstance(value, ast.Call):
                 return value
         return None
+
+
+def _decorators(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    """The decorators as callees: ``@declared_attr.directive`` and ``@declared_attr()`` read as ``declared_attr``."""
+    found = []
+    for decorator in function.decorator_list:
+        node = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(node, ast.Attribute) and node.attr in ("directive", "cascading"):
+            node = node.value
+        found.append(node)
+    return found
 
 
 def _returned(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:

@@ -1,0 +1,491 @@
+"""How real projects write models, read right by both readers: each test is a small model written for it (no
+project's code), for a pattern that made schema-guard cry wolf on public SQLModel and SQLAlchemy applications."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from schema_guard.config import Config, parse_config
+from schema_guard.decide import Decider
+from schema_guard.engine import run_check
+from schema_guard.readers.source import read_source
+
+BOTH = pytest.mark.parametrize("reader", ["source", "metadata"])
+
+
+def _decider(config: Config) -> Decider:
+    return Decider.from_config(config, use_baseline=False)
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def check(folder: Path, src: list[str], models: list[str], reader: str, **settings: object) -> list[tuple[str, str, int]]:
+    """(code, file name, line) of every finding of one reader."""
+    values: dict[str, object] = {"src": src, "models": models if reader == "metadata" else [], **settings}
+    config = parse_config(values, root=folder)
+    result = run_check(config, use_source=reader == "source", use_metadata=reader == "metadata", decider=_decider(config))
+    return sorted((f.code, Path(f.path).name if f.path else "", f.line or 0) for f in result.findings)
+
+
+STUDENTS = """
+import uuid
+from typing import Optional
+
+from sqlalchemy.orm import relationship
+from sqlmodel import Field, Relationship, SQLModel
+
+
+class Student(SQLModel, table=True):
+    __tablename__ = "students"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+"""
+
+
+# --- 1. relationships declared through SQLAlchemy ------------------------------------------------------------------
+@BOTH
+def test_back_populates_inside_sa_relationship_and_its_kwargs(tmp_path: Path, reader: str, isolated_models: None) -> None:
+    write(tmp_path, "rel_models.py", STUDENTS + '''
+    notes: list["Note"] = Relationship(sa_relationship=relationship("Note", back_populates="student", lazy="selectin"))
+    essays: list["Essay"] = Relationship(sa_relationship_kwargs={"back_populates": "student"})
+    tags: list["Tag"] = Relationship(sa_relationship_kwargs={"backref": "student"})
+
+
+class Note(SQLModel, table=True):
+    __tablename__ = "notes"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    student: Optional[Student] = Relationship(back_populates="notes")
+
+
+class Essay(SQLModel, table=True):
+    __tablename__ = "essays"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    student: Optional[Student] = Relationship(
+        sa_relationship=relationship("Student", back_populates="essays", viewonly=False)
+    )
+
+
+class Tag(SQLModel, table=True):
+    __tablename__ = "tags"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+''')
+    assert check(tmp_path, ["rel_models.py"], ["rel_models"], reader) == []
+
+
+@BOTH
+def test_a_wrong_back_populates_inside_sa_relationship_is_still_sg402(
+    tmp_path: Path, reader: str, isolated_models: None
+) -> None:
+    write(tmp_path, "wrong_rel.py", STUDENTS + '''
+    notes: list["Note"] = Relationship(sa_relationship=relationship("Note", back_populates="author"))
+
+
+class Note(SQLModel, table=True):
+    __tablename__ = "notes"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    student: Optional[Student] = Relationship(back_populates="notes")
+''')
+    config = parse_config({"src": ["wrong_rel.py"], "models": ["wrong_rel"] if reader == "metadata" else []}, root=tmp_path)
+    result = run_check(config, use_source=reader == "source", use_metadata=reader == "metadata", decider=_decider(config))
+    messages = [f.message for f in result.findings if f.code == "SG402"]
+    assert messages and messages[0].startswith('Student.notes: back_populates="author" but Note has no relationship')
+    if reader == "metadata":
+        return
+    # the message names real classes, never a repr: the target read from a string, a class or an annotation
+    assert all(">" not in message and "'<" not in message for message in messages)
+
+
+# --- 2. names built from constants ---------------------------------------------------------------------------------
+CONSTANTS = {
+    "school/__init__.py": "",
+    "school/names.py": '''
+        STUDENTS = "students"
+        EXAMS_TABLE: str = "exams"
+
+
+        class Tables:
+            GRADES = "grades"
+            LINKS = "exam_" + "links"
+        ''',
+    "school/models.py": '''
+        import uuid
+
+        from sqlalchemy import Column, ForeignKey, Uuid
+        from sqlmodel import Field, SQLModel
+
+        from school import names
+        from school.names import EXAMS_TABLE, STUDENTS, Tables
+
+        KEY = "id"
+
+
+        class Student(SQLModel, table=True):
+            __tablename__ = STUDENTS
+            id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+        class Exam(SQLModel, table=True):
+            __tablename__ = EXAMS_TABLE
+            id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+            student_id: uuid.UUID = Field(foreign_key=f"{STUDENTS}.{KEY}", index=True)
+
+
+        class Grade(SQLModel, table=True):
+            __tablename__ = Tables.GRADES
+            id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+            student_id: uuid.UUID = Field(foreign_key=names.STUDENTS + ".id", index=True)
+            exam_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey(f"{EXAMS_TABLE}.id"), nullable=False))
+
+
+        class ExamLink(SQLModel, table=True):
+            __tablename__ = Tables.LINKS
+            student_id: uuid.UUID = Field(foreign_key=f"{STUDENTS}.id", primary_key=True)
+            exam_id: uuid.UUID = Field(foreign_key=f"{EXAMS_TABLE}.id", primary_key=True)
+        ''',
+}
+
+
+@BOTH
+def test_table_names_and_foreign_keys_built_from_constants(tmp_path: Path, reader: str, isolated_models: None) -> None:
+    for name, text in CONSTANTS.items():
+        write(tmp_path, name, text)
+    assert check(tmp_path, ["school"], ["school"], reader) == []
+    if reader == "source":
+        facts = read_source([tmp_path / "school"])
+        assert sorted(t.name for t in facts.tables) == ["exam_links", "exams", "grades", "students"]
+        grades = facts.table("grades")
+        assert grades is not None and sorted(fk.target_table for fk in grades.foreign_keys) == ["exams", "students"]
+
+
+def test_a_foreign_key_the_reader_cannot_follow_is_opaque_not_absent(tmp_path: Path) -> None:
+    """``foreign_key=target()`` may name the anchor: no SG204 guessed, and the table keeps its other checks."""
+    write(tmp_path, "opaque_fk.py", STUDENTS + '''
+
+def target() -> str:
+    return "students.id"
+
+
+class Exam(SQLModel, table=True):
+    __tablename__ = "exams"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key=target(), index=True)
+''')
+    assert check(tmp_path, ["opaque_fk.py"], [], "source") == []
+
+
+# --- 3. a key that is a foreign key: see SG102's and SG201's rule examples ------------------------------------------
+# --- 4. mixins: one finding per written line -----------------------------------------------------------------------
+@BOTH
+def test_a_mixin_field_is_reported_once_at_its_line(tmp_path: Path, reader: str, isolated_models: None) -> None:
+    write(tmp_path, "mixin_models.py", STUDENTS + '''
+
+class TenantMixin(SQLModel):
+    student_id: uuid.UUID = Field(foreign_key="students.id")
+
+
+class Exam(TenantMixin, table=True):
+    __tablename__ = "exams"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+class Essay(TenantMixin, table=True):
+    __tablename__ = "essays"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+class Quiz(TenantMixin, table=True):
+    __tablename__ = "quizzes"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+''')
+    assert check(tmp_path, ["mixin_models.py"], ["mixin_models"], reader) == [("SG203", "mixin_models.py", 14)]
+    config = parse_config({"src": ["mixin_models.py"]}, root=tmp_path)
+    (finding,) = run_check(config, use_metadata=False, decider=_decider(config)).findings
+    assert finding.message.endswith("(the same definition is inherited by 'exams', 'quizzes')")
+
+
+# --- 5. plain SQLAlchemy tables ------------------------------------------------------------------------------------
+LEGACY = """
+import uuid
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Student(Base):
+    __tablename__ = "students"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    exams: Mapped[list["Exam"]] = relationship(back_populates="student")
+
+
+class Exam(Base):
+    __tablename__ = "exams"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    student_id: Mapped[Optional[uuid.UUID]] = mapped_column(ForeignKey("students.id"))
+    student: Mapped[Student] = relationship(back_populates="exams")
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    id = Column(Uuid, primary_key=True, default=uuid.uuid4)
+    body = Column(String(200))
+
+
+exam_tags = Table(
+    "exam_tags",
+    Base.metadata,
+    Column("exam_id", ForeignKey("exams.id"), primary_key=True),
+    Column("tag", String(20), primary_key=True),
+)
+"""
+
+
+@BOTH
+def test_plain_sqlalchemy_tables_get_the_key_and_tenancy_rules(tmp_path: Path, reader: str, isolated_models: None) -> None:
+    write(tmp_path, "legacy_models.py", LEGACY)
+    reported = check(tmp_path, ["legacy_models.py"], ["legacy_models"], reader)
+    assert reported == [
+        ("SG101", "legacy_models.py", 21),  # Exam.id is an INTEGER key
+        ("SG101", "legacy_models.py", 32),  # exam_tags: a composite key of plain columns
+        ("SG201", "legacy_models.py", 26),  # notes has no student_id
+        ("SG201", "legacy_models.py", 32),  # exam_tags neither
+        ("SG202", "legacy_models.py", 22),  # Mapped[Optional[...]] is nullable
+        ("SG203", "legacy_models.py", 22),
+        ("SG301", "legacy_models.py", 9),
+    ]
+
+
+@BOTH
+def test_declarative_base_factory_is_sg302_not_sg303_in_both_readers(
+    tmp_path: Path, reader: str, isolated_models: None
+) -> None:
+    write(tmp_path, "factory_models.py", """
+        import uuid
+
+        from sqlalchemy import Column, Uuid
+        from sqlalchemy.orm import declarative_base
+
+        Base = declarative_base()
+
+
+        class Subject(Base):
+            __tablename__ = "subjects"
+            __table_args__ = {"info": {"schema_guard": {"shared": True}}}
+            id = Column(Uuid, primary_key=True, default=uuid.uuid4)
+        """)
+    assert check(tmp_path, ["factory_models.py"], ["factory_models"], reader) == [("SG302", "factory_models.py", 6)]
+
+
+def test_flask_sqlalchemy_models_are_tables_named_after_their_class(tmp_path: Path) -> None:
+    write(tmp_path, "app/__init__.py", """
+        from flask_sqlalchemy import SQLAlchemy
+
+        db = SQLAlchemy()
+        """)
+    write(tmp_path, "app/models.py", """
+        from app import db
+
+
+        class Students(db.Model):
+            __tablename__ = "students"
+            id = db.Column(db.Uuid, primary_key=True)
+
+
+        class ExamResult(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            student_id = db.Column(db.Uuid, db.ForeignKey("students.id"), nullable=False, index=True)
+            student = db.relationship("Students", backref="results")
+        """)
+    facts = read_source([tmp_path / "app"])
+    assert sorted(t.name for t in facts.tables) == ["exam_result", "students"]
+    assert check(tmp_path, ["app"], [], "source") == [("SG101", "models.py", 10), ("SG102", "models.py", 6)]
+
+
+def test_a_base_class_from_another_package_hides_columns(tmp_path: Path) -> None:
+    """``class User(SomeLibraryUserTable, Base)``: the library adds ``id`` and more; no SG103/SG404 guessed."""
+    write(tmp_path, "users.py", """
+        import uuid
+
+        from library_users import BaseUserTable
+        from sqlalchemy import ForeignKey
+        from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+        class Base(DeclarativeBase):
+            pass
+
+
+        class User(BaseUserTable, Base):
+            __tablename__ = "users"
+            __table_args__ = {"info": {"schema_guard": {"shared": True}}}
+            nickname: Mapped[str]
+
+
+        class Session(Base):
+            __tablename__ = "sessions"
+            __table_args__ = {"info": {"schema_guard": {"shared": True}}}
+            id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+            user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+        """)
+    assert check(tmp_path, ["users.py"], [], "source") == [("SG301", "users.py", 8)]
+
+
+# --- 6. the metadata reader imports what the source reader sees ----------------------------------------------------
+def test_namespace_sub_packages_are_imported_and_a_skipped_model_file_is_a_finding(
+    tmp_path: Path, isolated_models: None
+) -> None:
+    write(tmp_path, "campus/__init__.py", "")
+    write(tmp_path, "campus/core.py", STUDENTS)
+    write(tmp_path, "campus/exams/models.py", """
+        import uuid
+
+        from sqlmodel import Field, SQLModel
+
+
+        class Exam(SQLModel, table=True):
+            __tablename__ = "exams"
+            id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+            student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+        """)
+    write(tmp_path, "campus/grading/grades.py", """
+        import uuid
+
+        from sqlmodel import Field, SQLModel
+
+
+        class Grade(SQLModel, table=True):
+            __tablename__ = "grades"
+            id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+            student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+            exam_id: uuid.UUID = Field(foreign_key="exams.id")
+        """)
+    write(tmp_path, "campus/grading/run-report.py", "from sqlmodel import SQLModel\n")
+    write(tmp_path, "campus/scripts/cli.py", "raise SystemExit('a script, not a model module')\n")
+    assert check(tmp_path, ["campus"], ["campus"], "metadata") == [("SG002", "run-report.py", 1)]
+
+
+# --- 7. JSON that is JSONB on PostgreSQL ---------------------------------------------------------------------------
+@BOTH
+def test_json_types_that_are_jsonb_on_postgresql(tmp_path: Path, reader: str, isolated_models: None) -> None:
+    write(tmp_path, "json_models.py", STUDENTS + '''
+
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.types import TypeDecorator
+
+PORTABLE_JSON = JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class JSONDocument(TypeDecorator):
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.JSONB())
+        return dialect.type_descriptor(JSON())
+
+
+class PlainJSON(TypeDecorator):
+    impl = JSON
+    cache_ok = True
+
+
+class Profile(SQLModel, table=True):
+    __tablename__ = "profiles"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    settings: dict = Field(default_factory=dict, sa_column=Column(JSONDocument, nullable=False))
+    extra: dict = Field(default_factory=dict, sa_type=PORTABLE_JSON)
+    inline: dict = Field(default_factory=dict, sa_type=JSON().with_variant(postgresql.JSONB(), "postgresql"))
+    raw: dict = Field(default_factory=dict, sa_column=Column(PlainJSON, nullable=False))
+''')
+    assert check(tmp_path, ["json_models.py"], ["json_models"], reader) == [("SG505", "json_models.py", 44)]
+
+
+# --- 8. duplicate table names --------------------------------------------------------------------------------------
+def test_duplicate_table_names_are_reported_and_each_file_keeps_its_classes(tmp_path: Path) -> None:
+    for package, other in (("billing", "Invoice"), ("crm", "Contact")):
+        write(tmp_path, f"{package}/__init__.py", "")
+        write(tmp_path, f"{package}/models.py", STUDENTS.replace("import relationship", "import relationship  # noqa") + f'''
+    items: list["{other}"] = Relationship(back_populates="student")
+
+
+class {other}(SQLModel, table=True):
+    __tablename__ = "{other.lower()}s"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    student: Optional[Student] = Relationship(back_populates="items")
+''')
+    config = parse_config({"src": ["billing", "crm"]}, root=tmp_path)
+    findings = run_check(config, use_metadata=False, decider=_decider(config)).findings
+    assert [(f.code, Path(f.path or "").parent.name, f.line) for f in findings] == [("SG406", "crm", 8)]
+    assert "class Student defines table 'students', which class Student at" in findings[0].message
+
+
+# --- 9. files written for a newer Python, BOM and coding cookies ---------------------------------------------------
+def test_files_in_newer_syntax_or_other_encodings_are_read(tmp_path: Path) -> None:
+    write(tmp_path, "modern.py", '''
+        import uuid
+
+        from sqlmodel import Field, SQLModel
+
+        type Key = uuid.UUID
+
+
+        class Repository[T]:
+            def label(self, row: dict[str, str]) -> str:
+                return f"{row["name"]!r}"
+
+
+        def first[T](items: list[T]) -> T:
+            try:
+                return items[0]
+            except IndexError, KeyError:
+                raise
+
+
+        class Student(SQLModel, table=True):
+            __tablename__ = "students"
+            id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+            nickname: str = Field(default=f"{"anonymous"}")
+        ''')
+    (tmp_path / "bom.py").write_bytes(
+        "\ufeffimport uuid\nfrom sqlmodel import Field, SQLModel\n\n\nclass Subject(SQLModel, table=True):\n"
+        '    __tablename__ = "subjects"\n    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)\n'
+        .encode("utf-8")
+    )
+    (tmp_path / "latin.py").write_bytes(
+        "# -*- coding: latin-1 -*-\nimport uuid\nfrom sqlmodel import Field, SQLModel\n\n\n"
+        "class Caf\xe9(SQLModel, table=True):\n    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)\n"
+        .encode("latin-1")
+    )
+    facts = read_source([tmp_path / "modern.py", tmp_path / "bom.py", tmp_path / "latin.py"])
+    assert facts.problems == []
+    assert [(t.name, t.location.line) for t in facts.tables] == [("students", 20), ("subjects", 5), ("café", 6)]
+    nickname = facts.table("students").column("nickname")  # type: ignore[union-attr]
+    assert nickname is not None and nickname.python_default == "<literal>"
+
+
+def test_a_file_that_is_not_python_on_any_version_is_still_sg001(tmp_path: Path) -> None:
+    write(tmp_path, "broken.py", "from sqlmodel import SQLModel\nclass Exam(SQLModel, table=True)\n    id: int\n")
+    facts = read_source([tmp_path / "broken.py"])
+    assert [(p.code, p.line) for p in facts.problems] == [("SG001", 2)]
