@@ -489,3 +489,32 @@ def test_a_file_that_is_not_python_on_any_version_is_still_sg001(tmp_path: Path)
     write(tmp_path, "broken.py", "from sqlmodel import SQLModel\nclass Exam(SQLModel, table=True)\n    id: int\n")
     facts = read_source([tmp_path / "broken.py"])
     assert [(p.code, p.line) for p in facts.problems] == [("SG001", 2)]
+
+
+# --- 10. messages name real classes --------------------------------------------------------------------------------
+@BOTH
+def test_sg402_names_the_class_the_other_side_points_at(tmp_path: Path, reader: str, isolated_models: None) -> None:
+    """The metadata reader once printed ``Note.student points at Course>`` (a class's repr, cut at a dot)."""
+    write(tmp_path, "pointing_models.py", STUDENTS + '''
+    notes: list["Note"] = Relationship(back_populates="student")
+
+
+class Course(SQLModel, table=True):
+    __tablename__ = "courses"
+    __table_args__ = {"info": {"schema_guard": {"shared": True}}}
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    notes: list["Note"] = Relationship(back_populates="student")
+
+
+class Note(SQLModel, table=True):
+    __tablename__ = "notes"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    course_id: uuid.UUID = Field(foreign_key="courses.id")
+    student: Optional[Course] = Relationship(back_populates="notes")
+''')
+    models = ["pointing_models"] if reader == "metadata" else []
+    config = parse_config({"src": ["pointing_models.py"], "models": models}, root=tmp_path)
+    result = run_check(config, use_source=reader == "source", use_metadata=reader == "metadata", decider=_decider(config))
+    messages = sorted(f.message for f in result.findings if f.code == "SG402")
+    assert messages[0].startswith('Student.notes: back_populates="student" but Note.student points at Course; ')

@@ -63,6 +63,13 @@ def _columns(facts: SchemaFacts) -> list[tuple[TableFact, ColumnFact]]:
     return pairs  # type: ignore[return-value]
 
 
+def _optional(annotation: str) -> str:
+    """``X`` → ``Optional[X]``; ``Mapped[X]`` → ``Mapped[Optional[X]]`` (SQLAlchemy reads ``Optional`` inside)."""
+    if annotation.startswith("Mapped[") and annotation.endswith("]"):
+        return f"Mapped[Optional[{annotation[len('Mapped['):-1]}]]"
+    return f"Optional[{annotation}]"
+
+
 def _where(table: TableFact, column: ColumnFact) -> str:
     """``Class.attribute`` as written: the mixin or base class for an inherited field."""
     return f"{column.defined_in or table.class_name or table.name}.{column.attribute or column.name}"
@@ -584,7 +591,7 @@ class Guardian(SQLModel, table=True):
                 advice = "drop Optional (or make the column nullable)"
             elif not optional and column.nullable:
                 problem = f"is annotated {annotation} (not Optional) but the column is nullable"
-                advice = f"annotate it Optional[{annotation}] or make the column NOT NULL"
+                advice = f"annotate it {_optional(annotation or '')} or make the column NOT NULL"
             else:
                 continue
             yield self.column_finding(

@@ -137,11 +137,13 @@ class RelationshipWithoutBackPopulates(FactRule):
 
     code = "SG401"
     name = "relationship-without-back-populates"
-    summary = "`Relationship()` without `back_populates`"
+    summary = "`Relationship()` without `back_populates` while the other model has the opposite side"
     rationale = (
         "Without `back_populates` the two sides of a relationship are independent attributes: appending a row to "
         "`student.essays` does not set `essay.student` until the session is flushed and reloaded, so code reads "
-        "stale, contradictory objects. SQLModel's documentation always pairs them."
+        "stale, contradictory objects. SQLModel's documentation always pairs them. A one-way relationship (the "
+        "other model has no relationship back), a `backref=` (SQLAlchemy makes the other side) and a "
+        "`viewonly=True` view have nothing to keep in sync and are not reported."
     )
     how_to_fix = "Add `back_populates=\"<attribute on the other model>\"` on both sides."
     readers = ("source", "metadata")
@@ -158,6 +160,19 @@ class Essay(SQLModel, table=True):
     student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
     student: Optional[Student] = Relationship(back_populates="essays")
 ''',
+        ),
+        Valid(
+            _STUDENTS
+            + '''
+
+class Essay(SQLModel, table=True):
+    __tablename__ = "essays"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    student: Optional[Student] = Relationship()
+''',
+            title="a one-way relationship",
         ),
         Invalid(
             _STUDENTS
@@ -181,18 +196,20 @@ class Essay(SQLModel, table=True):
                 continue
             target = relationship.target_class or "the target model"
             candidates = index.pointing_back(relationship)
+            if not candidates:
+                continue  # one-way: nothing on the other side to keep in sync
+            other = candidates[0]
             if len(candidates) == 1:
                 advice = (
-                    f'add back_populates="{candidates[0].attribute}" here and '
-                    f'back_populates="{relationship.attribute}" on {target}.{candidates[0].attribute}'
+                    f'add back_populates="{other.attribute}" here and '
+                    f'back_populates="{relationship.attribute}" on {target}.{other.attribute}'
                 )
             else:
-                advice = (
-                    f'add back_populates="<attribute on {target}>" and the matching Relationship on {target}'
-                )
+                names = ", ".join(f"{target}.{c.attribute}" for c in candidates)
+                advice = f"name the one of {names} that is its other side with back_populates= on both"
             yield self.finding(
-                f"{_where(relationship)} = Relationship() has no back_populates, so {target}'s side is not kept "
-                f"in sync in the session; {advice}",
+                f"{_where(relationship)} has no back_populates although {target}.{other.attribute} relates back "
+                f"to {relationship.owner_class}, so the two are not kept in sync in the session; {advice}",
                 relationship.location,
                 reader=facts.reader,
                 table=relationship.owner_table,
