@@ -191,21 +191,25 @@ def test_baseline_database_url_needs_migrations(tmp_path: Path) -> None:
 # 7. a fatal finding without a path -----------------------------------------------------------------------------
 
 
-def test_a_fatal_finding_without_a_path_prints_only_its_message(tmp_path: Path) -> None:
-    run = cli(reference_copy(tmp_path), "migrations", "--database-url", "postgresql://postgres@127.0.0.1:1/postgres",
-              "--format", "json")
+def test_a_fatal_database_finding_is_located_at_the_configuration(tmp_path: Path) -> None:
+    """SG010 points at the configuration's migrations table (where ``database-url`` is set), never ``<unknown>``."""
+    root = reference_copy(tmp_path)
+    run = cli(root, "migrations", "--database-url", "postgresql://postgres@127.0.0.1:1/postgres", "--format", "json")
     assert run.returncode == 2
     [finding] = json.loads(run.stdout)
-    assert (finding["code"], finding["path"]) == ("SG010", None)
+    lines = (root / "pyproject.toml").read_text(encoding="utf-8").splitlines()
+    assert (finding["code"], finding["path"]) == ("SG010", "pyproject.toml")
+    assert lines[finding["line"] - 1].startswith("[tool.schema_guard.migrations]")
     [line] = run.stderr.strip().splitlines()
-    assert line.startswith("schema-guard: error: cannot reach PostgreSQL at ") and "<unknown>" not in line
+    assert line.startswith(f"schema-guard: error: {root / 'pyproject.toml'}:{finding['line']}:1: cannot reach "
+                           "PostgreSQL at ") and "<unknown>" not in line
 
 
 def test_baseline_migrations_stops_on_a_fatal_finding(tmp_path: Path) -> None:
     root = reference_copy(tmp_path)
     run = cli(root, "baseline", "--migrations", "--database-url", "postgresql://postgres@127.0.0.1:1/postgres")
     assert run.returncode == 2
-    assert run.stderr.startswith("schema-guard: error: cannot reach PostgreSQL") and "<unknown>" not in run.stderr
+    assert "cannot reach PostgreSQL" in run.stderr and "<unknown>" not in run.stderr
     assert not (root / ".schema-guard-baseline.json").exists()
 
 

@@ -17,11 +17,14 @@ everything else is an error finding.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 from schema_guard.config import Config
+from schema_guard.facts import Location
 from schema_guard.findings import Finding
 from schema_guard.gate.tooling import ToolingProblem
 
@@ -79,7 +82,7 @@ class _Gate:
                 try:
                     project = load_project(self.config)
                 except ToolingProblem as problem:
-                    self.findings.append(problem.finding)
+                    self.findings.append(self._located(problem.finding))
                     return
                 sources = pool.submit(_parse_revisions, project, operations.RevisionSource,
                                       libcst.ParserSyntaxError)
@@ -102,7 +105,7 @@ class _Gate:
             self.findings += env_findings
             metadata, import_failures = load_models(self.config)
         except ToolingProblem as problem:
-            self.findings.append(problem.finding)
+            self.findings.append(self._located(problem.finding))
             return
         if import_failures:  # SG002: without every model the database cannot be compared with them
             self.findings += import_failures
@@ -114,10 +117,36 @@ class _Gate:
             self.findings += exercise(self.config, project, metadata, sources, provision.scratch(),
                                       check_env=not env_findings, tenancy=tenancy, enabled=self.enabled)
         except ToolingProblem as problem:
-            self.findings.append(problem.finding)
+            self.findings.append(self._located(problem.finding))
         self.findings += check_revisions(sources.result(), in_scope=in_scope, tenancy=tenancy,
                                          shared_tables=tenancy.shared_tables)
         self.findings = without_repeats(self.findings)
+
+
+    def _located(self, finding: Finding) -> Finding:
+        """A tooling finding without a file gets the file that configures what failed: the ``database-url`` key (or
+        the ``[tool.schema_guard]`` table) for SG010, ``alembic.ini`` for SG011."""
+        if finding.path is not None:
+            return finding
+        from schema_guard.gate.tooling import DATABASE_UNAVAILABLE
+
+        if finding.code == DATABASE_UNAVAILABLE and self.config.source is not None:
+            return finding.at(_config_key_location(self.config.source, "database-url"))
+        ini = (self.config.root / self.config.migrations.alembic_config).resolve()
+        return finding.at(Location(str(ini)))
+
+
+def _config_key_location(path: Path, key: str) -> Location:
+    """The line of ``key = ...`` in the configuration file, else of its ``[tool.schema_guard`` table, else line 1."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return Location(str(path.resolve()))
+    for pattern in (rf"^\s*{re.escape(key)}\s*=", r"^\s*\[tool\.schema_guard\.migrations\]", r"^\s*\[tool\.schema_guard"):
+        for number, text in enumerate(lines, start=1):
+            if re.match(pattern, text):
+                return Location(str(path.resolve()), number, 1)
+    return Location(str(path.resolve()), 1, 1)
 
 
 def _parse_revisions(project, reader, syntax_error):  # type: ignore[no-untyped-def]

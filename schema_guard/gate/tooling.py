@@ -43,3 +43,26 @@ def database_error_text(error: BaseException) -> str:
     """The database's own message for a SQLAlchemy/psycopg error (``relation "x" does not exist``)."""
     original = getattr(error, "orig", None)
     return first_line(original if original is not None else error)
+
+
+def error_text(error: BaseException) -> str:
+    """``Type: first line`` of an exception from project code, told the way a user reads it: ``sys.exit(3)`` for a
+    :class:`SystemExit`, and the fields a settings class (pydantic's ``ValidationError``) found missing or invalid."""
+    if isinstance(error, SystemExit):
+        return f"it calls sys.exit({error.code!r})" if error.code is not None else "it calls sys.exit()"
+    original = getattr(error, "orig", None)
+    text = f"{type(error).__name__}: {first_line(original if original is not None else error)}"
+    fields = _invalid_fields(error)
+    return f"{text} ({fields})" if fields else text
+
+
+def _invalid_fields(error: BaseException) -> str:
+    errors = getattr(error, "errors", None)
+    if not callable(errors):
+        return ""
+    try:
+        listed = [entry for entry in errors() if isinstance(entry, dict)]
+    except Exception:  # not pydantic's errors(): nothing more to say
+        return ""
+    names = [".".join(str(part) for part in entry.get("loc", ())) or "?" for entry in listed]
+    return ", ".join(f"{name}: {entry.get('msg', 'invalid')}" for name, entry in zip(names[:5], listed))

@@ -8,8 +8,10 @@ relative to the project root.
 from __future__ import annotations
 
 import configparser
+import re
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ from alembic.script import Script, ScriptDirectory
 
 from schema_guard.config import Config
 from schema_guard.facts import Location
-from schema_guard.gate.tooling import BROKEN_ALEMBIC, ToolingProblem, first_line
+from schema_guard.gate.tooling import BROKEN_ALEMBIC, ToolingProblem, error_text, first_line
 
 
 @dataclass(frozen=True)
@@ -106,11 +108,16 @@ def load_project(config: Config) -> MigrationProject:
         alembic_config.set_main_option("script_location", str(resolved).replace("%", "%%"))
     _put_on_sys_path(root)
     try:
-        script = ScriptDirectory.from_config(alembic_config)
-        ordered = list(reversed(list(script.walk_revisions("base", "heads"))))
-    except Exception as error:  # a revision that does not import, a broken graph, a missing folder
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            script = ScriptDirectory.from_config(alembic_config)
+            ordered = list(reversed(list(script.walk_revisions("base", "heads"))))
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # noqa: B036  a revision that does not import (or exits), a broken graph
         raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: cannot load the migration scripts: {_describe(error)}",
-                             at) from None
+                             _error_location(error, at)) from None
+    _refuse_duplicates(script, [str(warning.message) for warning in caught], root)
     revisions = [
         Revision(
             id=s.revision,
@@ -134,7 +141,57 @@ def _put_on_sys_path(root: Path) -> None:
 def _describe(error: BaseException) -> str:
     if isinstance(error, SyntaxError) and error.filename:
         return f"{error.filename}:{error.lineno}: {error.msg}"
-    return f"{type(error).__name__}: {first_line(error)}"
+    return error_text(error)
+
+
+def _error_location(error: BaseException, fallback: Location) -> Location:
+    """The revision file (and line) a load error came from, else ``fallback`` (alembic.ini)."""
+    if isinstance(error, SyntaxError) and error.filename:
+        return Location(str(Path(error.filename).resolve()), error.lineno, 1 if error.lineno else None)
+    trace, found = error.__traceback__, None
+    while trace is not None:
+        filename = trace.tb_frame.f_code.co_filename
+        if filename.endswith(".py") and "/alembic/" not in filename.replace("\\", "/") and Path(filename).is_file():
+            found = Location(str(Path(filename).resolve()), trace.tb_lineno, 1)
+        trace = trace.tb_next
+    return found or fallback
+
+
+_DUPLICATE = re.compile(r"Revision (\S+) is present more than once")
+
+
+def _refuse_duplicates(script: ScriptDirectory, messages: list[str], root: Path) -> None:
+    """Alembic only warns about two revision files with the same id and silently keeps one: SG011 naming both."""
+    for message in messages:
+        match = _DUPLICATE.match(message)
+        if match is None:
+            continue
+        revision_id = match.group(1)
+        files = _files_declaring(script, revision_id)
+        named = " and ".join(relative_to_root(path, root) for path, _ in files) or "two files"
+        path, line = files[-1] if files else (Path(script.dir), None)
+        raise ToolingProblem(
+            BROKEN_ALEMBIC,
+            f"revision id {revision_id} is declared by {named}; Alembic keeps only one of them: give the other "
+            "a new id (and fix the down_revision that names it)",
+            Location(str(path), line, 1 if line else None),
+        )
+
+
+def _files_declaring(script: ScriptDirectory, revision_id: str) -> list[tuple[Path, int]]:
+    """Revision files whose module-level ``revision = "<id>"`` names ``revision_id``, sorted by path."""
+    assignment = re.compile(rf"""^revision\s*(?::[^=]*)?=\s*['"]{re.escape(revision_id)}['"]""", re.MULTILINE)
+    found = []
+    for folder in script._version_locations:
+        for path in sorted(Path(folder).rglob("*.py")):
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            match = assignment.search(text)
+            if match:
+                found.append((path.resolve(), text.count("\n", 0, match.start()) + 1))
+    return sorted(found)
 
 
 def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:

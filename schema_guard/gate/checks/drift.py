@@ -10,11 +10,14 @@ creates, the model class).
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+import sqlalchemy as sa
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
@@ -45,38 +48,94 @@ def normalise_default(text: str | None) -> str | None:
     return _SYNONYMS.get(value, value)
 
 
-def compare_server_default(
-    context: MigrationContext,
-    inspected_column: Any,
-    metadata_column: Any,
-    inspected_default: str | None,
-    metadata_default: Any,
-    rendered_metadata_default: str | None,
-) -> bool | None:
-    """Alembic hook: ``None`` lets Alembic decide when either side has no default (serials, identities)."""
-    if inspected_default is None or rendered_metadata_default is None:
-        return None
-    return normalise_default(inspected_default) != normalise_default(rendered_metadata_default)
-
-
 def compare_with_models(connection: Connection, metadata: MetaData, *, version_table: str) -> list[tuple[Any, ...]]:
-    """Alembic's autogenerate differences between the database behind ``connection`` and ``metadata``, flattened."""
+    """Alembic's autogenerate differences between the database behind ``connection`` and ``metadata``, flattened,
+    plus the server default, identity and generated-column differences the gate compares itself.
+
+    Alembic's own server default comparison is off: with a comparison function it crashes on every identity or
+    generated column (it reads ``.arg`` of an ``Identity``), and without one it evaluates both defaults on the server
+    (two ``gen_random_uuid()`` never compare equal). :func:`default_differences` compares spellings instead."""
     context = MigrationContext.configure(
         connection=connection,
         opts={
             "compare_type": True,
-            "compare_server_default": compare_server_default,
+            "compare_server_default": False,
             "version_table": version_table,
             "target_metadata": metadata,
         },
     )
     diffs = compare_metadata(context, metadata)
+    found = list(_flattened(diffs)) + list(default_differences(connection, metadata))
     if connection.in_transaction():
         connection.commit()
-    flat: list[tuple[Any, ...]] = []
+    return found
+
+
+def default_differences(connection: Connection, metadata: MetaData) -> Iterator[tuple[Any, ...]]:
+    """``modify_default`` tuples (Alembic's shape) for columns of tables both sides have whose server default,
+    identity or generated expression differ."""
+    inspector = sa.inspect(connection)
+    for table in metadata.tables.values():
+        if not inspector.has_table(table.name, schema=table.schema):
+            continue
+        reflected = {column["name"]: column for column in inspector.get_columns(table.name, schema=table.schema)}
+        for column in table.columns:
+            found = reflected.get(column.name)
+            if found is None:
+                continue
+            database_value, model_value = _database_default(found), _model_default(column)
+            if _default_key(database_value, column) != _default_key(model_value, column):
+                yield ("modify_default", table.schema, table.name, column.name, {}, database_value, model_value)
+
+
+def _database_default(reflected: dict[str, Any]) -> Any:
+    if reflected.get("computed"):
+        return sa.Computed(reflected["computed"].get("sqltext", ""))
+    if reflected.get("identity"):
+        return sa.Identity(always=bool(reflected["identity"].get("always")))
+    return reflected.get("default")
+
+
+def _model_default(column: sa.Column[Any]) -> Any:
+    if column.computed is not None:
+        return column.computed
+    if column.identity is not None:
+        return column.identity
+    argument = getattr(column.server_default, "arg", None)
+    if isinstance(argument, str):  # server_default="draft" is the SQL literal 'draft'
+        return sa.text("'" + argument.replace("'", "''") + "'")
+    return argument
+
+
+def _default_key(value: Any, column: sa.Column[Any]) -> tuple[str, str | None]:
+    """What two defaults must share to be equal: their kind and normalised SQL."""
+    if value is None:
+        return ("none", None)
+    kind = type(value).__name__
+    if kind == "Computed":
+        return ("computed", normalise_default(render_sql(value.sqltext)))
+    if kind == "Identity":
+        return ("identity", "always" if value.always else "by default")
+    if isinstance(value, str) and value.startswith("nextval(") and column.primary_key:
+        return ("none", None)  # a serial's sequence: the models say autoincrement, not a server default
+    return ("default", normalise_default(render_sql(value)))
+
+
+def _flattened(diffs: list[Any]) -> Iterator[tuple[Any, ...]]:
+    """Alembic nests the modifications of one column in a list; the gate reports each on its own."""
     for diff in diffs:
-        flat.extend(diff if isinstance(diff, list) else [diff])
-    return flat
+        if isinstance(diff, list):
+            yield from _flattened(diff)
+        elif isinstance(diff, tuple):
+            yield diff
+
+
+def drifts(connection: Connection, metadata: MetaData, *, version_table: str) -> list[tuple[str, Drift]]:
+    """Every difference described, with its kind."""
+    with warnings.catch_warnings():  # Alembic's notes on what it cannot reflect (expression indexes): not drift
+        warnings.simplefilter("ignore")
+        diffs = compare_with_models(connection, metadata, version_table=version_table)
+    return [(str(diff[0]), drift) for diff in diffs if (drift := describe(diff)) is not None]
 
 
 @dataclass(frozen=True)
@@ -102,10 +161,7 @@ def drift_findings(
     models: ModelLocations,
 ) -> list[Finding]:
     findings = []
-    for diff in compare_with_models(connection, metadata, version_table=version_table):
-        drift = describe(diff)
-        if drift is None:
-            continue
+    for kind, drift in drifts(connection, metadata, version_table=version_table):
         findings.append(
             Finding(
                 code=CODE,
@@ -116,91 +172,199 @@ def drift_findings(
                 reader="migrations",
                 fix=("Generate a revision for it: `alembic revision --autogenerate`, review, commit "
                      "(or change the models if the database is right)."),
-                detail=f"{diff[0]}:{drift.message}",
+                detail=f"{kind}:{drift.message}",
             )
         )
     return findings
 
 
 def _locate(drift: Drift, provenance: Provenance, models: ModelLocations) -> Location:
-    """The revision that made the differing object (an index or constraint only in the models: the table's)."""
+    """Something only the models declare: the model line (its column's, else its class's). Something the database
+    has: the revision that made it (an index or constraint, else its column, else its table)."""
     table = drift.table
     if table is None:
         return Location()
-    if drift.kind == "table" and not drift.in_database:
-        location = models.table(table)
-        return location if location.path is not None else provenance.table(table)
+    if not drift.in_database:
+        location = models.column(table, drift.column) if drift.column else models.table(table)
+        if location.path is not None:
+            return location
+    elif drift.kind == "index":
+        return provenance.index(table, drift.name)
+    elif drift.kind == "constraint":
+        return provenance.constraint(table, drift.name)
     if drift.column:
         return provenance.column(table, drift.column)
-    if drift.kind == "index" and drift.in_database:
-        return provenance.index(table, drift.name)
-    if drift.kind == "constraint" and drift.in_database:
-        return provenance.constraint(table, drift.name)
     return provenance.table(table)
 
 
+_IN_DATABASE = "exists in the migrated database but not in the models"
+_IN_MODELS = "is declared in the models but no migration creates it"
+
+
 def describe(diff: tuple[Any, ...]) -> Drift | None:
-    """One autogenerate difference as a :class:`Drift` (``None`` for a difference not worth reporting)."""
-    kind = diff[0]
-    if kind == "add_table":
-        table = diff[1]
-        return Drift(f"table {table.name} is in the models but no migration creates it", table.name, kind="table",
-                     in_database=False)
-    if kind == "remove_table":
-        table = diff[1]
-        return Drift(f"table {table.name} exists in the migrated database but not in the models", table.name,
-                     kind="table")
-    if kind in {"add_column", "remove_column"}:
-        table, column = diff[2], diff[3]
-        if kind == "add_column":
-            return Drift(f"column {table}.{column.name} ({column.type}) is in the models but no migration creates it",
-                         table, column.name, "column", column.name, in_database=False)
-        return Drift(f"column {table}.{column.name} exists in the migrated database but not in the models",
-                     table, column.name, "column", column.name)
-    if kind in {"add_index", "remove_index"}:
-        index = diff[1]
-        table = index.table.name if index.table is not None else None
-        columns = ", ".join(str(getattr(c, "name", c)) for c in index.expressions)
-        unique = "unique " if index.unique else ""
-        if kind == "add_index":
-            return Drift(f"{unique}index {index.name} on {table} ({columns}) is declared in the models but no "
-                         "migration creates it", table, kind="index", name=index.name, in_database=False)
-        return Drift(f"{unique}index {index.name} on {table} ({columns}) exists in the migrated database but not in "
-                     "the models", table, kind="index", name=index.name)
-    if kind in {"add_constraint", "remove_constraint", "add_fk", "remove_fk"}:
-        constraint = diff[1]
-        table = constraint.table.name if constraint.table is not None else None
-        columns = ", ".join(c.name for c in constraint.columns)
-        what = "foreign key" if kind.endswith("_fk") else type(constraint).__name__
-        added = kind.startswith("add")
-        where = ("is declared in the models but no migration creates it" if added
-                 else "exists in the migrated database but not in the models")
-        return Drift(f"{what} {constraint.name or ''} on {table} ({columns}) {where}".replace("  ", " "), table,
-                     kind="constraint", name=constraint.name, in_database=not added)
-    if kind.startswith("modify_"):
+    """One autogenerate difference as a :class:`Drift` in one sentence (``None`` for a difference not worth
+    reporting). Every shape Alembic's comparison produces is handled; values are rendered as SQL, never tested for
+    truth (a server default is a SQL clause, and a clause has no truth value)."""
+    kind = str(diff[0]) if diff else "?"
+    describer = _DESCRIBERS.get(kind)
+    if describer is not None:
+        return describer(diff)
+    if kind.startswith("modify_") and len(diff) >= 7:
         return _describe_modification(diff)
-    return Drift(f"autogenerate reports {kind}: {diff[1:]!r}", None)
+    table = next((_table_name(part) for part in diff[1:] if _table_name(part)), None)
+    return Drift(f"autogenerate reports {kind.replace('_', ' ')}" + (f" on table {table}" if table else ""), table)
+
+
+def _table(diff: tuple[Any, ...]) -> Drift:
+    table = diff[1]
+    if diff[0] == "add_table":
+        return Drift(f"table {table.name} {_IN_MODELS}", table.name, kind="table", in_database=False)
+    return Drift(f"table {table.name} {_IN_DATABASE}", table.name, kind="table")
+
+
+def _column(diff: tuple[Any, ...]) -> Drift:
+    table, column = diff[2], diff[3]
+    if diff[0] == "add_column":
+        return Drift(f"column {table}.{column.name} ({render_type(column.type)}) {_IN_MODELS}", table, column.name,
+                     "column", column.name, in_database=False)
+    return Drift(f"column {table}.{column.name} {_IN_DATABASE}", table, column.name, "column", column.name)
+
+
+def _index(diff: tuple[Any, ...]) -> Drift:
+    index = diff[1]
+    table = _table_name(index.table)
+    columns = [_expression_name(expression) for expression in index.expressions]
+    what = f"{'unique ' if index.unique else ''}index {index.name} on {table} ({', '.join(columns)})"
+    added = diff[0] == "add_index"
+    return Drift(f"{what} {_IN_MODELS if added else _IN_DATABASE}", table, columns[0] if len(columns) == 1 else None,
+                 kind="index", name=index.name, in_database=not added)
+
+
+def _constraint(diff: tuple[Any, ...]) -> Drift:
+    constraint = diff[1]
+    table = _table_name(constraint.table)
+    columns = [str(getattr(column, "name", column)) for column in getattr(constraint, "columns", ())]
+    kind = str(diff[0])
+    what = "foreign key" if kind.endswith("_fk") else _constraint_kind(constraint)
+    name = f" {constraint.name}" if isinstance(constraint.name, str) and constraint.name else ""
+    target = ""
+    if kind.endswith("_fk") and _table_name(getattr(constraint, "referred_table", None)):
+        target = f" to {constraint.referred_table.name}"
+    added = kind.startswith("add")
+    return Drift(f"{what}{name} on {table} ({', '.join(columns)}){target} {_IN_MODELS if added else _IN_DATABASE}",
+                 table,
+                 columns[0] if len(columns) == 1 else None, kind="constraint",
+                 name=constraint.name if isinstance(constraint.name, str) else None, in_database=not added)
+
+
+def _table_comment(diff: tuple[Any, ...]) -> Drift:
+    table = diff[1]
+    if diff[0] == "remove_table_comment":
+        return Drift(f"table {table.name} has a comment in the migrated database but none in the models", table.name,
+                     kind="table")
+    return Drift(f"table {table.name} has comment {table.comment!r} in the models but "
+                 f"{_quoted(diff[2] if len(diff) > 2 else None)} in the migrated database", table.name, kind="table")
+
+
+_DESCRIBERS = {
+    "add_table": _table, "remove_table": _table,
+    "add_column": _column, "remove_column": _column,
+    "add_index": _index, "remove_index": _index,
+    "add_constraint": _constraint, "remove_constraint": _constraint, "add_fk": _constraint, "remove_fk": _constraint,
+    "add_table_comment": _table_comment, "remove_table_comment": _table_comment,
+}
 
 
 def _describe_modification(diff: tuple[Any, ...]) -> Drift | None:
     kind, _, table, column, _, database_value, model_value = diff[:7]
+    where = f"column {table}.{column}"
     if kind == "modify_nullable":
-        def state(nullable: bool) -> str:
-            return "nullable" if nullable else "NOT NULL"
+        def state(nullable: object) -> str:
+            return "nullable" if nullable is True else "NOT NULL" if nullable is False else "of unknown nullability"
 
-        message = (f"column {table}.{column} is {state(database_value)} in the migrated database but "
-                   f"{state(model_value)} in the models")
+        message = f"{where} is {state(database_value)} in the migrated database but {state(model_value)} in the models"
     elif kind == "modify_type":
-        message = (f"column {table}.{column} has type {database_value} in the migrated database but {model_value} in "
-                   "the models")
+        message = f"{where} has type {render_type(database_value)} in the migrated database but " \
+                  f"{render_type(model_value)} in the models"
     elif kind == "modify_default":
-        database_text = getattr(database_value, "arg", database_value)
-        model_text = getattr(getattr(model_value, "arg", model_value), "text", getattr(model_value, "arg", model_value))
-        message = (f"column {table}.{column} has server default {database_text or 'none'} in the migrated database "
-                   f"but {model_text or 'none'} in the models")
+        message = f"{where} has {render_default(database_value)} in the migrated database but " \
+                  f"{render_default(model_value)} in the models"
     elif kind == "modify_comment":
-        message = (f"column {table}.{column} has comment {database_value!r} in the migrated database but "
-                   f"{model_value!r} in the models")
+        message = f"{where} has comment {_quoted(database_value)} in the migrated database but " \
+                  f"{_quoted(model_value)} in the models"
     else:
-        return None
+        message = f"{where} differs in the migrated database and in the models ({str(kind).replace('_', ' ')})"
     return Drift(message, table, column, "column", column)
+
+
+# --- rendering: SQL text for types, defaults and names, whatever object Alembic hands over ------------------------
+
+
+def render_type(value: object) -> str:
+    """A type as PostgreSQL spells it (``VARCHAR(20)``); an enum with its values."""
+    if value is None:
+        return "none"
+    enums = getattr(value, "enums", None)
+    try:
+        text = str(value.compile(dialect=_dialect())) if hasattr(value, "compile") else str(value)
+    except Exception:  # a type the dialect cannot render: its Python spelling still names it
+        text = repr(value)
+    if isinstance(enums, (list, tuple)) and enums:
+        return f"{text} ({', '.join(map(str, enums))})"
+    return text
+
+
+def render_default(value: object) -> str:
+    """``server default now()``, ``identity (always)``, ``generated always as (a + b)``, or ``no server default``."""
+    if value is None or value is False:
+        return "no server default"
+    kind = type(value).__name__
+    if kind == "Identity":
+        return f"an identity ({'always' if getattr(value, 'always', False) else 'by default'})"
+    if kind == "Sequence":
+        return f"sequence {getattr(value, 'name', '?')}"
+    if kind == "Computed":
+        return f"generated always as ({render_sql(getattr(value, 'sqltext', None))})"
+    argument = getattr(value, "arg", value)  # DefaultClause → its text, clause or string
+    return f"server default {render_sql(argument)}"
+
+
+def render_sql(value: object) -> str:
+    """A SQL clause, text clause or plain string as SQL text."""
+    if value is None:
+        return "none"
+    if isinstance(value, str):
+        return value
+    text = getattr(value, "text", None)  # TextClause
+    if isinstance(text, str):
+        return text
+    try:
+        return str(value.compile(dialect=_dialect(), compile_kwargs={"literal_binds": True}))  # type: ignore[attr-defined]
+    except Exception:  # not compilable: its own spelling
+        return str(value)
+
+
+def _quoted(value: object) -> str:
+    return "none" if value is None else repr(str(value))
+
+
+def _table_name(value: object) -> str | None:
+    name = getattr(value, "name", None)
+    return name if isinstance(name, str) else None
+
+
+def _expression_name(expression: object) -> str:
+    name = getattr(expression, "name", None)
+    return name if isinstance(name, str) else render_sql(expression)
+
+
+def _constraint_kind(constraint: object) -> str:
+    return {"UniqueConstraint": "unique constraint", "CheckConstraint": "check constraint",
+            "PrimaryKeyConstraint": "primary key", "ForeignKeyConstraint": "foreign key",
+            "ExcludeConstraint": "exclusion constraint"}.get(type(constraint).__name__, "constraint")
+
+
+def _dialect() -> Any:
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql.dialect()

@@ -29,7 +29,7 @@ from schema_guard.gate.analysis.safety import is_irreversible
 from schema_guard.gate.db.provision import Scratch
 from schema_guard.gate.db.snapshot import Difference, Snapshot, compare_snapshots, take_snapshot
 from schema_guard.gate.alembic.stepping import MigrationRunner, StepFailure
-from schema_guard.gate.tooling import REVISION_RAISES, database_error_text, first_line
+from schema_guard.gate.tooling import REVISION_RAISES, database_error_text, error_text
 from schema_guard.rules.registry import catalogue
 from schema_guard.tenancy import TenantPolicy
 
@@ -74,14 +74,13 @@ class _Exercise:
         if failure is not None:
             return [revision_failed(failure, self.project)]
         findings: list[Finding] = []
-        if self.check_env:
-            problem = envpy.runtime_problem(self.runner.target_metadata, self.metadata)
-            if problem:
-                findings.append(env_finding(self.project, problem, envpy.assignment_line(self.project.env_path)))
+        problem = envpy.runtime_problem(self.runner.target_metadata, self.metadata)
+        if self.check_env and problem:
+            findings.append(env_finding(self.project, problem, envpy.assignment_line(self.project.env_path)))
         parsed = self.sources.result()
         provenance = Provenance(parsed)
         head = take_snapshot(self.connection, version_table=self.runner.version_table, locator=provenance.coarse())
-        models = self.metadata if self.metadata is not None else _as_metadata(self.runner.target_metadata)
+        models = self._compared_models(problem)
         if models is not None:
             findings += drift_findings(self.connection, models, version_table=self.runner.version_table,
                                        provenance=provenance, models=ModelLocations())
@@ -90,6 +89,13 @@ class _Exercise:
                                        self.config.rule_options)
         findings += self._round_trip(initial, head, provenance, parsed)
         return findings
+
+    def _compared_models(self, env_problem: str | None) -> MetaData | None:
+        """What the database is compared with: the metadata env.py really passed as ``target_metadata`` (the
+        project's own: ``SQLModel.metadata``, a ``DeclarativeBase``'s, or several merged), as ``alembic check``
+        compares; the configured models when env.py passed none, or one that lacks the models' tables (SG604)."""
+        passed = _as_metadata(self.runner.target_metadata)
+        return passed if passed is not None and env_problem is None else self.metadata
 
     def _round_trip(self, initial: Snapshot, head: Snapshot, provenance: Provenance, parsed: Parsed) -> list[Finding]:
         target = self._round_trip_target(parsed)
@@ -158,7 +164,7 @@ def revision_failed(failure: StepFailure, project: MigrationProject, *, code: st
                     context: str = "") -> Finding:
     """SG012 (or SG603 during the round trip): the revision, its line, and the database's own error."""
     error = failure.error
-    text = database_error_text(error) if isinstance(error, DBAPIError) else f"{type(error).__name__}: {first_line(error)}"
+    text = database_error_text(error) if isinstance(error, DBAPIError) else error_text(error)
     revision = failure.revision
     if revision is None:
         where, location = "env.py", project.env_location()

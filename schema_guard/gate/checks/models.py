@@ -7,8 +7,10 @@ exists only in the models).
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import MetaData
 
@@ -51,24 +53,50 @@ def with_declared_shared(tenancy: TenantPolicy, metadata: MetaData | None) -> Te
 
 
 class ModelLocations:
-    """Table name → where its mapped class is defined (looked up on demand)."""
+    """Where each table's mapped class (and each of its columns) is written, looked up on demand in every ORM
+    registry: SQLModel's and any ``DeclarativeBase``'s or ``registry()``'s the project made."""
 
     def table(self, name: str) -> Location:
-        try:
-            from sqlalchemy.orm import Mapper
-            from sqlmodel.main import default_registry
-        except ImportError:
+        found = self._class_of(name)
+        if found is None:
             return Location()
-        for mapper in list(default_registry.mappers):
-            assert isinstance(mapper, Mapper)
-            local = mapper.local_table
-            if getattr(local, "name", None) != name:
+        path, lines, first = found
+        return Location(path, first, 1)
+
+    def column(self, table: str, column: str) -> Location:
+        """The line that declares ``column`` in the class body (``column: type`` or ``column = ...``), else the
+        class line."""
+        found = self._class_of(table)
+        if found is None:
+            return Location()
+        path, lines, first = found
+        declaration = re.compile(rf"^\s+{re.escape(column)}\s*[:=]")
+        for offset, text in enumerate(lines):
+            if declaration.match(text):
+                return Location(path, first + offset, text.index(column) + 1)
+        return Location(path, first, 1)
+
+    def _class_of(self, name: str) -> tuple[str, list[str], int] | None:
+        for mapper in _mappers():
+            if getattr(mapper.local_table, "name", None) != name:
                 continue
             try:
                 path = inspect.getsourcefile(mapper.class_)
-                line = inspect.getsourcelines(mapper.class_)[1]
+                lines, first = inspect.getsourcelines(mapper.class_)
             except (OSError, TypeError):
-                return Location()
-            if path:
-                return Location(str(Path(path).resolve()), line, 1)
-        return Location()
+                return None
+            return (str(Path(path).resolve()), lines, first) if path else None
+        return None
+
+
+def _mappers() -> list[Any]:
+    """Every mapper of every ORM registry alive in this process."""
+    try:
+        from sqlalchemy.orm import mapperlib
+    except ImportError:
+        return []
+    registries = getattr(mapperlib, "_all_registries", None)  # SQLAlchemy 2.x; no public listing exists
+    found: list[Any] = []
+    for registry in list(registries()) if callable(registries) else []:
+        found.extend(list(registry.mappers))
+    return found

@@ -1,0 +1,116 @@
+"""The gate on the layouts real projects use: it runs wherever ``alembic upgrade head`` runs, reports a revision
+that ends the process as that revision's failure (exit 1), and tells an env.py that needs settings how to pass them.
+Each case is a fixture project under ``tests/gate/fixtures`` (or the base with one file changed), on the real server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from schema_guard.config import load_config
+from schema_guard.gate import run_gate
+from tests.gate.support import (  # noqa: F401  (pytest fixtures)
+    REPO_ROOT,
+    materialise,
+    project_path,
+    scratch_names,
+    server_url,
+)
+
+
+def cli(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if key != "GITHUB_ACTIONS"}
+    environment["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), environment.get("PYTHONPATH", "")])
+    return subprocess.run([sys.executable, "-m", "schema_guard", *args], cwd=root, capture_output=True, text=True,
+                          timeout=300, check=False, env={**environment, **(env or {})})
+
+
+def test_interpolated_sqlalchemy_url_is_left_to_env_py(tmp_path: Path, server_url: str, scratch_names: list[str],
+                                                        isolated_models: None) -> None:
+    """``sqlalchemy.url = postgresql://%(DB_USER)s@%(DB_HOST)s/app`` only resolves once env.py ran: the gate must not
+    read it first, and the ini keeps its own text afterwards."""
+    root = materialise("interpolated_ini", tmp_path)
+    config = load_config(cwd=root)
+    assert run_gate(config, database_url=server_url) == []
+    assert len(scratch_names) == 1
+
+
+def test_url_option_with_a_percent_sign_reaches_env_py(tmp_path: Path, server_url: str, scratch_names: list[str],
+                                                        isolated_models: None) -> None:
+    """A password with ``%`` in the throwaway URL survives ConfigParser interpolation in env.py's get_section()."""
+    root = materialise("interpolated_ini", tmp_path)
+    assert run_gate(load_config(cwd=root), database_url=server_url.replace("postgres@", "postgres:p%25w@")) == []
+
+
+def test_env_py_needing_settings_names_them_and_how_to_pass_them(tmp_path: Path, server_url: str,
+                                                                  scratch_names: list[str]) -> None:
+    root = materialise("env_needs_settings", tmp_path)
+    run = cli(root, "migrations", "--database-url", server_url, "--format", "json")
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    line = run.stderr.strip().splitlines()[-1]
+    assert f"{root / 'migrations' / 'env.py'}:12:1: migrations/env.py fails before running any revision: " \
+           "KeyError: 'LESSONS_SECRET_KEY'; the gate runs env.py with your own environment" in line
+    passed = cli(root, "migrations", "--database-url", server_url, env={"LESSONS_SECRET_KEY": "anything"})
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_pydantic_settings_errors_name_the_missing_fields(tmp_path: Path, server_url: str, scratch_names: list[str],
+                                                          isolated_models: None) -> None:
+    root = materialise("good", tmp_path)
+    env = root / "migrations" / "env.py"
+    env.write_text(env.read_text().replace(
+        "config = context.config\n",
+        "import os\nimport pydantic\n\n\nclass Settings(pydantic.BaseModel):\n    POSTGRES_SERVER: str\n"
+        "    SECRET_KEY: str\n\n\nsettings = Settings(**{k: v for k, v in os.environ.items() if k == 'SECRET_KEY'})\n"
+        "config = context.config\n"))
+    [finding] = run_gate(load_config(cwd=root), database_url=server_url)
+    assert (finding.code, finding.severity, project_path(finding.path, root), finding.line) == (
+        "SG011", "fatal", "migrations/env.py", 18)
+    assert "ValidationError: 2 validation errors for Settings (POSTGRES_SERVER: Field required, SECRET_KEY: Field " \
+           "required)" in finding.message
+
+
+@pytest.mark.parametrize("statement, shown", [
+    ("sys.exit(0)", "it calls sys.exit(0)"),
+    ("sys.exit()", "it calls sys.exit()"),
+    ("raise BaseException('stop here')", "BaseException: stop here"),
+])
+def test_a_revision_that_ends_the_process_is_sg012_and_exit_1(tmp_path: Path, server_url: str,
+                                                               scratch_names: list[str], statement: str,
+                                                               shown: str) -> None:
+    root = materialise("sys_exit_revision", tmp_path)
+    revision = root / "migrations" / "versions" / "0004_lesson_notes.py"
+    revision.write_text(revision.read_text().replace("sys.exit(0)", statement))
+    run = cli(root, "migrations", "--database-url", server_url, "--format", "json")
+    assert run.returncode == 1, run.stdout + run.stderr
+    import json
+
+    [finding] = json.loads(run.stdout)
+    assert (finding["code"], finding["path"], finding["line"]) == (
+        "SG012", "migrations/versions/0004_lesson_notes.py", 21)
+    assert finding["message"] == f"upgrade of revision 0004_lesson_notes fails: {shown}"
+
+
+def test_duplicate_revision_ids_name_both_files(tmp_path: Path, server_url: str, isolated_models: None) -> None:
+    root = materialise("duplicate_revision_id", tmp_path)
+    [finding] = run_gate(load_config(cwd=root), database_url=server_url)
+    assert (finding.code, finding.severity) == ("SG011", "fatal")
+    assert "migrations/versions/0004_lesson_notes.py and migrations/versions/0004_lesson_notes_copy.py" in \
+        finding.message
+
+
+def test_a_revision_that_exits_while_loading_is_located_there(tmp_path: Path, server_url: str,
+                                                              isolated_models: None) -> None:
+    root = materialise("good", tmp_path)
+    revision = root / "migrations" / "versions" / "0004_lesson_notes.py"
+    revision.write_text(revision.read_text().replace("from alembic import op\n", "from alembic import op\nimport sys\n"
+                                                     "sys.exit('not today')\n"))
+    [finding] = run_gate(load_config(cwd=root), database_url=server_url)
+    assert (finding.code, project_path(finding.path, root), finding.line) == (
+        "SG011", "migrations/versions/0004_lesson_notes.py", 11)
+    assert "it calls sys.exit('not today')" in finding.message
