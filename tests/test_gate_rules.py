@@ -159,3 +159,61 @@ def test_snapshot_differences_name_what_changed() -> None:
         "enum type status is missing",
     }
     assert compare_snapshots(_snapshot({"t": shape}), _snapshot({"t": shape})) == []
+
+
+# --- context across revisions, and SQL read by PostgreSQL's parser ------------------------------------------------
+
+
+def judge_history(revisions: list[str], tmp_path: Path) -> list[tuple[str, int | None, str]]:
+    """Judge several example revisions in upgrade order: (file, line, code) of every finding."""
+    from schema_guard.rules.migrations import revision as example
+
+    parsed = []
+    for number, upgrade in enumerate(revisions, start=1):
+        path = tmp_path / f"{number:04d}.py"
+        parsed.append((Revision(f"{number:04d}", path, path.name, (), script=None),  # type: ignore[arg-type]
+                       RevisionSource(path, example(upgrade))))
+    settings = parse_config({}, root=tmp_path)
+    findings = check_revisions(parsed, in_scope=None, tenancy=settings.tenancy,
+                               shared_tables=frozenset(settings.shared_tables))
+    return [(Path(f.path or "").name, f.line, f.code) for f in findings]
+
+
+def test_dropping_the_tenant_index_is_fine_when_an_earlier_equivalent_one_stays(tmp_path: Path) -> None:
+    earlier = ('    op.create_index("ix_exams_student_id", "exams", ["student_id"])\n'
+               '    op.create_index("ix_exams_student_id_title", "exams", ["student_id", "title"])\n')
+    dropped = ('    with op.get_context().autocommit_block():\n'
+               '        op.drop_index("ix_exams_student_id", table_name="exams", postgresql_concurrently=True)\n')
+    assert [c for _, _, c in judge_history([earlier, dropped], tmp_path) if c == "SG605"] == []
+    both = dropped + ('        op.drop_index("ix_exams_student_id_title", table_name="exams", '
+                      'postgresql_concurrently=True)\n')
+    assert [(f, c) for f, _, c in judge_history([earlier, both], tmp_path) if c == "SG605"] == [
+        ("0002.py", "SG605"), ("0002.py", "SG605")]
+
+
+def test_sql_is_read_by_postgresqls_parser() -> None:
+    from schema_guard.gate.analysis.sql import is_data_only, statements
+
+    [index] = statements("CREATE UNIQUE INDEX CONCURRENTLY ix_a ON public.exams (title)") or ()
+    assert (index.kind, index.table, index.name, index.concurrently) == ("create_index", "exams", "ix_a", True)
+    [constraint, validate] = statements(
+        "ALTER TABLE exams ADD CONSTRAINT fk_s FOREIGN KEY (s) REFERENCES subjects (id) NOT VALID; "
+        "ALTER TABLE exams VALIDATE CONSTRAINT fk_s") or ()
+    assert (constraint.kind, constraint.constraint, constraint.not_valid) == ("add_constraint", "foreign key", True)
+    assert (validate.kind, validate.name) == ("validate_constraint", "fk_s")
+    assert is_data_only("UPDATE exams SET notes = 'DROP TABLE exams' WHERE id = :id")
+    assert not is_data_only("UPDATE exams SET notes = ''; ALTER TABLE exams DROP COLUMN notes")
+    assert statements("SELECT {columns} FROM {table}") is None, "a template is no SQL: no guess"
+    assert [s.kind for s in statements("DO $$ BEGIN EXECUTE 'DROP TABLE x'; END $$") or ()] == ["schema"]
+
+
+def test_sql_that_does_not_parse_is_never_a_guess_and_never_a_crash(tmp_path: Path) -> None:
+    code = ('    op.execute("CREATE INDEX ix_{name} ON {table} (title)".format(name="a", table="exams"))\n'
+            '    op.execute("this is not SQL at all DROP TABLE exams")\n')
+    assert [c for _, c in judge(revision_example(code), tmp_path) if c in {"SG651", "SG655"}] == []
+
+
+def revision_example(upgrade: str) -> str:
+    from schema_guard.rules.migrations import revision as example
+
+    return example(upgrade, '    op.drop_index("ix_a")\n')

@@ -79,23 +79,9 @@ def revision(upgrade: str, downgrade: str = "    pass\n", *, header: str = "") -
     )
 
 
-def execute_sql(call: OpCall) -> str | None:
-    """The SQL of ``op.execute("...")`` / ``op.execute(sa.text("..."))`` when it is a literal."""
-    from schema_guard.gate.analysis.operations import dotted_name, string_value
-
-    node = call.params.get("sqltext")
-    literal = string_value(node)
-    if literal is None and node is not None and hasattr(node, "func") and dotted_name(node.func).endswith("text"):
-        literal = string_value(node.args[0].value) if node.args else None  # type: ignore[attr-defined]
-    return literal
-
-
-_SQL_TABLE = r'(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?((?:"?[\w$]+"?\.)?"?[\w$]+"?)'
-
-
-def _sql_table(pattern: str, sql: str) -> str | None:
-    match = re.search(pattern + r"\s*" + _SQL_TABLE, sql, re.IGNORECASE | re.DOTALL)
-    return match.group(1).split(".")[-1].strip('"') if match else None
+def named(value: str | None, what: str) -> str:
+    """A name from the revision, or what it is when the revision computes it at run time (a loop, an f-string)."""
+    return value if value else f"({what} named at run time)"
 
 
 # --- documented gate rules ----------------------------------------------------------------------------------------
@@ -232,7 +218,9 @@ class MissingDowngrade(RevisionRule):
     rationale = (
         "An empty downgrade reports success while undoing nothing: the rollback runs, the version table moves back, "
         "and the schema stays as it was, so the next upgrade fails. A downgrade that cannot be written should say so "
-        "by failing loudly in review, not at 3 a.m."
+        "by failing loudly in review, not at 3 a.m. A revision that only changes rows (every op is `op.execute` or "
+        "`op.bulk_insert`, and every SQL it runs, also through `op.get_bind()`, parses as UPDATE/INSERT/DELETE/SELECT) "
+        "has nothing to undo in the schema and is not reported."
     )
     how_to_fix = (
         "Write the inverse operations in `downgrade()` (autogenerate writes them); for a truly irreversible change, "
@@ -243,6 +231,13 @@ class MissingDowngrade(RevisionRule):
         Valid(revision('    op.add_column("exams", sa.Column("notes", sa.Text(), nullable=True))\n',
                        '    op.drop_column("exams", "notes")\n')),
         Valid(revision("    pass\n", "    pass\n"), title="a merge revision does nothing either way"),
+        Valid(revision("    op.execute(\"UPDATE exams SET notes = '' WHERE notes IS NULL\")\n"
+                       "    conn = op.get_bind()\n"
+                       "    conn.execute(sa.text(\"DELETE FROM exams WHERE score < :floor\"), {\"floor\": 0})\n"),
+              title="data only: rows change, the schema does not"),
+        Invalid(revision('    op.execute("ALTER TABLE exams ADD COLUMN notes text")\n', "    pass\n")
+                .replace("def downgrade() -> None:", "def downgrade() -> None:  # expect: SG607"),
+                title="DDL in op.execute"),
         Invalid(revision('    op.add_column("exams", sa.Column("notes", sa.Text(), nullable=True))\n',
                          "    pass\n").replace("def downgrade() -> None:", "def downgrade() -> None:  # expect: SG607")),
         Invalid(revision('    op.add_column("exams", sa.Column("notes", sa.Text(), nullable=True))\n',
@@ -287,6 +282,11 @@ class TenancyWeakened(RevisionRule):
         ), title="replacing the tenant index with a composite that leads with it"),
         Valid(revision('    op.alter_column("subjects", "student_id", nullable=True)\n'),
               config=(("shared-tables", ["subjects"]),), title="a shared table"),
+        Valid(revision(
+            '    with op.batch_alter_table("exams") as batch_op:\n'
+            '        batch_op.drop_index("ix_exams_student_id")\n'
+            '    op.drop_table("exams")  # schema-guard: ignore[SG655]\n',
+        ), title="the index goes with its table"),
         Invalid(revision('    op.alter_column("exams", "student_id", nullable=True)  # expect: SG605\n')),
         Invalid(revision('    op.drop_index("ix_exams_student_id", table_name="exams")  # expect: SG605\n')),
         Invalid(revision('    op.drop_constraint("exams_student_id_fkey", "exams", type_="foreignkey")  # expect: SG605\n')),
@@ -299,6 +299,8 @@ class TenancyWeakened(RevisionRule):
 
     def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
         tenant = context.tenant_column
+        if context.drops_table(call.table):
+            return  # dropping the table's index, key or column first weakens nothing: the table goes
         if call.name in {"drop_column", "alter_column"}:
             table, column = call.table, call.text("column_name")
             if column != tenant or not context.is_tenant_table(table):
@@ -326,7 +328,9 @@ class TenancyWeakened(RevisionRule):
         known = context.index(name)
         table = call.table or (known[0] if known else None)
         leads = known[1][:1] == (tenant,) if known and known[1] else bool(name and f"_{tenant}" in name)
-        if leads and context.is_tenant_table(table) and not (table and context.creates_tenant_index(table)):
+        if context.drops_table(table):
+            return
+        if leads and context.is_tenant_table(table) and not (table and context.keeps_tenant_index(table, name)):
             yield Violation(
                 f"drops {name}, the index that leads with the tenant column {table}.{tenant}, without a replacement",
                 table, tenant, f"index:{name}",
@@ -376,6 +380,11 @@ class IndexWithoutConcurrently(RevisionRule):
         Invalid(revision('    op.create_index("ix_exams_title", "exams", ["title"], postgresql_concurrently=True)'
                          '  # expect: SG651\n'), title="concurrently outside an autocommit block"),
         Invalid(revision('    op.drop_index("ix_exams_title", table_name="exams")  # expect: SG651\n')),
+        Invalid(revision('    op.execute("CREATE INDEX ix_exams_title ON exams (title)")  # expect: SG651\n'),
+                title="SQL, read by PostgreSQL's parser"),
+        Valid(revision('    with op.get_context().autocommit_block():\n'
+                       '        op.execute("CREATE INDEX CONCURRENTLY ix_exams_title ON exams (title)")\n'),
+              title="SQL with CONCURRENTLY"),
         Invalid(revision('    op.execute("CREATE INDEX ix_exams_title ON exams (title)")  # expect: SG651\n')),
         Invalid(revision('    op.create_unique_constraint("uq_exams_code", "exams", ["code"])  # expect: SG651\n')),
     )
@@ -388,7 +397,7 @@ class IndexWithoutConcurrently(RevisionRule):
         if call.name == "drop_index" and table is None:
             known = context.index(call.text("index_name"))
             table = known[0] if known else None
-        if context.is_new(table):
+        if context.is_new(table) or (call.name == "drop_index" and context.drops_table(table)):
             return
         if call.name == "create_unique_constraint":
             name = call.text("constraint_name")
@@ -400,7 +409,8 @@ class IndexWithoutConcurrently(RevisionRule):
                      f"op.execute('ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX <index>')."),
             )
             return
-        name = call.text("index_name")
+        name = named(call.text("index_name"), "index")
+        table = named(table, "table")
         verb = "creates" if call.name == "create_index" else "drops"
         if call.flag("postgresql_concurrently") is not True:
             lock = "a SHARE lock (blocking writes)" if verb == "creates" else "an ACCESS EXCLUSIVE lock"
@@ -418,18 +428,24 @@ class IndexWithoutConcurrently(RevisionRule):
             )
 
     def _check_sql(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
-        sql = execute_sql(call) or ""
-        creates = re.search(r"\bCREATE\s+(?:UNIQUE\s+)?INDEX\b(?!\s+CONCURRENTLY)", sql, re.IGNORECASE)
-        drops = re.search(r"\bDROP\s+INDEX\b(?!\s+CONCURRENTLY)", sql, re.IGNORECASE)
-        if creates:
-            table = _sql_table(r"\bON", sql)
-            if not context.is_new(table):
-                yield Violation(f"creates an index on existing table {table} without CONCURRENTLY (in op.execute)",
-                                table, detail="execute:create-index",
-                                fix="Use CREATE INDEX CONCURRENTLY inside `with op.get_context().autocommit_block():`.")
-        elif drops:
-            yield Violation("drops an index without CONCURRENTLY (in op.execute)", None, detail="execute:drop-index",
-                            fix="Use DROP INDEX CONCURRENTLY inside `with op.get_context().autocommit_block():`.")
+        from schema_guard.gate.analysis.safety import sql_statements
+
+        for statement in sql_statements(call):
+            if statement.kind == "create_index" and not statement.concurrently and not context.is_new(statement.table):
+                yield Violation(
+                    f"creates index {named(statement.name, 'index')} on existing table "
+                    f"{named(statement.table, 'table')} without CONCURRENTLY (in op.execute)",
+                    statement.table, detail="execute:create-index",
+                    fix="Use CREATE INDEX CONCURRENTLY inside `with op.get_context().autocommit_block():`.",
+                )
+            elif statement.kind == "drop_index" and not statement.concurrently:
+                known = context.index(statement.name)
+                table = known[0] if known else None
+                if context.is_new(table) or context.drops_table(table):
+                    continue
+                yield Violation(f"drops index {named(statement.name, 'index')} without CONCURRENTLY (in op.execute)",
+                                table, detail="execute:drop-index",
+                                fix="Use DROP INDEX CONCURRENTLY inside `with op.get_context().autocommit_block():`.")
 
 
 @register
@@ -496,26 +512,37 @@ class ConstraintWithoutNotValid(RevisionRule):
         )
 
     def _check_sql(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
-        sql = execute_sql(call) or ""
-        adds = re.search(r"\bADD\s+(?:CONSTRAINT\s+\S+\s+)?(?:FOREIGN\s+KEY|CHECK)\b", sql, re.IGNORECASE)
-        if adds and not re.search(r"\bNOT\s+VALID\b", sql, re.IGNORECASE):
-            table = _sql_table(r"\bALTER\s+TABLE", sql)
-            if not context.is_new(table):
-                yield Violation(f"adds a constraint to existing table {table} without NOT VALID (in op.execute)",
-                                table, detail="execute:add-constraint")
-        validates = re.search(r"\bVALIDATE\s+CONSTRAINT\s+\"?(\w+)", sql, re.IGNORECASE)
-        if validates and not call.in_autocommit_block and self._added_not_valid_here(validates.group(1), context):
-            table = _sql_table(r"\bALTER\s+TABLE", sql)
-            yield Violation(
-                f"validates {validates.group(1)} in the same transaction that added it NOT VALID, so the scan still "
-                "runs under the adding lock", table, detail=f"validate:{validates.group(1)}",
-                fix="Validate in a later revision, or inside `with op.get_context().autocommit_block():`.",
-            )
+        from schema_guard.gate.analysis.safety import sql_statements
+
+        for statement in sql_statements(call):
+            table = statement.table
+            if statement.kind == "add_constraint" and statement.constraint in {"foreign key", "check"} \
+                    and not statement.not_valid and not context.is_new(table):
+                yield Violation(
+                    f"adds {statement.constraint} constraint {named(statement.name, 'constraint')} to existing table "
+                    f"{named(table, 'table')} without NOT VALID (in op.execute): the whole table is scanned under a "
+                    "lock that blocks writes", table, detail="execute:add-constraint",
+                )
+            elif statement.kind == "validate_constraint" and statement.name and not call.in_autocommit_block \
+                    and self._added_not_valid_here(statement.name, context):
+                yield Violation(
+                    f"validates {statement.name} in the same transaction that added it NOT VALID, so the scan still "
+                    "runs under the adding lock", table, detail=f"validate:{statement.name}",
+                    fix="Validate in a later revision, or inside `with op.get_context().autocommit_block():`.",
+                )
 
     @staticmethod
     def _added_not_valid_here(name: str, context: RevisionContext) -> bool:
-        return any(c.name in {"create_foreign_key", "create_check_constraint"} and c.text("constraint_name") == name
-                   and not c.in_autocommit_block for c in context.calls)
+        from schema_guard.gate.analysis.safety import sql_statements
+
+        for call in context.calls:
+            if call.in_autocommit_block:
+                continue
+            if call.name in {"create_foreign_key", "create_check_constraint"} and call.text("constraint_name") == name:
+                return True
+            if any(s.kind == "add_constraint" and s.name == name and s.not_valid for s in sql_statements(call)):
+                return True
+        return False
 
 
 @register
@@ -593,7 +620,8 @@ class ColumnTypeChange(RevisionRule):
             return
         column = call.text("column_name")
         yield Violation(
-            f"changes the type of {table}.{column} to {new_type}, rewriting the table under an ACCESS EXCLUSIVE lock",
+            f"changes the type of {named(table, 'table')}.{named(column, 'column')} to {new_type}, rewriting the "
+            "table under an ACCESS EXCLUSIVE lock",
             table, column, "type",
         )
 
@@ -638,25 +666,26 @@ class DestructiveChange(RevisionRule):
         Invalid(revision('    op.drop_column("exams", "title")  # expect: SG655\n')),
         Invalid(revision('    op.drop_table("exams")  # expect: SG655\n')),
         Invalid(revision('    op.rename_table("exams", "tests")  # expect: SG655\n')),
+        Invalid(revision('    op.execute("ALTER TABLE exams DROP COLUMN notes")  # expect: SG655\n'),
+                title="SQL, read by PostgreSQL's parser"),
+        Valid(revision("    op.execute(\"UPDATE exams SET notes = 'drop table tomorrow'\")\n"),
+              title="words in a string are data, not a statement"),
         Invalid(revision('    op.alter_column("exams", "title", new_column_name="name")  # expect: SG655\n')),
     )
 
     def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
         table = call.table
         if call.name == "execute":
-            sql = execute_sql(call) or ""
-            match = re.search(r"\b(DROP\s+TABLE|DROP\s+COLUMN|RENAME\s+(?:COLUMN\s+)?\w+\s+TO|RENAME\s+TO)\b", sql,
-                              re.IGNORECASE)
-            if match:
-                yield Violation(f"runs {' '.join(match.group(1).split()[:2]).upper()} (in op.execute)",
-                                _sql_table(r"\b(?:ALTER|DROP)\s+TABLE", sql), detail="execute")
+            yield from self._check_sql(call, context)
             return
         if context.is_new(table):
             return
         if call.name == "drop_column":
+            if context.drops_table(table):
+                return  # the table goes in this revision: its drop_table is the finding
             column = call.text("column_name")
-            yield Violation(f"drops column {table}.{column}: running code breaks and the data is gone", table, column,
-                            "drop-column")
+            yield Violation(f"drops column {named(table, 'table')}.{named(column, 'column')}: running code breaks and "
+                            "the data is gone", table, column, "drop-column")
         elif call.name == "drop_table":
             yield Violation(f"drops table {table}: running code breaks and the data is gone", table,
                             detail="drop-table")
@@ -667,6 +696,28 @@ class DestructiveChange(RevisionRule):
             column = call.text("column_name")
             yield Violation(f"renames column {table}.{column} to {call.text('new_column_name')}: running code breaks",
                             table, column, "rename-column")
+
+
+    def _check_sql(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+        from schema_guard.gate.analysis.safety import sql_statements
+
+        for statement in sql_statements(call):
+            table = statement.table
+            if context.is_new(table):
+                continue
+            shown = named(table, "table")
+            if statement.kind == "drop_table":
+                yield Violation(f"drops table {shown} (in op.execute): running code breaks and the data is gone",
+                                table, detail="execute:drop-table")
+            elif statement.kind == "drop_column" and not context.drops_table(table):
+                yield Violation(f"drops column {shown}.{statement.name} (in op.execute): running code breaks and the "
+                                "data is gone", table, statement.name, "execute:drop-column")
+            elif statement.kind == "rename_table":
+                yield Violation(f"renames table {shown} to {statement.name} (in op.execute): running code breaks",
+                                table, detail="execute:rename-table")
+            elif statement.kind == "rename_column":
+                yield Violation(f"renames column {shown}.{statement.name} (in op.execute): running code breaks",
+                                table, statement.name, "execute:rename-column")
 
 
 VOLATILE_DEFAULTS = ("gen_random_uuid", "uuid_generate_v1", "uuid_generate_v4", "random", "clock_timestamp",

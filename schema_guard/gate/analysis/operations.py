@@ -74,6 +74,15 @@ def name_value(node: cst.BaseExpression | None) -> str | None:
     return string_value(node)
 
 
+def sql_literal(node: cst.BaseExpression | None) -> str | None:
+    """The SQL of ``"..."`` or ``sa.text("...")`` (``text``/``literal_column`` under any prefix) when it is a literal."""
+    literal = string_value(node)
+    if literal is None and isinstance(node, cst.Call) and dotted_name(node.func).split(".")[-1] == "text" \
+            and node.args:
+        literal = string_value(node.args[0].value)
+    return literal
+
+
 def bool_value(node: cst.BaseExpression | None) -> bool | None:
     if isinstance(node, cst.Name) and node.value in {"True", "False"}:
         return node.value == "True"
@@ -163,6 +172,10 @@ class OpCall:
     in_autocommit_block: bool
     source: RevisionSource = field(repr=False)
     batch_table: str | None = None
+
+    def sql(self) -> str | None:
+        """The SQL of ``op.execute(...)`` when it is a literal."""
+        return sql_literal(self.params.get("sqltext"))
 
     def text(self, parameter: str) -> str | None:
         """A string argument (a name wrapped in ``op.f(...)`` included), ``None`` when it is not a literal."""
@@ -266,6 +279,23 @@ class _OpCollector(cst.CSTVisitor):
         return OpCall(name, params, rest, node, self._autocommit > 0, self.source, batch_table)
 
 
+class _SqlCollector(cst.CSTVisitor):
+    """``<anything but op>.execute(...)`` / ``.exec_driver_sql(...)``: SQL a revision runs on a connection it got
+    with ``op.get_bind()`` (``None`` for SQL that is not a literal)."""
+
+    def __init__(self) -> None:
+        self.found: list[str | None] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in {"execute", "exec_driver_sql"}):
+            return
+        if isinstance(func.value, cst.Name) and func.value.value == "op":
+            return
+        first = next((a.value for a in node.args if a.keyword is None and not a.star), None)
+        self.found.append(sql_literal(first))
+
+
 def _body_kind(function: cst.FunctionDef | None) -> BodyKind:
     """``missing``; ``empty`` (only ``pass``, ``...`` or a docstring); ``raises`` (nothing but a ``raise``); ``ok``."""
     if function is None:
@@ -311,6 +341,16 @@ class RevisionSource:
         self.downgrade_def = functions.get("downgrade")
         self.upgrade = self._collect(self.upgrade_def)
         self.downgrade = self._collect(self.downgrade_def)
+        self.upgrade_connection_sql = self._connection_sql(self.upgrade_def)
+        """SQL ``upgrade()`` runs through a connection rather than ``op.execute`` (``None``: not a literal)."""
+
+    @staticmethod
+    def _connection_sql(function: cst.FunctionDef | None) -> list[str | None]:
+        if function is None:
+            return []
+        collector = _SqlCollector()
+        function.body.visit(collector)
+        return collector.found
 
     def _collect(self, function: cst.FunctionDef | None) -> list[OpCall]:
         if function is None:

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from schema_guard.findings import Finding
 from schema_guard.gate.analysis.history import Definition, SchemaHistory
 from schema_guard.gate.analysis.operations import OpCall, RevisionSource
+from schema_guard.gate.analysis.sql import Statement, is_data_only, statements
 from schema_guard.gate.alembic.revisions import Revision
 from schema_guard.tenancy import TenantPolicy
 
-__all__ = ["Definition", "RevisionContext", "SchemaHistory", "check_revisions", "is_irreversible"]
+__all__ = ["Definition", "RevisionContext", "SchemaHistory", "changes_schema", "check_revisions", "is_irreversible",
+           "sql_statements"]
 
 
 @dataclass
@@ -59,6 +61,36 @@ class RevisionContext:
             ):
                 return True
         return False
+
+    def drops_table(self, table: str | None) -> bool:
+        """This revision drops ``table`` (with ``op.drop_table`` or ``DROP TABLE`` in ``op.execute``): what it drops
+        on the table first (indexes, keys, columns) goes with it and weakens nothing."""
+        if not table:
+            return False
+        for call in self.calls:
+            if call.name == "drop_table" and call.table == table:
+                return True
+            if call.name == "execute" and any(s.kind == "drop_table" and s.table == table
+                                              for s in sql_statements(call)):
+                return True
+        return False
+
+    def keeps_tenant_index(self, table: str, dropped: str | None) -> bool:
+        """After this revision ``table`` still has an index (or primary key/unique constraint) other than ``dropped``
+        that leads with the tenant column: one an earlier revision created and this one does not drop, or one this
+        revision creates."""
+        if self.creates_tenant_index(table):
+            return True
+        dropped_here = {call.text("index_name") for call in self.calls if call.name == "drop_index"}
+        dropped_here |= {call.text("constraint_name") for call in self.calls if call.name == "drop_constraint"}
+        existing = list(self.history.indexes.items()) + [
+            (name, definition) for name, definition in self.history.constraints.items()
+            if not name.endswith("_fkey")
+        ]
+        return any(
+            name != dropped and name not in dropped_here and owner == table and columns[:1] == (self.tenant_column,)
+            for name, (owner, columns) in existing
+        )
 
     def creates_tenant_foreign_key(self, table: str) -> bool:
         return any(
@@ -108,5 +140,26 @@ def _judge(revision: Revision, source: RevisionSource, context: RevisionContext,
 
 
 def is_irreversible(source: RevisionSource) -> bool:
-    """The downgrade cannot undo the upgrade: missing, empty or only raising, while the upgrade does something."""
-    return source.downgrade_kind != "ok" and source.upgrade_kind == "ok"
+    """The downgrade cannot undo the upgrade: missing, empty or only raising, while the upgrade changes the schema."""
+    return source.downgrade_kind != "ok" and source.upgrade_kind == "ok" and changes_schema(source)
+
+
+DATA_OPERATIONS = frozenset({"execute", "bulk_insert"})
+
+
+def changes_schema(source: RevisionSource) -> bool:
+    """``False`` only for a revision that provably changes rows alone: its ``op`` calls are ``op.execute`` and
+    ``op.bulk_insert``, and every SQL it runs (through ``op.execute`` or a connection) parses as data statements
+    (UPDATE, INSERT, DELETE, SELECT...). Anything the gate cannot read counts as a schema change."""
+    if any(call.name not in DATA_OPERATIONS for call in source.upgrade):
+        return True
+    executed = [call.sql() for call in source.upgrade if call.name == "execute"] + source.upgrade_connection_sql
+    if not executed and not source.upgrade:
+        return True  # upgrade() does its work some other way (a helper, the ORM): nothing says it is data only
+    return not all(sql is not None and is_data_only(sql) for sql in executed)
+
+
+def sql_statements(call: OpCall) -> tuple[Statement, ...]:
+    """The statements of ``op.execute("...")``; none when the SQL is not a literal or does not parse (no guess)."""
+    sql = call.sql() if call.name == "execute" else None
+    return (statements(sql) or ()) if sql is not None else ()
