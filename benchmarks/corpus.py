@@ -7,10 +7,15 @@ reader and the migration gate over a corpus of such projects and records exit co
 and every crash, so a person can judge each finding TRUE or FALSE positive (see ``docs/real-code.md``).
 
 How: the projects are NOT part of this repository. Check them out somewhere (``/tmp/corpus/<name>``), describe
-them in a manifest, install schema-guard plus the projects' common dependencies into one virtualenv, then::
+them in a manifest, build each project's virtualenv (``--setup``: the manifest's interpreter, schema-guard
+installed editable from ``--schema-guard-src`` so it follows that clone, then the project's own requirements),
+then run::
 
+    python benchmarks/corpus.py --manifest /tmp/corpus/manifest.json --setup [--only NAME]
     python benchmarks/corpus.py --manifest /tmp/corpus/manifest.json [--only NAME] [--gate] \\
         [--json-out results.json] [--schema-guard-bin /tmp/corpus/.venv/bin/schema-guard]
+
+A project without ``venv`` runs with ``--schema-guard-bin`` (and the ``python`` next to it).
 
 For every project it writes a temporary configuration file (never the project's own ``pyproject.toml``) next to
 the project's import root, runs ``schema-guard check --format json`` twice (``source``: no ``models``;
@@ -30,17 +35,23 @@ Manifest format (JSON): a list of objects, one per project::
       "src": ["mealie"],                      # source-reader paths (default: models_src)
       "models_src": ["mealie/db/models"],     # folders holding the model files
       "model_modules": ["mealie.db.models"],  # importable modules for the metadata reader
-      "alembic_ini": "alembic.ini",           # or null: no gate
+      "alembic_ini": "alembic.ini",           # or null: no gate; may be absolute (a rendered template)
       "tenant_table": "groups", "tenant_column": "group_id", "tenant_key": "id",   # optional tenancy anchor
       "shared_tables": ["..."],               # optional reference-data tables
       "env": {"DB_ENGINE": "postgres", "POSTGRES_DB": "{db}"},   # extra environment for every run
+      "python": "/root/.pyenv/versions/3.12.1/bin/python",   # optional: interpreter for the venv
+      "venv": "venvs/mealie",                 # optional: virtualenv, relative to the manifest folder
+      "requirements": ["-r", "{checkout}/requirements.txt", "pillow"],  # optional: extra ``pip install`` args
+      "pins": ["sqlmodel==0.0.14"],          # optional: installed afterwards, over schema-guard's own floors
       "notes": "free text"
     }
 
 ``env`` values may use ``{url}`` (a ``postgresql+psycopg`` URL), ``{url_plain}`` (``postgresql://``), ``{host}``,
-``{port}``, ``{user}`` and ``{db}``. For ``alembic upgrade`` they name the comparison database; for the
-schema-guard runs they name a database that does not exist (``corpus_not_here``), so an ``env.py`` that ignores
-the URL schema-guard hands it fails loudly instead of migrating some other database.
+``{port}``, ``{user}``, ``{db}`` and ``{scratch}`` (an empty folder per project, for settings that want an
+existing directory); ``requirements`` and ``pins`` may use ``{checkout}`` and ``{corpus}`` (the manifest folder).
+For ``alembic upgrade`` the database placeholders name the comparison database; for the schema-guard runs they
+name a database that does not exist (``corpus_not_here``), so an ``env.py`` that ignores the URL schema-guard hands
+it fails loudly instead of migrating some other database.
 
 Only the standard library is used; PostgreSQL is reached through ``psql``.
 """
@@ -75,6 +86,24 @@ class Project:
     name: str
     checkout: Path
     raw: dict[str, Any]
+
+    @property
+    def corpus(self) -> Path:
+        return self.checkout.parent
+
+    @property
+    def venv(self) -> Path | None:
+        venv = self.raw.get("venv")
+        return (self.corpus / venv).resolve() if venv else None
+
+    @property
+    def scratch(self) -> Path:
+        return self.corpus / "scratch" / self.name
+
+    def binary(self, name: str, default_bin: str) -> str:
+        """``schema-guard``/``python`` of the project's venv, else the one next to ``--schema-guard-bin``."""
+        folder = self.venv / "bin" if self.venv else Path(default_bin).parent
+        return str(folder / name)
 
     @property
     def root(self) -> Path:
@@ -156,8 +185,10 @@ def project_env(project: Project, database: str) -> dict[str, str]:
         "url": f"postgresql+psycopg://{url_tail}",
         "url_plain": f"postgresql://{url_tail}",
         "db": database,
+        "scratch": str(project.scratch),
         **SERVER,
     }
+    project.scratch.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.pop("SCHEMA_GUARD_DATABASE_URL", None)
     env.update({key: str(value).format(**values) for key, value in project.raw.get("env", {}).items()})
@@ -247,15 +278,34 @@ def alembic_run(project: Project, python: str) -> RunResult:
     return RunResult(project.name, "alembic", code, seconds, crash=crash, stderr_tail=err.strip()[-1500:])
 
 
+def setup_project(project: Project, schema_guard_src: Path) -> int:
+    """Create the project's venv (if missing) and install schema-guard (editable) plus its ``requirements``."""
+    if project.venv is None:
+        return 0
+    python = project.binary("python", DEFAULT_BIN)
+    if not Path(python).exists():
+        interpreter = project.raw.get("python", sys.executable)
+        subprocess.run([interpreter, "-m", "venv", str(project.venv)], check=True)
+    placeholders = {"checkout": str(project.checkout), "corpus": str(project.corpus)}
+    extra = [str(arg).format(**placeholders) for arg in project.raw.get("requirements", [])]
+    command = [python, "-m", "pip", "install", "-q", "-e", str(schema_guard_src), *extra]
+    print(f"{project.name}: {' '.join(command)}", flush=True)
+    code = subprocess.run(command).returncode
+    pins = [str(arg).format(**placeholders) for arg in project.raw.get("pins", [])]
+    if code == 0 and pins:  # the project's own pins, installed over schema-guard's declared floors
+        code = subprocess.run([python, "-m", "pip", "install", "-q", *pins]).returncode
+    return code
+
+
 def run_project(project: Project, args: argparse.Namespace) -> list[RunResult]:
     """Every requested mode for one project, each printed as it finishes."""
-    results = [schema_guard_run(project, "source", args.schema_guard_bin)]
+    binary = project.binary("schema-guard", args.schema_guard_bin)
+    results = [schema_guard_run(project, "source", binary)]
     if project.raw.get("model_modules"):
-        results.append(schema_guard_run(project, "full", args.schema_guard_bin))
+        results.append(schema_guard_run(project, "full", binary))
     if args.gate and project.alembic_ini:
-        results.append(schema_guard_run(project, "gate", args.schema_guard_bin))
-        python = str(Path(args.schema_guard_bin).with_name("python"))
-        results.append(alembic_run(project, python))
+        results.append(schema_guard_run(project, "gate", binary))
+        results.append(alembic_run(project, project.binary("python", args.schema_guard_bin)))
     for result in results:
         print_result(result)
     return results
@@ -270,6 +320,36 @@ def print_result(result: RunResult) -> None:
     for finding in fatal[:5]:
         print(f"    {finding.get('code')} {finding.get('path')}:{finding.get('line')} {finding.get('message')}",
               flush=True)
+
+
+def gate_verdict(result: RunResult) -> bool:
+    """The gate reached a verdict: exit 0 (pass) or 1 (findings), no traceback, parsable output."""
+    return result.exit_code in (0, 1) and result.crash is None
+
+
+def crash_kind(crash: str) -> str:
+    """``TRACEBACK`` (schema-guard died), ``BAD OUTPUT`` (stdout is not the JSON report) or ``TIMEOUT``."""
+    if crash == "timeout":
+        return "TIMEOUT"
+    return "BAD OUTPUT" if crash.startswith("stdout is not JSON") else "TRACEBACK"
+
+
+def mismatches(results: list[RunResult]) -> list[str]:
+    """Lines for the problems a person must see first: tracebacks and gate-vs-Alembic disagreements."""
+    by_key = {(r.project, r.mode): r for r in results}
+    lines = [f"{crash_kind(r.crash)} {r.project} {r.mode}: {r.crash}" for r in results
+             if r.mode != "alembic" and r.crash]
+    for name in dict.fromkeys(r.project for r in results):
+        gate, plain = by_key.get((name, "gate")), by_key.get((name, "alembic"))
+        if gate is None or plain is None:
+            continue
+        refusal = "; ".join(str(f.get("message"))[:200] for f in gate.findings
+                            if str(f.get("code")) in ("SG002", "SG011"))
+        if plain.exit_code == 0 and not gate_verdict(gate):
+            lines.append(f"GATE REFUSED WHERE ALEMBIC WORKED {name}: exit={gate.exit_code} {refusal}")
+        elif plain.exit_code != 0 and gate_verdict(gate):
+            lines.append(f"gate reached a verdict where alembic failed {name}: {plain.crash}")
+    return lines
 
 
 def print_table(results: list[RunResult]) -> None:
@@ -290,6 +370,14 @@ def print_table(results: list[RunResult]) -> None:
         if r.mode in ("full", "gate"):
             totals.update(r.codes)
     print("\nfindings by code (full + gate): " + ", ".join(f"{c}={n}" for c, n in sorted(totals.items())))
+    alembic_ok = [r.project for r in results if r.mode == "alembic" and r.exit_code == 0]
+    gate_ok = [r.project for r in results if r.mode == "gate" and gate_verdict(r)]
+    full_ok = [r.project for r in results if r.mode == "full" and "SG002" not in r.codes and r.crash is None]
+    print(f"plain alembic upgrade head worked: {len(alembic_ok)} ({', '.join(alembic_ok)})")
+    print(f"gate reached a verdict: {len(gate_ok)} ({', '.join(gate_ok)})")
+    print(f"models imported (full, no SG002): {len(full_ok)} ({', '.join(full_ok)})")
+    for line in mismatches(results) or ["no traceback, no gate refusal where plain alembic worked"]:
+        print(("!! " if line[:4].isupper() else "   ") + line)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -300,6 +388,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="also run the migration gate and a plain alembic upgrade head")
     parser.add_argument("--json-out", type=Path, help="write every result with its raw findings here")
     parser.add_argument("--schema-guard-bin", default=DEFAULT_BIN)
+    parser.add_argument("--setup", action="store_true",
+                        help="create/refresh the selected projects' venvs instead of running them")
+    parser.add_argument("--schema-guard-src", type=Path, default=Path(__file__).resolve().parent.parent,
+                        help="schema-guard clone installed editable into each venv (default: this one)")
     return parser.parse_args(argv)
 
 
@@ -309,6 +401,10 @@ def main(argv: list[str] | None = None) -> int:
     if not projects:
         print("no project selected", file=sys.stderr)
         return 2
+    if args.setup:
+        failed = [p.name for p in projects if setup_project(p, args.schema_guard_src) != 0]
+        print("setup failed: " + ", ".join(failed) if failed else "setup done", file=sys.stderr)
+        return 1 if failed else 0
     results: list[RunResult] = []
     for project in projects:
         results.extend(run_project(project, args))
