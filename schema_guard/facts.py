@@ -202,6 +202,46 @@ class RelationshipFact:
     ``None`` when only its name is known."""
 
 
+@dataclass(frozen=True)
+class QueryFact:
+    """A statement application code builds on one mapped class (``select``, ``update``, ``delete``, the legacy
+    ``session.query``, ``session.get``), read from source, with what every path to its execution filters (SG702).
+
+    One fact per class the statement reads or writes: ``select(Attempt).join(Exam)`` gives one for each."""
+
+    model: str
+    """The mapped class, by name."""
+    kind: str
+    """``select``, ``update``, ``delete``, ``query`` (the legacy ``Query`` API) or ``get`` (``session.get``)."""
+    pinned: frozenset[str]
+    """Attributes of ``model`` that every path to the execution compares with one value (``Exam.student_id ==
+    x``, ``filter_by(student_id=x)``, an equality with a pinned column of another class); for ``get``, the
+    attributes the function compares on the loaded object (the ownership check)."""
+    location: Location = field(default_factory=Location)
+    """The call that starts the statement."""
+    opaque: bool = False
+    """Something the reader cannot follow may filter it (a condition built by a helper, ``with_loader_criteria``):
+    rules stay silent."""
+    function: str = ""
+    """The function it is built in (``""`` at module level), which tells apart findings about one table."""
+
+
+@dataclass(frozen=True)
+class ApiModelUseFact:
+    """A class used by a web route (FastAPI's ``@router.post(...)``): as a request body or as the response model
+    (SG703, SG704)."""
+
+    model: str
+    """The class, by name."""
+    use: Literal["body", "response"]
+    location: Location = field(default_factory=Location)
+    """The parameter annotation or the ``response_model=`` argument."""
+    fields: tuple[tuple[str, Location], ...] = ()
+    """The class's annotated fields with their lines, its bases' included (resolvable ones only)."""
+    function: str = ""
+    """The route function."""
+
+
 @dataclass
 class SchemaFacts:
     """Everything one reader learned, plus the problems that stopped it reading part of the input."""
@@ -211,6 +251,10 @@ class SchemaFacts:
     classes: list[ClassFact] = field(default_factory=list)
     relationships: list[RelationshipFact] = field(default_factory=list)
     mapping_calls: list[MappingCallFact] = field(default_factory=list)
+    queries: list[QueryFact] = field(default_factory=list)
+    """Statements in application code (source reader only)."""
+    api_models: list[ApiModelUseFact] = field(default_factory=list)
+    """Classes used as request bodies and response models of web routes (source reader only)."""
     known_tables: set[str] = field(default_factory=set)
     """Table names that exist outside the checked files (for SG404 when only some files are checked), and foreign-key
     targets the source reader trusts while some table's name is computed and so unknown to it."""

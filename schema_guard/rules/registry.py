@@ -36,6 +36,8 @@ CORE_FAMILIES = (
     "schema_guard.rules.meta",
     "schema_guard.rules.migrations",
     "schema_guard.rules.runtime",
+    "schema_guard.rules.queries",
+    "schema_guard.rules.api_schemas",
 )
 
 

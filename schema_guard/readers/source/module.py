@@ -20,9 +20,10 @@ from schema_guard.readers.source.parsing import SourceError, decode, parse
 
 MODEL_MARKERS = (
     "SQLModel", "sqlmodel", "sqlalchemy", "table=", "table =", "Field(", "Relationship(", "__tablename__", "Column(",
-    "relationship(", "Mapped[",
+    "relationship(", "Mapped[", "fastapi",
 )  # fmt: skip
-"""A file none of these appear in cannot define a model, a mixin or a mapping; it is not parsed at all."""
+"""A file none of these appear in cannot define a model, a mixin or a mapping, nor a web route (SG703/SG704); it
+is not parsed at all."""
 
 
 _BODIES = ("body", "orelse", "finalbody")

@@ -38,6 +38,7 @@ from schema_guard.facts import (
     UniqueFact,
 )
 from schema_guard.files import discover
+from schema_guard.readers.source.application import read_application
 from schema_guard.readers.source.context import ContextIndex, scan_context
 from schema_guard.readers.source.fields import FieldReader, FieldSpec, RelationshipSpec
 from schema_guard.readers.source.imports import last_part, root_part
@@ -107,6 +108,7 @@ def _read(
     index = _class_index(modules, context, [*checked, *context_paths])
     for module in modules:
         _read_module(module, index, facts)
+    read_application(modules, index, facts)
     index.release()
     _finish(facts, context.table_names, index.unnamed)
     return facts

@@ -1,0 +1,25 @@
+"""Application code, read by the source reader next to the models: the statements it executes (SG702) and the
+classes its web routes take and return (SG703, SG704).
+
+Runs after the models are read, over the same parsed modules, so it knows which class names are tables and
+resolves a request schema's bases through the same class index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from schema_guard.facts import SchemaFacts
+from schema_guard.readers.source.module import ParsedModule
+from schema_guard.readers.source.queries import read_queries
+from schema_guard.readers.source.routes import read_routes
+
+if TYPE_CHECKING:
+    from schema_guard.readers.source.reader import ClassIndex
+
+
+def read_application(modules: Sequence[ParsedModule], index: ClassIndex, facts: SchemaFacts) -> None:
+    """Add the query and web-route facts of ``modules`` to ``facts`` (whose tables are already read)."""
+    read_queries(modules, facts)
+    facts.api_models.extend(read_routes(modules, index))

@@ -1,0 +1,536 @@
+"""Statements in application code, followed through each function: what every path to an execution filters (SG702).
+
+A function is walked statement by statement with an environment that maps each local name to the statements it may
+hold (several after an ``if``: one per path). A statement starts at ``select(M)``/``update(M)``/``delete(M)``
+(SQLModel or SQLAlchemy) or ``session.query(M)``; each ``.where()``/``.filter()``/``.filter_by()``/``.join()``
+returns a new state with the columns its conditions pin to one value. A statement is judged where it is
+*executed* — passed to ``session.exec``/``execute``/``scalars``/``scalar``/``stream``/``paginate``, ended by a
+legacy ``Query`` method (``.all()``, ``.first()``, ``.count()``...) or returned from the function (a helper's
+statement is judged where it is built) — once per path that reaches the execution. A statement handed to any other
+call, turned into a subquery, or filtered by a condition the reader cannot read is not judged: the callee may
+scope it, and a false alarm costs more trust than a miss.
+
+``session.get(M, key)`` loads by primary key; it counts as scoped by the attributes the function compares on the
+loaded object afterwards (``if exam.student_id != current.id: raise``), the usual ownership check.
+
+The reader does not know the tenancy configuration: it records, per mapped class, which attributes are pinned, and
+the rule (:mod:`schema_guard.rules.queries`) decides. Cheap by construction: stdlib ``ast`` trees the source reader
+already parsed, one pass per function, and modules with no statement-building call are skipped by a text test.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+
+from schema_guard.facts import QueryFact, SchemaFacts
+from schema_guard.readers.source.imports import is_library_name, last_part
+from schema_guard.readers.source.module import ParsedModule
+
+TEXT_MARKERS = ("select(", "query(", ".get(", "update(", "delete(")
+"""A module with none of these builds no statement and is not walked."""
+
+_EXECUTE = frozenset({"exec", "execute", "scalars", "scalar", "stream", "stream_scalars", "paginate"})
+_QUERY_TERMINALS = frozenset({"all", "first", "one", "one_or_none", "scalar", "count", "delete", "update", "get",
+                              "__iter__"})
+_CHAIN = frozenset({"order_by", "limit", "offset", "group_by", "distinct", "execution_options", "values",
+                    "returning", "add_columns", "correlate", "params", "prefix_with", "suffix_with", "with_for_update",
+                    "slice", "fetch", "enable_eagerloads", "populate_existing", "yield_per", "with_hint",
+                    "ordered_values", "set_label_style", "add_cte", "with_only_columns", "reduce_columns"})
+_FILTERS = frozenset({"where", "filter", "having"})
+_JOINS = frozenset({"join", "outerjoin", "join_from", "outerjoin_from"})
+_NOT_VALUES = frozenset({"literal_column", "column", "text"})
+_OWNERSHIP_WORDS = ("owner", "access", "permission", "authoriz", "authoris", "check", "verify", "ensure", "assert")
+"""A loaded object handed to a function whose name says it checks ownership counts as checked (opaque)."""
+
+Column = tuple[str, str]
+"""A mapped class and one of its attributes: ``("Exam", "student_id")``."""
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """One path's state of a statement: the classes it reads, the columns pinned to a value, equal columns."""
+
+    origin: ast.Call
+    kind: str
+    models: tuple[str, ...]
+    pins: frozenset[Column] = frozenset()
+    equalities: frozenset[tuple[Column, Column]] = frozenset()
+    opaque: bool = False
+    entity: str | None = None
+    """The class ``filter_by`` applies to (the last joined one, else the first)."""
+
+    def with_conditions(self, conditions: _Conditions, only: str | None = None) -> _Statement:
+        pins = {c for c in conditions.pins if only is None or c[0] == only}
+        equalities = {e for e in conditions.equalities if only is None or only in (e[0][0], e[1][0])}
+        return replace(self, pins=self.pins | pins, equalities=self.equalities | equalities,
+                       opaque=self.opaque or conditions.opaque)
+
+    def pinned(self) -> frozenset[Column]:
+        """The pins, closed over the equalities (``Attempt.student_id == Exam.student_id`` with Exam pinned)."""
+        pinned = set(self.pins)
+        changed = True
+        while changed:
+            changed = False
+            for left, right in self.equalities:
+                for this, other in ((left, right), (right, left)):
+                    if other in pinned and this not in pinned:
+                        pinned.add(this)
+                        changed = True
+        return frozenset(pinned)
+
+
+@dataclass
+class _Conditions:
+    pins: set[Column]
+    equalities: set[tuple[Column, Column]]
+    opaque: bool = False
+
+    def add(self, other: _Conditions) -> None:
+        self.pins |= other.pins
+        self.equalities |= other.equalities
+        self.opaque = self.opaque or other.opaque
+
+
+@dataclass
+class _Loaded:
+    """``obj = session.get(M, key)``: a loaded object, checked by later comparisons of its attributes."""
+
+    origin: ast.Call
+    model: str
+
+
+Env = dict[str, tuple[_Statement, ...]]
+
+
+def read_queries(modules: Iterable[ParsedModule], facts: SchemaFacts) -> None:
+    """Add a :class:`QueryFact` for every statement the modules execute on a mapped class of ``facts``."""
+    models = frozenset(t.class_name for t in facts.tables if t.class_name)
+    if not models:
+        return
+    relationships = {(r.owner_class, r.attribute): r.target_class for r in facts.relationships if r.target_class}
+    for module in modules:
+        if any(marker in module.text for marker in TEXT_MARKERS):
+            facts.queries.extend(_ModuleQueries(module, models, relationships).facts())
+
+
+def functions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Every function and method defined in ``body``, nested ones included (each is walked on its own)."""
+    for statement in body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield statement
+            yield from functions(statement.body)
+        elif isinstance(statement, ast.ClassDef | ast.If | ast.Try | ast.With):
+            yield from functions(statement.body)
+
+
+class _ModuleQueries:
+    def __init__(self, module: ParsedModule, models: frozenset[str],
+                 relationships: dict[tuple[str, str], str]) -> None:
+        self.module = module
+        self.models = models
+        self.relationships = relationships
+        self.found: dict[tuple[int, str, frozenset[str], bool], QueryFact] = {}
+
+    def facts(self) -> list[QueryFact]:
+        _Function(self, self.module.tree.body, "").run()
+        for function in functions(self.module.tree.body):
+            _Function(self, function.body, function.name).run()
+        return list(self.found.values())
+
+    def judge(self, state: _Statement, function: str, pinned: Iterable[Column] | None = None) -> None:
+        closed = state.pinned() if pinned is None else frozenset(pinned)
+        for model in dict.fromkeys(state.models):
+            attributes = frozenset(attr for cls, attr in closed if cls == model)
+            key = (id(state.origin), model, attributes, state.opaque)
+            if key not in self.found:
+                self.found[key] = QueryFact(model, state.kind, attributes, self.module.location(state.origin),
+                                            state.opaque, function)
+
+
+class _Function:
+    """One function body (or the module's top level) walked once, path by path."""
+
+    def __init__(self, owner: _ModuleQueries, body: list[ast.stmt], name: str) -> None:
+        self.owner = owner
+        self.body = body
+        self.name = name
+        self.expressions: dict[str, ast.expr] = {}
+        """The last expression assigned to each name (conditions built before ``.where(condition)``)."""
+        self.loaded: list[tuple[str | None, _Loaded]] = []
+        self.locals: set[str] = set()
+
+    def run(self) -> None:
+        self._block(self.body, {})
+        for name, loaded in self.loaded:
+            self._judge_loaded(name, loaded)
+
+    def _judge(self, state: _Statement) -> None:
+        self.owner.judge(state, self.name)
+
+    # statements ---------------------------------------------------------------------------------------------
+
+    def _block(self, body: list[ast.stmt], env: Env) -> Env | None:
+        current: Env | None = env
+        for statement in body:
+            current = self._statement(statement, current)
+            if current is None:
+                return None
+        return current
+
+    def _statement(self, node: ast.stmt, env: Env) -> Env | None:  # noqa: C901 - one branch per statement kind
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            if node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                self._assign(targets, node.value, env)
+            return env
+        if isinstance(node, ast.Return):
+            for state in self._eval(node.value, env) if node.value is not None else ():
+                self._judge(state)
+            if node.value is not None:
+                self._loaded_escapes(node.value)
+            return None
+        if isinstance(node, ast.Raise):
+            return None
+        if isinstance(node, ast.Expr | ast.AugAssign):
+            self._eval(node.value, env)
+            return env
+        if isinstance(node, ast.If):
+            self._eval(node.test, env)
+            return _merge(self._block(node.body, dict(env)), self._block(node.orelse, dict(env)))
+        if isinstance(node, ast.For | ast.AsyncFor | ast.While):
+            self._eval(node.iter if not isinstance(node, ast.While) else node.test, env)
+            looped = _merge(env, self._block(node.body, dict(env)))
+            return self._block(node.orelse, looped) if looped is not None and node.orelse else looped
+        if isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                self._eval(item.context_expr, env)
+            return self._block(node.body, env)
+        if isinstance(node, ast.Try | ast.TryStar):
+            body = self._block(node.body, dict(env))
+            entry = _merge(env, body) or env
+            ends = [self._block(node.orelse, dict(body)) if body is not None else None]
+            ends += [self._block(handler.body, dict(entry)) for handler in node.handlers]
+            merged = _merge(*ends)
+            if node.finalbody:
+                after = self._block(node.finalbody, merged if merged is not None else dict(entry))
+                return after if merged is not None else None
+            return merged
+        if isinstance(node, ast.Match):
+            self._eval(node.subject, env)
+            ends = [self._block(case.body, dict(env)) for case in node.cases]
+            exhaustive = any(isinstance(c.pattern, ast.MatchAs) and c.pattern.pattern is None for c in node.cases)
+            return _merge(*ends, *([] if exhaustive else [env]))
+        return env  # nested functions and classes are walked on their own; other statements build nothing
+
+    def _assign(self, targets: list[ast.expr], value: ast.expr, env: Env) -> None:
+        states = self._eval(value, env)
+        loaded = self._loaded_call(value)
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                continue  # stored on an object or in a container: it escapes, unjudged
+            self.locals.add(target.id)
+            self.expressions[target.id] = value
+            if states:
+                env[target.id] = states
+            else:
+                env.pop(target.id, None)
+            if loaded is not None:
+                self.loaded.append((target.id, loaded))
+
+    # expressions --------------------------------------------------------------------------------------------
+
+    def _eval(self, node: ast.expr | None, env: Env) -> tuple[_Statement, ...]:  # noqa: C901
+        """The statements an expression may evaluate to; executions inside it are judged on the way."""
+        if node is None:
+            return ()
+        if isinstance(node, ast.Await):
+            return self._eval(node.value, env)
+        if isinstance(node, ast.Name):
+            return env.get(node.id, ())
+        if isinstance(node, ast.NamedExpr):
+            states = self._eval(node.value, env)
+            if states:
+                env[node.target.id] = states
+            return states
+        if isinstance(node, ast.IfExp):
+            self._eval(node.test, env)
+            return tuple(dict.fromkeys(self._eval(node.body, env) + self._eval(node.orelse, env)))
+        if isinstance(node, ast.Call):
+            return self._call(node, env)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self._eval(child, env)
+        return ()
+
+    def _call(self, node: ast.Call, env: Env) -> tuple[_Statement, ...]:
+        func = node.func
+        started = self._start(node)
+        if started is not None:
+            return (started,)
+        if self._loaded_call(node) is not None:
+            return ()
+        if isinstance(func, ast.Attribute):
+            receiver = self._eval(func.value, env)
+            if receiver:
+                return self._method(receiver, func.attr, node, env)
+            if func.attr in _EXECUTE:
+                return self._execute(node, env)
+        elif isinstance(func, ast.Name) and func.id in _EXECUTE:
+            return self._execute(node, env)
+        for argument in [*node.args, *(k.value for k in node.keywords)]:
+            self._eval(argument, env)  # handed to another function: unjudged (the callee may scope it)
+        return ()
+
+    def _execute(self, node: ast.Call, env: Env) -> tuple[_Statement, ...]:
+        for argument in [*node.args, *(k.value for k in node.keywords)]:
+            for state in self._eval(argument, env):
+                self._judge(state)
+        return ()
+
+    def _start(self, node: ast.Call) -> _Statement | None:
+        """A call that starts a statement: ``select``/``update``/``delete`` or ``<session>.query(M)``."""
+        func = node.func
+        qualified = self.owner.module.imports.qualify(func) if isinstance(func, ast.Name | ast.Attribute) else None
+        if is_library_name(qualified, "select", "update", "delete"):
+            models = self._models_in(node.args)
+            kind = last_part(qualified)
+            return _Statement(node, kind, models, entity=models[0] if models else None)
+        if isinstance(func, ast.Attribute) and func.attr == "query" and node.args:
+            models = self._models_in(node.args)
+            if models:
+                return _Statement(node, "query", models, entity=models[0])
+        return None
+
+    def _loaded_call(self, node: ast.expr) -> _Loaded | None:
+        """``session.get(M, key)`` (awaited or not)."""
+        if isinstance(node, ast.Await):
+            node = node.value
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+                and len(node.args) >= 2):
+            model = self._model(node.args[0])
+            if model is not None:
+                return _Loaded(node, model)
+        return None
+
+    def _method(self, states: tuple[_Statement, ...], name: str, node: ast.Call,
+                env: Env) -> tuple[_Statement, ...]:
+        if name in _FILTERS:
+            conditions = self._conditions_of(node.args, env)
+            return tuple(state.with_conditions(conditions) for state in states)
+        if name == "filter_by":
+            return tuple(self._filter_by(state, node) for state in states)
+        if name in _JOINS or name == "select_from":
+            return tuple(self._join(state, name, node, env) for state in states)
+        if name == "options":
+            criteria = any(isinstance(a, ast.Call) and last_part(self.owner.module.imports.qualify(a.func))
+                           == "with_loader_criteria" for a in node.args)
+            return tuple(replace(state, opaque=True) for state in states) if criteria else states
+        if name in _CHAIN:
+            return states
+        if name in _QUERY_TERMINALS and any(state.kind == "query" for state in states):
+            for state in states:
+                self._judge(state)
+            return ()
+        return ()  # subquery(), cte(), union() and anything unknown: no longer followed
+
+    def _filter_by(self, state: _Statement, node: ast.Call) -> _Statement:
+        if state.entity is None or any(keyword.arg is None for keyword in node.keywords):
+            return replace(state, opaque=True)
+        pins = {(state.entity, k.arg) for k in node.keywords if k.arg and not _is_none(k.value)}
+        return replace(state, pins=state.pins | pins)
+
+    def _join(self, state: _Statement, name: str, node: ast.Call, env: Env) -> _Statement:
+        if not node.args:
+            return state
+        if name == "select_from":
+            froms = self._models_in(node.args)
+            return replace(state, models=(*froms, *state.models), entity=state.entity or next(iter(froms), None))
+        joined = node.args[1 if name.endswith("_from") and len(node.args) > 1 else 0]
+        target = self._model(joined)
+        if target is None and isinstance(joined, ast.Attribute):
+            owner = self._model(joined.value)
+            if owner is not None:
+                target = self.owner.relationships.get((owner, joined.attr))
+        if target is None:
+            return state
+        models = (*state.models, target)
+        state = replace(state, models=models, entity=target)
+        onclause = node.args[2:] if name.endswith("_from") else node.args[1:]
+        if onclause:
+            conditions = self._conditions_of(onclause, env)
+            state = state.with_conditions(conditions, only=target if name.startswith("outer") else None)
+        return state
+
+    # conditions ---------------------------------------------------------------------------------------------
+
+    def _conditions_of(self, arguments: Iterable[ast.expr], env: Env) -> _Conditions:
+        conditions = _Conditions(set(), set())
+        for argument in arguments:
+            self._eval(argument, env)
+            conditions.add(self._condition(argument, 0))
+        return conditions
+
+    def _condition(self, node: ast.expr, depth: int) -> _Conditions:  # noqa: C901 - one branch per form
+        """What one condition pins. ``or_``, ``!=`` and comparisons with ``None`` or another column pin nothing;
+        a condition the reader cannot read (a helper's result, ``*conditions``) makes the statement opaque."""
+        none = _Conditions(set(), set())
+        if depth > 12:
+            return _Conditions(set(), set(), opaque=True)
+        if isinstance(node, ast.Name) and node.id in self.expressions:
+            return self._condition(self.expressions[node.id], depth + 1)
+        if isinstance(node, ast.BoolOp | ast.BinOp):
+            parts = node.values if isinstance(node, ast.BoolOp) else [node.left, node.right]
+            if isinstance(getattr(node, "op", None), ast.And | ast.BitAnd):
+                for part in parts:
+                    none.add(self._condition(part, depth + 1))
+            return none
+        if isinstance(node, ast.Compare):
+            if len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
+                return self._equality(node.left, node.comparators[0])
+            return none
+        if isinstance(node, ast.Call):
+            return self._call_condition(node, depth)
+        if isinstance(node, ast.Constant | ast.UnaryOp | ast.Attribute):
+            return none  # a constant, a negation, a boolean column: nothing pinned
+        return _Conditions(set(), set(), opaque=True)
+
+    def _call_condition(self, node: ast.Call, depth: int) -> _Conditions:
+        none = _Conditions(set(), set())
+        qualified = self.owner.module.imports.qualify(node.func)
+        name = last_part(qualified)
+        if is_library_name(qualified, "and_"):
+            for argument in node.args:
+                none.add(self._condition(argument, depth + 1))
+            return none
+        if is_library_name(qualified, "or_", "not_", "exists", "text", "literal", "true", "false"):
+            return _Conditions(set(), set(), opaque=name == "text")
+        if isinstance(node.func, ast.Attribute):
+            column = self._column(node.func.value)
+            if column is not None:
+                if node.func.attr == "in_" and len(node.args) == 1 and _single_element(node.args[0]):
+                    none.pins.add(column)
+                return none  # any other column method (like, is_, between...) pins nothing
+            if node.func.attr in ("exists", "any", "has") or self._column(node.func) is not None:
+                return none
+        if qualified and qualified.split(".")[0] in ("sqlalchemy", "sqlmodel") or name.startswith("func"):
+            return none
+        return _Conditions(set(), set(), opaque=True)
+
+    def _equality(self, left: ast.expr, right: ast.expr) -> _Conditions:
+        conditions = _Conditions(set(), set())
+        if _is_tuple(left) and _is_tuple(right) and len(left.args) == len(right.args):  # type: ignore[attr-defined]
+            for a, b in zip(left.args, right.args):  # type: ignore[attr-defined]
+                conditions.add(self._equality(a, b))
+            return conditions
+        first, second = self._column(left), self._column(right)
+        if first is not None and second is not None:
+            if first != second:
+                conditions.equalities.add((first, second))
+        elif first is not None or second is not None:
+            column, other = (first, right) if first is not None else (second, left)
+            if self._is_value(other):
+                conditions.pins.add(column)  # type: ignore[arg-type]
+        return conditions
+
+    def _is_value(self, node: ast.expr) -> bool:
+        if _is_none(node):
+            return False
+        if isinstance(node, ast.Call):
+            name = last_part(self.owner.module.imports.qualify(node.func))
+            if name in _NOT_VALUES or name in ("any_", "all_"):
+                return False
+        return True
+
+    # names --------------------------------------------------------------------------------------------------
+
+    def _model(self, node: ast.expr) -> str | None:
+        """The mapped class an expression names: ``Exam``, or ``models.Exam`` through a module import."""
+        if isinstance(node, ast.Name):
+            if node.id in self.owner.models and node.id not in self.locals:
+                return node.id
+            qualified = self.owner.module.imports.names.get(node.id)
+            name = last_part(qualified)
+            return name if qualified and name in self.owner.models else None
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.attr in self.owner.models and node.value.id in self.owner.module.imports.names:
+                return node.attr
+        return None
+
+    def _column(self, node: ast.expr) -> Column | None:
+        if isinstance(node, ast.Attribute):
+            model = self._model(node.value)
+            if model is not None:
+                return model, node.attr
+        return None
+
+    def _models_in(self, arguments: Iterable[ast.expr]) -> tuple[str, ...]:
+        """The classes a ``select(...)``'s columns read: ``Exam``, ``Exam.title``, ``func.count(Exam.id)``."""
+        found: list[str] = []
+        stack = list(arguments)
+        while stack:
+            node = stack.pop(0)
+            model = self._model(node)
+            if model is not None:
+                found.append(model)
+            elif isinstance(node, ast.Call) and self._start(node) is not None:
+                continue  # a nested statement reads its own tables
+            elif isinstance(node, ast.Attribute) and self._column(node) is not None:
+                found.append(self._column(node)[0])  # type: ignore[index]
+            else:
+                stack.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
+        return tuple(dict.fromkeys(found))
+
+    # session.get --------------------------------------------------------------------------------------------
+
+    def _loaded_escapes(self, value: ast.expr) -> None:
+        """``return session.get(M, key)``: loaded and returned with no check."""
+        loaded = self._loaded_call(value)
+        if loaded is not None:
+            self.loaded.append((None, loaded))
+
+    def _judge_loaded(self, name: str | None, loaded: _Loaded) -> None:
+        compared: set[Column] = set()
+        opaque = False
+        line = loaded.origin.lineno
+        for statement in self.body:
+            for node in ast.walk(statement):
+                if getattr(node, "lineno", 0) < line or name is None:
+                    continue
+                if isinstance(node, ast.Compare):
+                    for side in (node.left, *node.comparators):
+                        if isinstance(side, ast.Attribute) and isinstance(side.value, ast.Name) and \
+                                side.value.id == name:
+                            compared.add((loaded.model, side.attr))
+                elif isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name for a in node.args):
+                    callee = last_part(self.owner.module.imports.qualify(node.func)).lower()
+                    opaque = opaque or any(word in callee for word in _OWNERSHIP_WORDS)
+        state = _Statement(loaded.origin, "get", (loaded.model,), opaque=opaque)
+        self.owner.judge(state, self.name, compared)
+
+
+def _merge(*envs: Env | None) -> Env | None:
+    """The environment after paths join: each name may hold what it held on any path that reaches here."""
+    live = [env for env in envs if env is not None]
+    if not live:
+        return None
+    merged: Env = {}
+    for env in live:
+        for name, states in env.items():
+            merged[name] = tuple(dict.fromkeys(merged.get(name, ()) + states))
+    return merged
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _is_tuple(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and last_part(
+        node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")) == "tuple_"
+
+
+def _single_element(node: ast.expr) -> bool:
+    return isinstance(node, ast.List | ast.Tuple | ast.Set) and len(node.elts) == 1 and not isinstance(
+        node.elts[0], ast.Starred)

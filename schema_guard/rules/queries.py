@@ -1,0 +1,336 @@
+"""SG702: application code builds a query on a tenant-scoped model without a tenant predicate (static).
+
+The source reader follows each statement through its function (:mod:`schema_guard.readers.source.queries`) and
+records, per path to its execution, which attributes of each mapped class are pinned to one value; this rule asks
+the tenancy policy which classes are tenant-scoped and reports each statement that reaches an execution on some path
+without a predicate on the tenant column.
+
+Examples marked ``readers=("source", "runtime")`` are also run through the run-time guard (SG701) on PostgreSQL
+against ``reference_models`` (``tests/test_query_views.py``): the two views of the same code must agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from schema_guard.facts import QueryFact, SchemaFacts, TableFact
+from schema_guard.findings import Finding
+from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
+from schema_guard.rules.query_examples import app
+from schema_guard.rules.tenancy import tenant_tables
+
+BOTH = ("source", "runtime")
+"""Examples the run-time guard can execute too."""
+
+
+def tables_by_class(facts: SchemaFacts) -> dict[str, TableFact]:
+    """Mapped classes by name; a name two tables share is left out (the reader cannot tell which is meant)."""
+    found: dict[str, TableFact | None] = {}
+    for table in facts.tables:
+        if table.class_name:
+            found[table.class_name] = None if table.class_name in found else table
+    return {name: table for name, table in found.items() if table is not None}
+
+
+@register
+class UnscopedQuery(FactRule):
+    code = "SG702"
+    name = "unscoped-query"
+    summary = "Application code builds a query on a tenant-scoped model with no tenant predicate"
+    rationale = (
+        "The schema can be perfect and one `select(Exam)` without a `student_id` predicate still returns every "
+        "student's exams. The run-time guard (SG701) sees only the queries a test happens to run; this rule reads "
+        "every statement in the code: `select()`, `update()`, `delete()`, `session.query()` and `session.get()`, "
+        "followed through the function (reassignments, branches) to where it is executed. A statement is scoped only "
+        "if every path to its execution adds an equality on the tenant column (`or_` branches, `!=` and `IN` lists "
+        "of several tenants do not count); a statement returned from a helper is judged where it is built; "
+        "`session.get()` is scoped by an ownership check on the loaded object. Shared tables and the anchor are "
+        "exempt; a statement filtered by a condition the reader cannot follow (a helper's result) is not judged."
+    )
+    how_to_fix = (
+        "Filter by the tenant on every path: `select(Exam).where(Exam.student_id == current.id)`; after "
+        "`session.get(Exam, exam_id)` check `exam.student_id != current.id` and refuse. An intentional "
+        "cross-tenant query (an admin report) is acknowledged on its line: `# schema-guard: ignore[SG702]`."
+    )
+    readers = ("source",)
+    examples = (
+        # -- statements without a predicate ------------------------------------------------------------------
+        Invalid(app("""
+def exams(session: Session) -> list[Exam]:
+    return session.exec(select(Exam)).all()  # expect: SG702
+"""), readers=BOTH, title="select without a predicate"),
+        Invalid(app("""
+def titles(session: Session) -> list[str]:
+    return session.exec(select(Exam.title)).all()  # expect: SG702
+"""), readers=BOTH, title="select of a column"),
+        Invalid(app("""
+def count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Exam)).one()  # expect: SG702
+"""), readers=BOTH, title="count through select_from"),
+        Invalid(app("""
+def exams(session: Session) -> list[Exam]:
+    return session.query(Exam).all()  # expect: SG702
+"""), readers=BOTH, title="legacy Query"),
+        Invalid(app("""
+def exams(session: Session) -> list[Exam]:
+    return list(session.scalars(select(Exam)))  # expect: SG702
+"""), readers=BOTH, title="Session.scalars"),
+        Invalid(app("""
+def rename(session: Session) -> None:
+    session.exec(update(Exam).values(title="renamed"))  # expect: SG702
+"""), readers=BOTH, title="update without a predicate"),
+        Invalid(app("""
+def remove(session: Session, exam_id: uuid.UUID) -> None:
+    session.exec(delete(Attempt).where(Attempt.exam_id == exam_id))  # expect: SG702
+"""), readers=BOTH, title="delete by another key alone"),
+        Invalid(app("""
+async def exams(session) -> list[Exam]:
+    result = await session.execute(select(Exam))  # expect: SG702
+    return list(result.scalars())
+"""), title="async session"),
+        # -- predicates that do not scope ------------------------------------------------------------------
+        Invalid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).where(or_(Exam.student_id == student_id, Exam.title == "shared"))  # expect: SG702
+    return session.exec(statement).all()
+"""), readers=BOTH, title="tenant only inside or_"),
+        Invalid(app("""
+def others(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    return session.exec(select(Exam).where(Exam.student_id != student_id)).all()  # expect: SG702
+"""), readers=BOTH, title="not equal"),
+        Invalid(app("""
+def exams(session: Session, student_id: uuid.UUID, other: uuid.UUID) -> list[Exam]:
+    return session.exec(select(Exam).where(Exam.student_id.in_([student_id, other]))).all()  # expect: SG702
+"""), title="IN a list of several tenants"),
+        Invalid(app("""
+def orphans(session: Session) -> list[Exam]:
+    return session.exec(select(Exam).where(Exam.student_id == None)).all()  # noqa: E711  # expect: SG702
+"""), readers=BOTH, title="compared with None"),
+        Invalid(app("""
+def exams(session: Session) -> list[Exam]:
+    return session.exec(select(Exam).where(Exam.student_id == Exam.student_id)).all()  # expect: SG702
+"""), readers=BOTH, title="column compared with itself"),
+        Invalid(app("""
+def exams(session: Session) -> list[Exam]:
+    return session.query(Exam).filter_by(title="algebra").all()  # expect: SG702
+"""), readers=BOTH, title="filter_by another column"),
+        Invalid(app("""
+def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
+    statement = select(Attempt).join(Exam, Attempt.exam_id == Exam.id)  # expect: SG702
+    return session.exec(statement.where(Exam.student_id == student_id)).all()
+"""), readers=BOTH, title="join on a foreign key alone"),
+        Invalid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).join(Exam.attempts).where(Exam.student_id == student_id)  # expect: SG702
+    return session.exec(statement).all()
+"""), readers=BOTH, title="relationship join, one side filtered"),
+        # -- following the statement through the function -------------------------------------------------
+        Invalid(app("""
+def exams(session: Session, student_id: uuid.UUID, flag: bool) -> list[Exam]:
+    statement = select(Exam)  # expect: SG702
+    if flag:
+        statement = statement.where(Exam.student_id == student_id)
+    return session.exec(statement).all()
+"""), readers=BOTH, title="predicate on one branch only"),
+        Invalid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam)  # expect: SG702
+    scoped = statement.where(Exam.student_id == student_id)
+    return session.exec(statement.limit(10)).all()
+"""), readers=BOTH, title="the filtered copy is not the one executed"),
+        Invalid(app("""
+def exams(session: Session, student_id: uuid.UUID, flag: bool) -> list[Exam]:
+    query = session.query(Exam)  # expect: SG702
+    if flag:
+        query = query.filter(Exam.title == "algebra")
+    else:
+        query = query.filter(Exam.student_id == student_id)
+    return query.all()
+"""), readers=BOTH, title="legacy Query, one branch filters another column"),
+        Invalid(app("""
+def exams_query():
+    return select(Exam).order_by(Exam.title)  # expect: SG702
+"""), title="a helper's statement is judged where it is built"),
+        # -- session.get ------------------------------------------------------------------------------------
+        Invalid(app("""
+def exam(session: Session, exam_id: uuid.UUID) -> Exam | None:
+    return session.get(Exam, exam_id)  # expect: SG702
+"""), readers=BOTH, title="session.get returned unchecked"),
+        Invalid(app("""
+def exam(session: Session, exam_id: uuid.UUID) -> Exam:
+    exam = session.get(Exam, exam_id)  # expect: SG702
+    if exam is None or exam.title == "":
+        raise LookupError(exam_id)
+    return exam
+"""), readers=BOTH, title="session.get checked on another attribute"),
+        # -- scoped statements --------------------------------------------------------------------------------
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    return session.exec(select(Exam).where(Exam.student_id == student_id)).all()
+"""), readers=BOTH, title="where on the tenant column"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).where(Exam.title == "algebra", Exam.student_id == student_id)
+    return session.exec(statement).all()
+"""), readers=BOTH, title="one of several where arguments"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).where(and_(Exam.title != "", Exam.student_id == student_id))
+    return session.exec(statement).all()
+"""), readers=BOTH, title="inside and_"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).where((Exam.student_id == student_id) & (Exam.title != ""))
+    return session.exec(statement).all()
+"""), readers=BOTH, title="inside &"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    return session.query(Exam).filter_by(student_id=student_id).all()
+"""), readers=BOTH, title="filter_by the tenant"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    return session.exec(select(Exam).where(Exam.student_id.in_([student_id]))).all()
+"""), title="IN a one-element list"),
+        Valid(app("""
+def count(session: Session, student_id: uuid.UUID) -> int:
+    return session.exec(select(func.count()).select_from(Exam).where(Exam.student_id == student_id)).one()
+"""), readers=BOTH, title="count with the tenant"),
+        Valid(app("""
+def rename(session: Session, student_id: uuid.UUID) -> None:
+    session.exec(update(Exam).where(Exam.student_id == student_id).values(title="renamed"))
+    session.exec(delete(Attempt).where(Attempt.student_id == student_id, Attempt.score == 0))
+"""), readers=BOTH, title="update and delete filtered"),
+        Valid(app("""
+async def exams(session, student_id: uuid.UUID) -> list[Exam]:
+    result = await session.execute(select(Exam).where(Exam.student_id == student_id))
+    return list(result.scalars())
+"""), title="async session"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam)
+    statement = statement.where(Exam.student_id == student_id)
+    statement = statement.order_by(Exam.title)
+    return session.exec(statement.limit(10)).all()
+"""), readers=BOTH, title="reassignment chain, then limit() passed to exec"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID, flag: bool) -> list[Exam]:
+    statement = select(Exam).where(Exam.student_id == student_id)
+    if flag:
+        statement = statement.where(Exam.title == "algebra")
+    return session.exec(statement).all()
+"""), readers=BOTH, title="scoped before the branch"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID, flag: bool) -> list[Exam]:
+    if flag:
+        statement = select(Exam).where(Exam.student_id == student_id, Exam.title == "algebra")
+    else:
+        statement = select(Exam).where(Exam.student_id == student_id)
+    return session.exec(statement).all()
+"""), readers=BOTH, title="every branch adds the predicate"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID, flag: bool) -> list[Exam]:
+    statement = select(Exam)
+    if not flag:
+        return []
+    return session.exec(statement.where(Exam.student_id == student_id)).all()
+"""), readers=BOTH, title="the unfiltered path returns early"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    mine = Exam.student_id == student_id
+    return session.exec(select(Exam).where(mine)).all()
+"""), readers=BOTH, title="condition in a local variable"),
+        Valid(app("""
+def _owned_by(student_id: uuid.UUID):
+    return Exam.student_id == student_id
+
+
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    return session.exec(select(Exam).where(_owned_by(student_id))).all()
+"""), readers=BOTH, title="condition from a helper: not judged"),
+        Valid(app("""
+def _scoped(statement, student_id: uuid.UUID):
+    return statement.where(Exam.student_id == student_id)
+
+
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    return session.exec(_scoped(select(Exam), student_id)).all()
+"""), readers=BOTH, title="statement handed to a helper: not judged"),
+        Valid(app("""
+def exams_query(student_id: uuid.UUID):
+    return select(Exam).where(Exam.student_id == student_id)
+"""), title="a helper returns a scoped statement"),
+        Valid(app("""
+def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
+    statement = (
+        select(Attempt)
+        .join(Exam, and_(Attempt.exam_id == Exam.id, Attempt.student_id == Exam.student_id))
+        .where(Exam.student_id == student_id)
+    )
+    return session.exec(statement).all()
+"""), readers=BOTH, title="join equating the tenant columns"),
+        Valid(app("""
+def exam(session: Session, student_id: uuid.UUID, exam_id: uuid.UUID) -> Exam | None:
+    statement = select(Exam).where(tuple_(Exam.student_id, Exam.id) == tuple_(student_id, exam_id))
+    return session.exec(statement).first()
+"""), readers=BOTH, title="tuple_ comparison"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).options(with_loader_criteria(Exam, Exam.student_id == student_id))
+    return session.exec(statement).all()
+"""), readers=BOTH, title="with_loader_criteria"),
+        # -- session.get with an ownership check; exempt tables; acknowledged queries -------------------------
+        Valid(app("""
+def exam(session: Session, exam_id: uuid.UUID, current: Student) -> Exam:
+    exam = session.get(Exam, exam_id)
+    if exam is None or exam.student_id != current.id:
+        raise LookupError(exam_id)
+    return exam
+"""), title="session.get with an ownership check"),
+        Valid(app("""
+def student(session: Session, student_id: uuid.UUID) -> Student | None:
+    return session.exec(select(Student).where(Student.id == student_id)).first()
+
+
+def subjects(session: Session) -> list[Subject]:
+    return session.exec(select(Subject)).all()
+"""), readers=BOTH, title="the anchor's key lookup and a shared table"),
+        Valid(app("""
+def every_exam(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Exam)).one()  # schema-guard: ignore[SG702]
+"""), title="intentional cross-tenant query, acknowledged inline"),
+    )
+
+    def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
+        if not facts.queries:
+            return
+        scoped = {id(table) for table in tenant_tables(facts, context)}
+        classes = tables_by_class(facts)
+        reported: set[tuple[str | None, int | None, str]] = set()
+        seen: dict[tuple[str | None, str, str], int] = {}
+        for query in facts.queries:
+            table = classes.get(query.model)
+            if table is None or id(table) not in scoped or query.opaque:
+                continue
+            column = table.column(context.tenancy.tenant_column)
+            if column is None:
+                continue  # SG201 reports the missing column
+            attribute = column.attribute or column.name
+            key = (query.location.path, query.location.line, query.model)
+            if attribute in query.pinned or key in reported:
+                continue
+            reported.add(key)
+            ordinal = seen[(query.location.path, query.function, query.model)] = seen.get(
+                (query.location.path, query.function, query.model), 0) + 1
+            yield self.finding(_message(query, table, attribute), query.location, reader=facts.reader,
+                               table=table.name, column=column.name,
+                               detail=f"{query.function or '<module>'}: {query.kind} #{ordinal}")
+
+
+def _message(query: QueryFact, table: TableFact, attribute: str) -> str:
+    tenant = f"{query.model}.{attribute}"
+    if query.kind == "get":
+        return (f"session.get({query.model}, ...) loads a row of tenant-scoped table '{table.name}' by primary key, "
+                f"and the function never checks its {attribute} against the current tenant")
+    verb = {"update": "updates", "delete": "deletes from"}.get(query.kind, "reads")
+    return (f"{query.kind}() {verb} tenant-scoped table '{table.name}' without a predicate on {tenant} on every "
+            "path to its execution")
