@@ -1,8 +1,9 @@
 """The tenant query guard (SG701) against a real PostgreSQL: which queries it reports and which it accepts.
 
 Each test imports a fresh copy of a small model set (students = the anchor, ``subjects`` declared shared on the
-model, ``topics`` shared by configuration, ``exams``/``attempts`` tenant-scoped, ``notes`` with a nullable tenant
-column, ``drafts`` without one), seeds two students' rows in a transaction on a scratch database (rolled back at the
+model, ``topics`` shared by configuration and linked to ``exams`` through ``exam_topics``, ``exams``/``attempts``
+tenant-scoped, ``papers``/``answers`` joined by a tenant-pinned composite foreign key, ``notes`` with a nullable
+tenant column, ``drafts`` without one), seeds two students' rows in a transaction on a scratch database (rolled back at the
 end) with the guard inactive, then runs one query with the guard active.
 
 The two tables below are the guard's decisions, one row per kind of query; the tests after them cover what a row
@@ -42,6 +43,7 @@ MODELS = '''
 import uuid
 from typing import Optional
 
+from sqlalchemy import ForeignKeyConstraint, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 
@@ -59,10 +61,17 @@ class Subject(SQLModel, table=True):
     name: str = ""
 
 
+class ExamTopic(SQLModel, table=True):
+    __tablename__ = "exam_topics"
+    topic_id: uuid.UUID = Field(foreign_key="topics.id", primary_key=True)
+    exam_id: uuid.UUID = Field(foreign_key="exams.id", primary_key=True)
+
+
 class Topic(SQLModel, table=True):
     __tablename__ = "topics"
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = ""
+    exams: list["Exam"] = Relationship(back_populates="topics", link_model=ExamTopic)
 
 
 class Exam(SQLModel, table=True):
@@ -72,6 +81,7 @@ class Exam(SQLModel, table=True):
     title: str = ""
     student: Optional[Student] = Relationship(back_populates="exams")
     attempts: list["Attempt"] = Relationship(back_populates="exam")
+    topics: list[Topic] = Relationship(back_populates="exams", link_model=ExamTopic)
 
 
 class Attempt(SQLModel, table=True):
@@ -88,6 +98,23 @@ class Note(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     student_id: Optional[uuid.UUID] = Field(default=None, foreign_key="students.id", index=True)
     body: str = ""
+
+
+class Paper(SQLModel, table=True):
+    __tablename__ = "papers"
+    __table_args__ = (UniqueConstraint("student_id", "id"),)
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    answers: list["Answer"] = Relationship(back_populates="paper")
+
+
+class Answer(SQLModel, table=True):
+    __tablename__ = "answers"
+    __table_args__ = (ForeignKeyConstraint(["student_id", "paper_id"], ["papers.student_id", "papers.id"]),)
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    paper_id: uuid.UUID = Field(index=True)
+    paper: Optional[Paper] = Relationship(back_populates="answers")
 
 
 class Draft(SQLModel, table=True):
@@ -172,7 +199,8 @@ def world(engine: Engine, tmp_path: Path, isolated_models: None) -> Iterator[Wor
     exam = models.Exam(student_id=mine.id, title="algebra")
     session.add_all([exam, models.Exam(student_id=theirs.id, title="theirs")])
     session.flush()
-    session.add_all([models.Attempt(student_id=mine.id, exam_id=exam.id, score=3), models.Subject(name="maths")])
+    session.add_all([models.Attempt(student_id=mine.id, exam_id=exam.id, score=3), models.Subject(name="maths"),
+                     models.Topic(name="algebra"), models.Paper(student_id=mine.id)])
     session.commit()
     world = World(models, session, connection, guard, mine.id, theirs.id, exam.id)
     session.expunge_all()
@@ -199,6 +227,16 @@ def _cte_filtered_inside(w: World) -> Any:
 def _lazy_load(w: World) -> Any:
     exam = w.session.exec(select(w.Exam).where(w.Exam.student_id == w.sid)).first()
     return exam.attempts
+
+
+def _pinned_lazy_load(w: World) -> Any:
+    paper = w.session.exec(select(w.Paper).where(w.Paper.student_id == w.sid)).first()
+    return paper.answers
+
+
+def _link_table_lazy_load(w: World) -> Any:
+    topic = w.session.exec(select(w.Topic)).first()
+    return topic.exams
 
 
 def _refresh_after_commit(w: World) -> Any:
@@ -250,9 +288,7 @@ ACCEPTED: dict[str, Callable[[World], Any]] = {
                              .scalar_subquery())).all(),
     "with_loader_criteria": lambda w: w.session.exec(
         select(w.Exam).options(with_loader_criteria(w.Exam, w.Exam.student_id == w.sid))).all(),
-    "lazy relationship load": _lazy_load,
-    "selectinload": lambda w: w.session.exec(
-        select(w.Exam).where(w.Exam.student_id == w.sid).options(selectinload(w.Exam.attempts))).all(),
+    "lazy load through a tenant-pinned foreign key": _pinned_lazy_load,
     "joinedload": lambda w: w.session.exec(
         select(w.Exam).where(w.Exam.student_id == w.sid).options(joinedload(w.Exam.attempts))).unique().all(),
     "expired attribute refresh": _refresh_after_commit,
@@ -272,6 +308,12 @@ ACCEPTED: dict[str, Callable[[World], Any]] = {
         insert(w.Note.__table__).from_select(["id", "student_id", "body"], sa.select(
             w.Exam.id, w.Exam.student_id, w.Exam.title).where(w.Exam.student_id == w.sid))),
     "text() naming no tenant table": lambda w: w.session.execute(text("SELECT 1")).all(),
+    "text() naming a tenant table only in a string and an alias": lambda w: w.session.execute(
+        text("SELECT 'exams' AS attempts, count(*) AS exams FROM students WHERE id = :s"), {"s": w.sid}).all(),
+    "tuple_ comparison": lambda w: w.session.exec(select(w.Exam).where(
+        sa.tuple_(w.Exam.student_id, w.Exam.id) == sa.tuple_(w.sid, w.exam_id))).all(),
+    "compared with current_setting() (row-level security)": lambda w: w.session.exec(select(w.Exam).where(
+        w.Exam.student_id == func.current_setting("app.student_id", True).cast(sa.Uuid))).all(),
 }
 
 
@@ -327,6 +369,13 @@ REPORTED: dict[str, tuple[Callable[[World], Any], list[str]]] = {
     "multi-row insert with one NULL tenant": (lambda w: w.connection.execute(insert(w.Note.__table__).values(
         [{"id": uuid.uuid4(), "student_id": w.sid}, {"id": uuid.uuid4(), "student_id": None}])), ["notes"]),
     "tenant-scoped table without a tenant column": (lambda w: w.session.exec(select(w.Draft)).all(), ["drafts"]),
+    "column compared with itself through literal_column": (lambda w: w.session.exec(select(w.Exam).where(
+        w.Exam.student_id == sa.literal_column("exams.student_id"))).all(), ["exams"]),
+    "lazy load on a foreign key alone": (_lazy_load, ["attempts"]),
+    "selectinload on a foreign key alone": (lambda w: w.session.exec(
+        select(w.Exam).where(w.Exam.student_id == w.sid).options(selectinload(w.Exam.attempts))).all(),
+        ["attempts"]),
+    "lazy load from shared data through a link table": (_link_table_lazy_load, ["exams", "exam_topics"]),
     "text() SQL": (lambda w: w.session.execute(
         text("SELECT * FROM exams WHERE student_id = :s"), {"s": w.sid}).all(), ["exams"]),
     "exec_driver_sql": (lambda w: w.connection.exec_driver_sql("SELECT count(*) FROM attempts").all(), ["attempts"]),

@@ -28,8 +28,12 @@ class UnfilteredTenantQuery(Rule):
         "check can see the queries an application builds, so the guard watches the SQL run during tests: a SELECT, "
         "UPDATE or DELETE must pin each tenant-scoped table it reads to one tenant (a join counts only through an "
         "equality of tenant columns with a filtered table), an INSERT must set the tenant column, and text() SQL "
-        "naming a tenant-scoped table is reported as unverifiable. session.get() loads by primary key alone and is "
-        "reported; relationship loads and refreshes of objects already loaded are not."
+        "that references a tenant-scoped table (as PostgreSQL parses it) is reported as unverifiable. A predicate "
+        "counts only when the other side is a bound value (or a function of bound values, such as "
+        "current_setting()) or a tenant column of another, filtered table; tuple_() comparisons count position by "
+        "position. session.get() loads by primary key alone and is reported; relationship loads (lazy, selectin) "
+        "are judged like any SELECT, so a load through a link table from shared data is reported unless the "
+        "relationship's join pins the tenant; refreshes of objects already loaded are not judged."
     )
     how_to_fix = (
         "Filter by the tenant in the query itself: `select(Exam).where(Exam.student_id == student_id)`; join "

@@ -4,9 +4,11 @@ It listens to ``before_cursor_execute`` on the engines it is installed on: that 
 reaches the database — ORM ``select()``/``Query``/``session.get()``, Core statements, the unit of work's INSERTs,
 ``text()`` — together with the compiled statement (so the ORM's joins and loader criteria are resolved) and the
 bound parameters (so an INSERT's tenant value can be read). While any guard is installed, a ``do_orm_execute``
-listener on :class:`~sqlalchemy.orm.Session` tags the ORM's own follow-up loads (lazy/selectin relationship loads,
-refreshes of expired attributes) so they are not judged: they load rows of an object the test already loaded
-through a judged query. The unit of work's UPDATE/DELETE of loaded objects are not judged for the same reason.
+listener on :class:`~sqlalchemy.orm.Session` tags refreshes of expired attributes so they are not judged: they
+reload columns of an object the test already loaded through a judged query. Relationship loads (lazy, selectin)
+are judged like any SELECT: ``question.exams`` from a shared question through a link table returns every
+student's exams unless the relationship's join pins the tenant (a composite ``(student_id, exam_id)`` foreign key
+does). The unit of work's UPDATE/DELETE of loaded objects are not judged.
 
 Identity-map hits (``session.get()`` of an object already in the session) emit no SQL and are not seen.
 """
@@ -35,7 +37,7 @@ from schema_guard.runtime.statements import Problem, StatementChecker
 from schema_guard.tenancy import TenantPolicy
 
 LOAD_TAG = "schema_guard_follow_up_load"
-"""Execution option set on the ORM's relationship and column loads (not judged)."""
+"""Execution option set on the ORM's refreshes of expired columns (not judged)."""
 
 _LIBRARY_PACKAGES = frozenset({"sqlalchemy", "sqlmodel", "schema_guard", "psycopg", "psycopg2", "asyncpg", "contextlib",
                                "_pytest", "pytest", "pluggy", "threading", "asyncio", "greenlet", "concurrent"})
@@ -244,7 +246,7 @@ def _tag_follow_up_loads(delta: int) -> None:
 
 
 def _tag_orm_load(state: Any) -> None:
-    if state.is_select and (state.is_relationship_load or state.is_column_load):
+    if state.is_select and state.is_column_load and not state.is_relationship_load:
         state.update_execution_options(**{LOAD_TAG: True})
 
 

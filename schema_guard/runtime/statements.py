@@ -15,7 +15,8 @@ a scalar subquery), or with a pinned column. Each tenant-scoped table read must 
   filtered either inside or by the outer query pinning its exported tenant column;
 * UPDATE and DELETE are judged like a SELECT of their target (and of any table their WHERE reads);
 * INSERT must set the tenant column to a value that is not NULL (or the column must have a server default);
-* ``text()`` and driver-level SQL cannot be analysed: naming a tenant-scoped table there is reported as
+* ``text()`` and driver-level SQL cannot be analysed: referencing a tenant-scoped table there (as PostgreSQL's
+  parser reads it, so a name inside a string literal or a column alias does not count) is reported as
   unverifiable.
 """
 
@@ -41,8 +42,10 @@ from sqlalchemy.sql.elements import (
     Label,
     Null,
     TextClause,
+    Tuple,
     TypeCoerce,
 )
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import (
     Alias,
     CompoundSelect,
@@ -55,6 +58,7 @@ from sqlalchemy.sql.selectable import (
     TextualSelect,
 )
 
+from schema_guard.runtime.raw_sql import referenced_tables
 from schema_guard.runtime.scoping import TableScopes
 
 Key = tuple[int, int, str]
@@ -101,18 +105,31 @@ def _ungroup(element: Any) -> Any:
 
 
 def is_value(element: Any) -> bool:
-    """A single value that does not depend on the rows read: a parameter, literal, scalar subquery, or a
-    function of those. ``NULL`` is not a value (``= NULL`` matches nothing)."""
+    """A single value that does not depend on the rows read: a bound parameter, a scalar subquery, or a function
+    of those (``func.current_setting('app.student_id')``, the row-level-security pattern). ``NULL`` is not a value
+    (``= NULL`` matches nothing), nor is SQL text (``literal_column("exams.student_id")`` may name the very column
+    it is compared with)."""
     element = _ungroup(element)
-    if isinstance(element, (Null, CollectionAggregate)):  # = NULL matches nothing; = ANY(...) many tenants
-        return False
+    if isinstance(element, (Null, CollectionAggregate, TextClause, ColumnClause)):
+        return False  # = ANY(...) admits many tenants; text and bare columns are not bound values
     if isinstance(element, (BindParameter, ScalarSelect)):
         return True
-    if isinstance(element, ColumnClause):
-        return element.table is None and element.is_literal
+    if isinstance(element, FunctionElement):
+        return all(is_value(argument) for argument in element.clauses)
     if isinstance(element, (SelectBase, FromClause)):
         return False
     return all(is_value(child) for child in element.get_children())
+
+
+def equalities(condition: Any) -> list[tuple[Any, Any]]:
+    """The pairs a condition equates: ``a = b`` gives one, ``(a, b) = (x, y)`` (``tuple_``) gives one per position."""
+    condition = _ungroup(condition)
+    if not isinstance(condition, BinaryExpression) or condition.operator is not operators.eq:
+        return []
+    left, right = _ungroup(condition.left), _ungroup(condition.right)
+    if isinstance(left, Tuple) and isinstance(right, Tuple) and len(left.clauses) == len(right.clauses):
+        return list(zip(left.clauses, right.clauses))
+    return [(condition.left, condition.right)]
 
 
 def join_leaves(from_clause: Any) -> list[Any]:
@@ -229,8 +246,13 @@ class StatementChecker:
     def check_raw(self, sql: str, origin: str) -> list[Problem]:
         """SQL the guard cannot analyse: report each tenant-scoped table it names as unverifiable."""
         problems = []
+        referenced = referenced_tables(sql)
         for table in sorted(self._tenant_tables(), key=lambda t: t.name):
-            if re.search(rf"(?<![\w$]){re.escape(table.name)}(?![\w$])", sql, re.IGNORECASE):
+            if referenced is not None:
+                named = table.name in referenced
+            else:  # not PostgreSQL's grammar (another dialect's SQL): a whole-word search is all that is left
+                named = re.search(rf"(?<![\w$]){re.escape(table.name)}(?![\w$])", sql, re.IGNORECASE) is not None
+            if named:
                 problems.append(Problem(
                     table.name,
                     f"{origin} reads or writes tenant-scoped table '{table.name}'; the guard cannot verify that it "
@@ -358,16 +380,15 @@ class _Analysis:
 
     def _pin(self, scope: _Scope, conditions: list[Condition], known: set[Key]) -> frozenset[Key]:
         """Every column of ``scope`` the conditions pin to a single value, directly or through equal columns."""
-        equalities = []
+        pairs = []
         for condition, reach in conditions:
-            condition = _ungroup(condition)
-            if isinstance(condition, BinaryExpression) and condition.operator is operators.eq:
-                equalities.append((self._operand(condition.left, scope), self._operand(condition.right, scope), reach))
+            for left, right in equalities(condition):
+                pairs.append((self._operand(left, scope), self._operand(right, scope), reach))
         pinned = set(known)
         changed = True
         while changed:
             changed = False
-            for left, right, reach in equalities:
+            for left, right, reach in pairs:
                 for this, other in ((left, right), (right, left)):
                     if not isinstance(this, _Ref) or not this.local or this.key in pinned:
                         continue
