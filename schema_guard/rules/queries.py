@@ -121,9 +121,9 @@ def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
 """), readers=BOTH, title="join on a foreign key alone"),
         Invalid(app("""
 def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
-    statement = select(Exam).join(Exam.attempts).where(Exam.student_id == student_id)  # expect: SG702
+    statement = select(Exam).join(Attempt, Attempt.exam_id == Exam.id).where(Exam.student_id == student_id)  # expect: SG702
     return session.exec(statement).all()
-"""), readers=BOTH, title="relationship join, one side filtered"),
+"""), readers=BOTH, title="joined table reached by its foreign key alone"),
         # -- following the statement through the function -------------------------------------------------
         Invalid(app("""
 def exams(session: Session, student_id: uuid.UUID, flag: bool) -> list[Exam]:
@@ -268,6 +268,11 @@ def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
     )
     return session.exec(statement).all()
 """), readers=BOTH, title="join equating the tenant columns"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).join(Exam.attempts).where(Exam.student_id == student_id)
+    return session.exec(statement).all()
+"""), readers=BOTH, title="relationship join through a tenant-pinned foreign key"),
         Valid(app("""
 def exam(session: Session, student_id: uuid.UUID, exam_id: uuid.UUID) -> Exam | None:
     statement = select(Exam).where(tuple_(Exam.student_id, Exam.id) == tuple_(student_id, exam_id))

@@ -1,7 +1,8 @@
 """Building blocks for the SG702 examples: a model module that mirrors ``reference_models``.
 
 The examples are application code over ``students`` (the anchor), ``subjects`` (shared), ``exams`` and
-``attempts`` (tenant-scoped) with the reference models' class, table and column names. The static examples run with
+``attempts`` (tenant-scoped, joined by the same tenant-pinned composite foreign key) with the reference models'
+class, table and column names. The static examples run with
 :data:`MODELS` in front of them; the test that makes both views agree (``tests/test_query_views.py``) runs the same
 functions with :data:`REFERENCE_IMPORTS` in its place, against the real ``reference_models`` on PostgreSQL.
 """
@@ -10,7 +11,7 @@ IMPORTS = """\
 import uuid
 from typing import Optional
 
-from sqlalchemy import and_, delete, func, or_, tuple_, update
+from sqlalchemy import ForeignKeyConstraint, UniqueConstraint, and_, delete, func, or_, tuple_, update
 from sqlalchemy.orm import with_loader_criteria
 from sqlmodel import Field, Relationship, Session, SQLModel, select
 """
@@ -32,6 +33,7 @@ class Subject(SQLModel, table=True):
 
 class Exam(SQLModel, table=True):
     __tablename__ = "exams"
+    __table_args__ = (UniqueConstraint("student_id", "id"),)
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
     subject_id: uuid.UUID = Field(foreign_key="subjects.id", index=True)
@@ -41,9 +43,10 @@ class Exam(SQLModel, table=True):
 
 class Attempt(SQLModel, table=True):
     __tablename__ = "attempts"
+    __table_args__ = (ForeignKeyConstraint(["student_id", "exam_id"], ["exams.student_id", "exams.id"]),)
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
-    exam_id: uuid.UUID = Field(foreign_key="exams.id", index=True)
+    exam_id: uuid.UUID = Field(index=True)
     score: int = 0
     exam: Optional[Exam] = Relationship(back_populates="attempts")
 '''

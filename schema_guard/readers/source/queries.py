@@ -24,7 +24,7 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from schema_guard.facts import QueryFact, SchemaFacts
+from schema_guard.facts import QueryFact, SchemaFacts, TableFact
 from schema_guard.readers.source.imports import is_library_name, last_part
 from schema_guard.readers.source.module import ParsedModule
 
@@ -109,10 +109,46 @@ def read_queries(modules: Iterable[ParsedModule], facts: SchemaFacts) -> None:
     models = frozenset(t.class_name for t in facts.tables if t.class_name)
     if not models:
         return
-    relationships = {(r.owner_class, r.attribute): r.target_class for r in facts.relationships if r.target_class}
+    relationships = _relationship_joins(facts)
     for module in modules:
         if any(marker in module.text for marker in TEXT_MARKERS):
             facts.queries.extend(_ModuleQueries(module, models, relationships).facts())
+
+
+Join = tuple[str, frozenset[tuple[Column, Column]]]
+"""What joining a relationship adds: the target class, and the columns its foreign key equates."""
+
+
+def _relationship_joins(facts: SchemaFacts) -> dict[tuple[str, str], Join]:
+    """``(owner class, attribute)`` → the join it makes. The equated columns are those of the one foreign key
+    between the two tables (a tenant-pinned ``(student_id, exam_id)`` key equates the tenant columns too); none
+    where there are several, or a link table between them."""
+    tables = {t.class_name: t for t in facts.tables if t.class_name}
+    joins: dict[tuple[str, str], Join] = {}
+    for relationship in facts.relationships:
+        target = relationship.target_class
+        if not target:
+            continue
+        owner_table, target_table = tables.get(relationship.owner_class), tables.get(target)
+        pairs: list[frozenset[tuple[Column, Column]]] = []
+        if owner_table is not None and target_table is not None and not relationship.link_model:
+            for source, source_class, referenced, referenced_class in (
+                (target_table, target, owner_table, relationship.owner_class),
+                (owner_table, relationship.owner_class, target_table, target),
+            ):
+                for fk in source.foreign_keys:
+                    if fk.target_table == referenced.name and len(fk.columns) == len(fk.target_columns):
+                        pairs.append(frozenset(
+                            ((source_class, _attribute(source, a)), (referenced_class, _attribute(referenced, b)))
+                            for a, b in zip(fk.columns, fk.target_columns)))
+        joins[(relationship.owner_class, relationship.attribute)] = (target, pairs[0] if len(pairs) == 1 else
+                                                                     frozenset())
+    return joins
+
+
+def _attribute(table: TableFact, column: str) -> str:
+    fact = table.column(column)
+    return (fact.attribute or fact.name) if fact is not None else column
 
 
 def functions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -127,7 +163,7 @@ def functions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunct
 
 class _ModuleQueries:
     def __init__(self, module: ParsedModule, models: frozenset[str],
-                 relationships: dict[tuple[str, str], str]) -> None:
+                 relationships: dict[tuple[str, str], Join]) -> None:
         self.module = module
         self.models = models
         self.relationships = relationships
@@ -349,13 +385,16 @@ class _Function:
             return replace(state, models=(*froms, *state.models), entity=state.entity or next(iter(froms), None))
         joined = node.args[1 if name.endswith("_from") and len(node.args) > 1 else 0]
         target = self._model(joined)
+        equated: frozenset[tuple[Column, Column]] = frozenset()
         if target is None and isinstance(joined, ast.Attribute):
             owner = self._model(joined.value)
-            if owner is not None:
-                target = self.owner.relationships.get((owner, joined.attr))
+            if owner is not None and (owner, joined.attr) in self.owner.relationships:
+                target, equated = self.owner.relationships[(owner, joined.attr)]
         if target is None:
             return state
         models = (*state.models, target)
+        if equated and not name.startswith("outer"):
+            state = replace(state, equalities=state.equalities | equated)
         state = replace(state, models=models, entity=target)
         onclause = node.args[2:] if name.endswith("_from") else node.args[1:]
         if onclause:
