@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from schema_guard.config import parse_config
+from schema_guard.decide import Decider
 from schema_guard.engine import run_check
 from schema_guard.rules.base import Example, catalogue
 from schema_guard.rules.query_examples import MODELS, REFERENCE_IMPORTS
@@ -45,7 +46,8 @@ def static_tables(example: Example, folder: Path) -> list[str]:
     path = folder / "example.py"
     path.write_text(example.code, encoding="utf-8")
     config = parse_config({"src": [path.name]}, root=folder)
-    result = run_check(config, selection=Selection(select=("SG702",)), use_metadata=False, use_baseline=False)
+    decider = Decider(config, Selection(select=("SG702",)), use_baseline=False)
+    result = run_check(config, decider=decider, use_metadata=False)
     return sorted(finding.table or "" for finding in result.findings)
 
 

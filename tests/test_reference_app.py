@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from schema_guard.config import load_config
+from schema_guard.decide import Decider
 from schema_guard.engine import run_check
 from schema_guard.runtime import TenantGuard
 from schema_guard.selection import Selection
@@ -102,7 +103,7 @@ def test_requests_need_a_valid_token(service: Service) -> None:
 def test_static_rules_find_nothing_in_the_reference_app() -> None:
     config = load_config(REPO_ROOT / "pyproject.toml")
     selection = Selection(select=("SG702", "SG703", "SG704"))
-    result = run_check(config, selection=selection, use_metadata=False, use_baseline=False)
+    result = run_check(config, decider=Decider(config, selection, use_baseline=False), use_metadata=False)
     assert result.findings == []
     assert any(path.name == "service.py" for path in result.files)
     assert len(result.facts[0].queries) >= 2 and result.facts[0].api_models
