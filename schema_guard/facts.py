@@ -242,6 +242,19 @@ class ApiModelUseFact:
     """The route function."""
 
 
+@dataclass(frozen=True)
+class SessionFilterFact:
+    """A ``do_orm_execute`` listener that rewrites the statements a session runs (``orm_execute_state.statement =
+    ...``, ``with_loader_criteria``): the session-wide tenant filter some projects install instead of filtering
+    each query. Statements it covers are not judged by SG702 when it names the tenant column."""
+
+    names: frozenset[str]
+    """Every name, attribute and string the listener's body mentions (``table.c.tenant_id`` gives ``tenant_id``)."""
+    selects_only: bool
+    """The listener returns early for anything but a SELECT (it tests ``is_select``)."""
+    location: Location = field(default_factory=Location)
+
+
 @dataclass
 class SchemaFacts:
     """Everything one reader learned, plus the problems that stopped it reading part of the input."""
@@ -254,6 +267,8 @@ class SchemaFacts:
     queries: list[QueryFact] = field(default_factory=list)
     """Statements in application code (source reader only)."""
     api_models: list[ApiModelUseFact] = field(default_factory=list)
+    session_filters: list[SessionFilterFact] = field(default_factory=list)
+    """Session-wide statement filters in application code (source reader only)."""
     """Classes used as request bodies and response models of web routes (source reader only)."""
     known_tables: set[str] = field(default_factory=set)
     """Table names that exist outside the checked files (for SG404 when only some files are checked), and foreign-key

@@ -310,6 +310,8 @@ ACCEPTED: dict[str, Callable[[World], Any]] = {
     "text() naming no tenant table": lambda w: w.session.execute(text("SELECT 1")).all(),
     "text() naming a tenant table only in a string and an alias": lambda w: w.session.execute(
         text("SELECT 'exams' AS attempts, count(*) AS exams FROM students WHERE id = :s"), {"s": w.sid}).all(),
+    "tenant IN a one-element list": lambda w: w.session.exec(
+        select(w.Exam).where(w.Exam.student_id.in_([w.sid]))).all(),
     "tuple_ comparison": lambda w: w.session.exec(select(w.Exam).where(
         sa.tuple_(w.Exam.student_id, w.Exam.id) == sa.tuple_(w.sid, w.exam_id))).all(),
     "compared with current_setting() (row-level security)": lambda w: w.session.exec(select(w.Exam).where(

@@ -45,7 +45,9 @@ class UnscopedQuery(FactRule):
         "if every path to its execution adds an equality on the tenant column (`or_` branches, `!=` and `IN` lists "
         "of several tenants do not count); a statement returned from a helper is judged where it is built; "
         "`session.get()` is scoped by an ownership check on the loaded object. Shared tables and the anchor are "
-        "exempt; a statement filtered by a condition the reader cannot follow (a helper's result) is not judged."
+        "exempt; a statement filtered by a condition the reader cannot follow (a helper's result) is not judged, nor "
+        "are the statements a session-wide `do_orm_execute` listener filters by the tenant column (only SELECTs when "
+        "the listener tests `is_select`)."
     )
     how_to_fix = (
         "Filter by the tenant on every path: `select(Exam).where(Exam.student_id == current.id)`; after "
@@ -101,7 +103,7 @@ def others(session: Session, student_id: uuid.UUID) -> list[Exam]:
         Invalid(app("""
 def exams(session: Session, student_id: uuid.UUID, other: uuid.UUID) -> list[Exam]:
     return session.exec(select(Exam).where(Exam.student_id.in_([student_id, other]))).all()  # expect: SG702
-"""), title="IN a list of several tenants"),
+"""), readers=BOTH, title="IN a list of several tenants"),
         Invalid(app("""
 def orphans(session: Session) -> list[Exam]:
     return session.exec(select(Exam).where(Exam.student_id == None)).all()  # noqa: E711  # expect: SG702
@@ -190,7 +192,7 @@ def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
         Valid(app("""
 def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
     return session.exec(select(Exam).where(Exam.student_id.in_([student_id]))).all()
-"""), title="IN a one-element list"),
+"""), readers=BOTH, title="IN a one-element list"),
         Valid(app("""
 def count(session: Session, student_id: uuid.UUID) -> int:
     return session.exec(select(func.count()).select_from(Exam).where(Exam.student_id == student_id)).one()
@@ -300,6 +302,33 @@ def subjects(session: Session) -> list[Subject]:
     return session.exec(select(Subject)).all()
 """), readers=BOTH, title="the anchor's key lookup and a shared table"),
         Valid(app("""
+from sqlalchemy import event
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _only_the_current_student(state) -> None:
+    if state.is_select:
+        state.statement = state.statement.options(
+            with_loader_criteria(Exam, lambda cls: cls.student_id == current_student_id(), include_aliases=True))
+
+
+def exams(session: Session) -> list[Exam]:
+    return session.exec(select(Exam)).all()
+"""), title="a session-wide do_orm_execute filter on the tenant column scopes SELECTs"),
+        Invalid(app("""
+from sqlalchemy import event
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _only_the_current_student(state) -> None:
+    if state.is_select:
+        state.statement = state.statement.where(Exam.student_id == current_student_id())
+
+
+def rename(session: Session) -> None:
+    session.exec(update(Exam).values(title="renamed"))  # expect: SG702
+"""), title="a SELECT-only session filter does not scope an UPDATE"),
+        Valid(app("""
 def every_exam(session: Session) -> int:
     return session.exec(select(func.count()).select_from(Exam)).one()  # schema-guard: ignore[SG702]
 """), title="intentional cross-tenant query, acknowledged inline"),
@@ -310,11 +339,12 @@ def every_exam(session: Session) -> int:
             return
         scoped = {id(table) for table in tenant_tables(facts, context)}
         classes = tables_by_class(facts)
+        covered = _covered_kinds(facts, context.tenancy.tenant_column)
         reported: set[tuple[str | None, int | None, str]] = set()
         seen: dict[tuple[str | None, str, str], int] = {}
         for query in facts.queries:
             table = classes.get(query.model)
-            if table is None or id(table) not in scoped or query.opaque:
+            if table is None or id(table) not in scoped or query.opaque or query.kind in covered:
                 continue
             column = table.column(context.tenancy.tenant_column)
             if column is None:
@@ -329,6 +359,16 @@ def every_exam(session: Session) -> int:
             yield self.finding(_message(query, table, attribute), query.location, reader=facts.reader,
                                table=table.name, column=column.name,
                                detail=f"{query.function or '<module>'}: {query.kind} #{ordinal}")
+
+
+def _covered_kinds(facts: SchemaFacts, tenant_column: str) -> frozenset[str]:
+    """The statement kinds a session-wide ``do_orm_execute`` filter on the tenant column already scopes."""
+    kinds: set[str] = set()
+    for listener in facts.session_filters:
+        if tenant_column in listener.names:
+            kinds |= {"select", "query", "get"} if listener.selects_only else {"select", "query", "get", "update",
+                                                                               "delete"}
+    return frozenset(kinds)
 
 
 def _message(query: QueryFact, table: TableFact, attribute: str) -> str:

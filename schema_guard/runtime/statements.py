@@ -122,9 +122,17 @@ def is_value(element: Any) -> bool:
 
 
 def equalities(condition: Any) -> list[tuple[Any, Any]]:
-    """The pairs a condition equates: ``a = b`` gives one, ``(a, b) = (x, y)`` (``tuple_``) gives one per position."""
+    """The pairs a condition equates: ``a = b`` gives one, ``(a, b) = (x, y)`` (``tuple_``) gives one per position,
+    and ``a IN (x)`` with a one-element list is ``a = x``."""
     condition = _ungroup(condition)
-    if not isinstance(condition, BinaryExpression) or condition.operator is not operators.eq:
+    if not isinstance(condition, BinaryExpression):
+        return []
+    if condition.operator is operators.in_op:
+        right = condition.right
+        single = isinstance(right, BindParameter) and right.expanding and isinstance(right.value, (list, tuple)) \
+            and len(right.value) == 1
+        return [(condition.left, right)] if single else []
+    if condition.operator is not operators.eq:
         return []
     left, right = _ungroup(condition.left), _ungroup(condition.right)
     if isinstance(left, Tuple) and isinstance(right, Tuple) and len(left.clauses) == len(right.clauses):

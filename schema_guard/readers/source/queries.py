@@ -13,6 +13,11 @@ scope it, and a false alarm costs more trust than a miss.
 ``session.get(M, key)`` loads by primary key; it counts as scoped by the attributes the function compares on the
 loaded object afterwards (``if exam.student_id != current.id: raise``), the usual ownership check.
 
+Some projects filter every statement in one place instead: a ``do_orm_execute`` listener that rewrites the statement
+(``orm_execute_state.statement = stmt.where(...)``) or adds ``with_loader_criteria``. Such listeners are recorded as
+:class:`~schema_guard.facts.SessionFilterFact` with the names they mention, so the rule can tell whether one filters
+by the tenant column.
+
 The reader does not know the tenancy configuration: it records, per mapped class, which attributes are pinned, and
 the rule (:mod:`schema_guard.rules.queries`) decides. Cheap by construction: stdlib ``ast`` trees the source reader
 already parsed, one pass per function, and modules with no statement-building call are skipped by a text test.
@@ -24,12 +29,13 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from schema_guard.facts import QueryFact, SchemaFacts, TableFact
+from schema_guard.facts import QueryFact, SchemaFacts, SessionFilterFact, TableFact
 from schema_guard.readers.source.imports import is_library_name, last_part
 from schema_guard.readers.source.module import ParsedModule
 
 TEXT_MARKERS = ("select(", "query(", ".get(", "update(", "delete(")
 """A module with none of these builds no statement and is not walked."""
+_LISTENER_EVENT = "do_orm_execute"
 
 _EXECUTE = frozenset({"exec", "execute", "scalars", "scalar", "stream", "stream_scalars", "paginate"})
 _QUERY_TERMINALS = frozenset({"all", "first", "one", "one_or_none", "scalar", "count", "delete", "update", "get",
@@ -113,6 +119,38 @@ def read_queries(modules: Iterable[ParsedModule], facts: SchemaFacts) -> None:
     for module in modules:
         if any(marker in module.text for marker in TEXT_MARKERS):
             facts.queries.extend(_ModuleQueries(module, models, relationships).facts())
+        if _LISTENER_EVENT in module.text:
+            facts.session_filters.extend(_session_filters(module))
+
+
+def _session_filters(module: ParsedModule) -> Iterator[SessionFilterFact]:
+    """``@event.listens_for(X, "do_orm_execute")`` functions (and ``event.listen(X, "do_orm_execute", f)``) that
+    replace the statement or add loader criteria."""
+    listened = set()
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Call) and any(
+                isinstance(a, ast.Constant) and a.value == _LISTENER_EVENT for a in node.args):
+            if last_part(module.imports.qualify(node.func)) == "listen" and len(node.args) >= 3:
+                target = node.args[2]
+                if isinstance(target, ast.Name):
+                    listened.add(target.id)
+    for function in functions(module.tree.body):
+        decorated = any(isinstance(d, ast.Call) and any(isinstance(a, ast.Constant) and a.value == _LISTENER_EVENT
+                                                        for a in d.args) for d in function.decorator_list)
+        if not decorated and function.name not in listened:
+            continue
+        names: set[str] = set()
+        rewrites = False
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+                rewrites = rewrites or (node.attr == "statement" and isinstance(node.ctx, ast.Store))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                names.add(node.value)
+        if rewrites or "with_loader_criteria" in names:
+            yield SessionFilterFact(frozenset(names), "is_select" in names, module.location(function))
 
 
 Join = tuple[str, frozenset[tuple[Column, Column]]]
