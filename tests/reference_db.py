@@ -14,14 +14,21 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
+from tests.conftest import reset_sqlmodel
 from tests.test_tenant_guard import SERVER_URL
 
 
 def fresh_reference_models() -> ModuleType:
-    """``reference_models`` (and ``reference_app``) imported anew, mapped in the current SQLModel registry."""
+    """``reference_models`` (and ``reference_app``) imported anew into an emptied SQLModel registry."""
+    forget_reference_models()
+    return importlib.import_module("reference_models")
+
+
+def forget_reference_models() -> None:
+    """Unload the reference packages and empty the registry, so the next importer maps them afresh."""
+    reset_sqlmodel()
     for name in [n for n in sys.modules if n.split(".")[0] in ("reference_models", "reference_app")]:
         del sys.modules[name]
-    return importlib.import_module("reference_models")
 
 
 @contextmanager
@@ -35,6 +42,7 @@ def reference_database() -> Iterator[Engine]:
     try:
         models = fresh_reference_models()
         models.metadata.create_all(engine, tables=[models.metadata.tables[t] for t in models.TABLES])
+        forget_reference_models()  # tests that import the models later must not find this registry's leftovers
         yield engine
     finally:
         engine.dispose()

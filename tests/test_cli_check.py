@@ -161,7 +161,8 @@ def test_reference_models_pass(tmp_path: Path) -> None:
 
 
 def test_reference_models_with_injected_violations(tmp_path: Path) -> None:
-    shutil.copytree(REPO_ROOT / "reference_models", tmp_path / "reference_models")
+    for package in ("reference_models", "reference_app"):
+        shutil.copytree(REPO_ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     feedback = tmp_path / "reference_models" / "feedback.py"
     good = 'student_id: uuid.UUID = Field(foreign_key="students.id", index=True, nullable=False, ondelete="CASCADE")'

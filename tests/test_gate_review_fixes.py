@@ -3,8 +3,8 @@ that fails to import is SG002 at its line, index drift is located at the revisio
 (selection, suppressions, baseline) for every way of running the gate, ``baseline --migrations``, absolute paths,
 path-less fatal messages, and the one index/constraint history read by the rules and by provenance.
 
-The projects are copies of the repository's reference project (``reference_models/``, ``migrations/``,
-``alembic.ini``, ``pyproject.toml``) in a temporary folder, changed per test; the gate runs in a subprocess (one
+The projects are copies of the repository's reference project (``reference_models/``, ``reference_app/``,
+``migrations/``, ``alembic.ini``, ``pyproject.toml``) in a temporary folder, changed per test; the gate runs in a subprocess (one
 model set per process), as a user runs it.
 """
 
@@ -29,7 +29,7 @@ from schema_guard.gate.alembic.revisions import Revision, load_project
 from schema_guard.tenancy import declared_shared
 from tests.gate.support import REPO_ROOT, server_url  # noqa: F401  (pytest fixture)
 
-REFERENCE_PARTS = ("reference_models", "migrations", "alembic.ini", "pyproject.toml")
+REFERENCE_PARTS = ("reference_models", "reference_app", "migrations", "alembic.ini", "pyproject.toml")
 INDEX_REVISION = "migrations/versions/0003_exam_title_index.py"
 INDEX_LINE = 18
 """The line of ``op.create_index`` in the revision below."""
