@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
-from tests.conftest import reset_sqlmodel
+from schema_guard.testing import reset_sqlmodel
 from tests.test_tenant_guard import SERVER_URL
 
 

@@ -24,7 +24,8 @@ from sqlmodel import Session
 from schema_guard.config import parse_config
 from schema_guard.decide import Decider
 from schema_guard.engine import run_check
-from schema_guard.rules.base import Example, catalogue
+from schema_guard.rules.base import Example
+from schema_guard.rules.registry import catalogue
 from schema_guard.rules.query_examples import MODELS, REFERENCE_IMPORTS
 from schema_guard.runtime import TenantGuard
 from schema_guard.selection import Selection
