@@ -5,8 +5,8 @@ stand for it once the file is older than the cache entry, as git's index does):
 
 * a checked file's *fragment*: the classes, tables, relationships and mapping calls the reader built from it, and
   the problems (SG001) it had. Cross-file work is never cached: the fragments are joined, the reader's final steps
-  (trusting foreign keys while a table name is computed, inferring foreign-key column types) and every rule run on
-  each invocation.
+  (trusting foreign keys while a table name is computed, inferring foreign-key column types), the reading of
+  application code (queries and routes, which depend on every model) and every rule run on each invocation.
 * a context file's *scan*: the class, table and enum names the pre-commit path lends from the rest of ``src``.
 
 A fragment also depends on other files: the enums a field's type may name, and the classes its models inherit from
@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from schema_guard.facts import SchemaFacts
+from schema_guard.readers.source.application import read_application_files
 from schema_guard.readers.source.context import ContextIndex, scan_context
 from schema_guard.readers.source.imports import root_part
 from schema_guard.readers.source.module import ParsedModule, module_name_of, parse_module
@@ -219,6 +220,7 @@ class SourceCache:
             facts.mapping_calls.extend(fragment.mapping_calls)
             facts.problems.extend(fragment.problems)
         reader._finish(facts, set(), any(fragment.unnamed for fragment in fragments))
+        read_application_files(checked, [(path, summaries[key].classes) for path, key in zip(checked, keys)], facts)
         return facts
 
     @staticmethod

@@ -35,7 +35,7 @@ from schema_guard.readers.source.module import ParsedModule
 
 TEXT_MARKERS = ("select(", "query(", ".get(", "update(", "delete(")
 """A module with none of these builds no statement and is not walked."""
-_LISTENER_EVENT = "do_orm_execute"
+LISTENER_EVENT = "do_orm_execute"
 
 _EXECUTE = frozenset({"exec", "execute", "scalars", "scalar", "stream", "stream_scalars", "paginate"})
 _QUERY_TERMINALS = frozenset({"all", "first", "one", "one_or_none", "scalar", "count", "delete", "update", "get",
@@ -119,7 +119,7 @@ def read_queries(modules: Iterable[ParsedModule], facts: SchemaFacts) -> None:
     for module in modules:
         if any(marker in module.text for marker in TEXT_MARKERS):
             facts.queries.extend(_ModuleQueries(module, models, relationships).facts())
-        if _LISTENER_EVENT in module.text:
+        if LISTENER_EVENT in module.text:
             facts.session_filters.extend(_session_filters(module))
 
 
@@ -129,13 +129,13 @@ def _session_filters(module: ParsedModule) -> Iterator[SessionFilterFact]:
     listened = set()
     for node in ast.walk(module.tree):
         if isinstance(node, ast.Call) and any(
-                isinstance(a, ast.Constant) and a.value == _LISTENER_EVENT for a in node.args):
+                isinstance(a, ast.Constant) and a.value == LISTENER_EVENT for a in node.args):
             if last_part(module.imports.qualify(node.func)) == "listen" and len(node.args) >= 3:
                 target = node.args[2]
                 if isinstance(target, ast.Name):
                     listened.add(target.id)
     for function in functions(module.tree.body):
-        decorated = any(isinstance(d, ast.Call) and any(isinstance(a, ast.Constant) and a.value == _LISTENER_EVENT
+        decorated = any(isinstance(d, ast.Call) and any(isinstance(a, ast.Constant) and a.value == LISTENER_EVENT
                                                         for a in d.args) for d in function.decorator_list)
         if not decorated and function.name not in listened:
             continue

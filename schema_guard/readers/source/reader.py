@@ -218,6 +218,11 @@ class ClassIndex:
         for info in module.classes:
             self.by_name.setdefault(info.name, []).append(info)
 
+    def named(self, name: str) -> list[ClassInfo]:
+        """The classes called ``name``: of the checked files, and of the context files (parsed now if need be)."""
+        self._load_context(name)
+        return self.by_name.get(name, [])
+
     def _load_context(self, name: str) -> None:
         """Parse the context files that define ``name`` (only now that a checked class needs it)."""
         for path in self.context.files_defining(name):

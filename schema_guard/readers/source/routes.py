@@ -108,7 +108,7 @@ class _ModuleRoutes:
         if not isinstance(node, ast.Name | ast.Attribute):
             return None
         qualified = self.module.imports.qualify(node) or ""
-        candidates = self.index.by_name.get(last_part(qualified), [])
+        candidates = self.index.named(last_part(qualified))
         exact = [c for c in candidates if c.qualified_name == qualified or c.module is self.module]
         return (exact or candidates or [None])[0]
 
