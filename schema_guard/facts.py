@@ -13,28 +13,17 @@ Conventions every reader follows, so rules need to look in one place only:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    from schema_guard.findings import Finding
+from schema_guard.findings import Finding
+from schema_guard.location import Location
+
+__all__ = [
+    "ClassFact", "ColumnFact", "FieldSyntax", "ForeignKeyFact", "IndexFact", "Location", "MappingCallFact",
+    "ReaderName", "RelationshipFact", "SchemaFacts", "TableFact", "UniqueFact", "memo", "normalise_type_name",
+]
 
 ReaderName = Literal["source", "metadata", "database", "migrations", "runtime"]
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where a fact was defined: 1-based line and column, ``None`` where the reader cannot know."""
-
-    path: str | None = None
-    line: int | None = None
-    column: int | None = None
-
-    def __str__(self) -> str:
-        parts = [self.path or "<unknown>"]
-        if self.line is not None:
-            parts.append(str(self.line))
-            parts.append(str(self.column or 1))
-        return ":".join(parts)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from schema_guard.facts import Location
+from schema_guard.location import Location
 
 Severity = Literal["error", "fatal"]
 """``error``: a rule is violated (exit 1). ``fatal``: the tool could not check something it was asked to check —

@@ -17,7 +17,7 @@ from schema_guard.gate.db.snapshot import Snapshot, TableShape, compare_snapshot
 from schema_guard.facts import SchemaFacts
 from schema_guard.rules.base import Example
 from schema_guard.rules.registry import catalogue
-from schema_guard.rules.migrations import RevisionRule
+from schema_guard.rules.migrations import RevisionRule, revision_rules
 
 GATE_CODES = [code for code, rule in catalogue().items() if code.startswith("SG6")]
 REVISION_RULES = [rule for rule in catalogue().values() if issubclass(rule, RevisionRule)]
@@ -28,7 +28,7 @@ def judge(code: str, tmp_path: Path, config: tuple[tuple[str, object], ...] = ()
     source = RevisionSource(path, code)
     revision = Revision("0002_example", path, "0002_example.py", ("0001",), script=None)  # type: ignore[arg-type]
     settings = parse_config(dict(config), root=tmp_path)
-    findings = check_revisions([(revision, source)], in_scope=None, tenancy=settings.tenancy,
+    findings = check_revisions([(revision, source)], rules=revision_rules(), in_scope=None, tenancy=settings.tenancy,
                                shared_tables=frozenset(settings.shared_tables))
     return [(f.line, f.code) for f in findings]
 

@@ -97,6 +97,7 @@ class _Gate:
         from schema_guard.gate.checks.models import load_models, with_declared_shared
         from schema_guard.gate.alembic.revisions import revisions_since
         from schema_guard.gate.analysis.safety import check_revisions
+        from schema_guard.rules.migrations import revision_rules
 
         try:
             in_scope = revisions_since(project, self.since)
@@ -118,8 +119,8 @@ class _Gate:
                                       check_env=not env_findings, tenancy=tenancy, enabled=self.enabled)
         except ToolingProblem as problem:
             self.findings.append(self._located(problem.finding))
-        self.findings += check_revisions(sources.result(), in_scope=in_scope, tenancy=tenancy,
-                                         shared_tables=tenancy.shared_tables)
+        self.findings += check_revisions(sources.result(), rules=revision_rules(), in_scope=in_scope,
+                                         tenancy=tenancy, shared_tables=tenancy.shared_tables)
         self.findings = without_repeats(self.findings)
 
 

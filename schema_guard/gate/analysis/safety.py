@@ -8,9 +8,11 @@ remembered (:class:`~schema_guard.gate.analysis.history.SchemaHistory`, shared w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
+from schema_guard.facts import Location
 from schema_guard.findings import Finding
 from schema_guard.gate.analysis.history import Definition, SchemaHistory
 from schema_guard.gate.analysis.operations import OpCall, RevisionSource
@@ -18,8 +20,8 @@ from schema_guard.gate.analysis.sql import Statement, is_data_only, statements
 from schema_guard.gate.alembic.revisions import Revision
 from schema_guard.tenancy import TenantPolicy
 
-__all__ = ["Definition", "RevisionContext", "SchemaHistory", "changes_schema", "check_revisions", "is_irreversible",
-           "sql_statements"]
+__all__ = ["Definition", "RevisionChecker", "RevisionContext", "SchemaHistory", "changes_schema", "check_revisions",
+           "is_irreversible", "sql_statements"]
 
 
 @dataclass
@@ -101,17 +103,28 @@ class RevisionContext:
         )
 
 
+class RevisionChecker(Protocol):
+    """A per-revision rule as the gate runs it (:class:`schema_guard.rules.migrations.RevisionRule`); the rules are
+    handed to :func:`check_revisions`, so the gate depends on no rule module."""
+
+    operations: frozenset[str]
+
+    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Any]: ...
+
+    def check_source(self, source: RevisionSource, context: RevisionContext) -> Iterator[tuple[Any, Any]]: ...
+
+    def violation_finding(self, violation: Any, location: Location, revision_id: str) -> Finding: ...
+
+
 def check_revisions(
     sources: Iterable[tuple[Revision, RevisionSource]],
     *,
+    rules: Sequence[RevisionChecker],
     in_scope: set[str] | None,
     tenancy: TenantPolicy,
     shared_tables: frozenset[str],
 ) -> list[Finding]:
-    """Run every per-revision rule over the revisions in scope (all when ``in_scope`` is ``None``)."""
-    from schema_guard.rules.migrations import revision_rules
-
-    rules = revision_rules()
+    """Run the per-revision ``rules`` over the revisions in scope (all when ``in_scope`` is ``None``)."""
     history = SchemaHistory()
     findings: list[Finding] = []
     for revision, source in sources:
@@ -122,7 +135,8 @@ def check_revisions(
     return findings
 
 
-def _judge(revision: Revision, source: RevisionSource, context: RevisionContext, rules: list) -> list[Finding]:
+def _judge(revision: Revision, source: RevisionSource, context: RevisionContext,
+           rules: Sequence[RevisionChecker]) -> list[Finding]:
     findings: list[Finding] = []
     for rule in rules:
         for violation, node in rule.check_source(source, context):
