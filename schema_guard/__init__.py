@@ -12,9 +12,9 @@ from pathlib import Path
 from schema_guard.config import Config, ConfigError, load_config
 from schema_guard.facts import Location
 from schema_guard.findings import Finding
+from schema_guard.version import __version__
 
-__all__ = ["Config", "ConfigError", "Finding", "Location", "check", "load_config"]
-__version__ = "0.1.0"
+__all__ = ["Config", "ConfigError", "Finding", "Location", "__version__", "check", "load_config"]
 
 
 def check(paths: Sequence[str | Path] | None = None, *, config: Config | None = None) -> list[Finding]:

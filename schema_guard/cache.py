@@ -298,7 +298,7 @@ def source_cache(root: Path, folder: str | None) -> SourceCache | None:
 def namespace() -> str:
     """The schema-guard version, the cache format and a digest of the source files that decide what the reader
     produces: a reader changed in place (an editable install) invalidates the cache as a new version does."""
-    from schema_guard import __version__
+    from schema_guard.version import __version__
 
     digest = hashlib.blake2b(f"{__version__}:{FORMAT}".encode(), digest_size=16)
     package = Path(__file__).resolve().parent
