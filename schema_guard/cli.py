@@ -236,9 +236,11 @@ def _baseline(config: Config, args: argparse.Namespace) -> int:
             where = f"{finding.location}: " if finding.path else ""
             print(f"schema-guard: error: {where}{finding.message}", file=sys.stderr)
         return EXIT_ERROR
+    from schema_guard.gate.checks.catalogue import reported_by_the_gate
     from schema_guard.rules.registry import catalogue
 
-    gate_codes = [] if args.migrations else [c for c, rule in catalogue().items() if "migrations" in rule.readers]
+    # A model-only run keeps the entries of the codes the gate's checks report (it did not judge them).
+    gate_codes = [] if args.migrations else [code for code in catalogue() if reported_by_the_gate(code)]
     path = write_baseline(findings, config, args.output, keep_codes=gate_codes)
     print(f"Wrote {len(findings)} finding(s) to {path}")
     return EXIT_CLEAN

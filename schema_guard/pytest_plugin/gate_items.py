@@ -1,5 +1,6 @@
-"""``--schema-guard-migrations``: one item per check of the migration gate on the project's ``alembic.ini``. The gate
-runs once per test session, shared by pytest-xdist workers."""
+"""``--schema-guard-migrations``: one item per check of the migration gate (the named checks of
+:mod:`schema_guard.gate.checks.catalogue`) on the project's ``alembic.ini``. The gate runs once per test session,
+shared by pytest-xdist workers."""
 
 from __future__ import annotations
 
@@ -17,50 +18,31 @@ import pytest
 from schema_guard.config import ConfigError
 from schema_guard.facts import Location
 from schema_guard.findings import Finding
+from schema_guard.gate.checks.catalogue import GATE_CHECKS, GateCheck, check_of
 from schema_guard.pytest_plugin.items import CheckFailed, CheckItem
 from schema_guard.pytest_plugin.settings import project_config
 
 GATE_KEY = pytest.StashKey[list[Finding]]()
 
-GATE_CHECKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("single-head", "the revision graph has a single head", ("SG602",)),
-    ("upgrade", "every revision upgrades an empty database, one at a time, to head", ("SG012",)),
-    ("model-matches-database", "the migrated database matches the models, and env.py hands Alembic their metadata",
-     ("SG601", "SG604")),
-    ("head-schema-rules", "the migrated schema follows the key and tenancy rules", ("SG606",)),
-    ("round-trip", "downgrade to base and upgrade again gives the same schema", ("SG603", "SG607")),
-    ("revision-safety", "each revision is safe on a live database and keeps tenancy", ("SG605", "SG65")),
-)
-"""(item name, what it proves, the finding codes or code prefixes it reports). Fatal findings (no database, a
-broken alembic.ini) fail every item; a code no check claims is reported by ``upgrade``."""
-
-
 class MigrationChecks(pytest.File):
     """The migration gate's checks, one item each, on the project's ``alembic.ini``."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        for name, proves, _codes in GATE_CHECKS:
-            yield GateCheck.from_parent(self, name=name, proves=proves)
+        for check in GATE_CHECKS:
+            yield GateCheckItem.from_parent(self, name=check.name, check=check)
 
 
-class GateCheck(CheckItem):
-    """One gate check: fails with the gate's findings that belong to it."""
+class GateCheckItem(CheckItem):
+    """One gate check: fails with the gate's findings that belong to it (fatal ones belong to every check)."""
 
-    def __init__(self, *, proves: str, **kwargs: Any) -> None:
+    def __init__(self, *, check: GateCheck, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.proves = proves
+        self.check = check
 
     def runtest(self) -> None:
         findings = gate_findings(self.config)
-        mine = [f for f in findings if f.severity == "fatal" or gate_check_of(f.code) == self.name]
-        self.fail_with(mine, heading=f"{self.name}: {self.proves}")
-
-
-def gate_check_of(code: str) -> str:
-    for name, _proves, codes in GATE_CHECKS:
-        if any(code.startswith(prefix) for prefix in codes):
-            return name
-    return "upgrade"
+        mine = [f for f in findings if f.severity == "fatal" or check_of(f.code) == self.check]
+        self.fail_with(mine, heading=f"{self.check.name}: {self.check.proves}")
 
 
 def gate_findings(config: pytest.Config) -> list[Finding]:
