@@ -46,8 +46,8 @@ from schema_guard.readers.source.module import ParsedModule, module_name_of, par
 from schema_guard.readers.source.column_types import is_enum_class
 from schema_guard.readers.source import reader
 
-FORMAT = 1
-"""Bumped when the layout of the cache files changes."""
+FORMAT = 2
+"""Bumped when the layout of the cache files changes (2: Location pickled from schema_guard.location)."""
 
 DEFAULT_FOLDER = ".schema-guard-cache"
 
@@ -468,7 +468,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 _LOADABLE = frozenset({
-    "schema_guard.facts", "schema_guard.findings", "schema_guard.cache",
+    "schema_guard.facts", "schema_guard.findings", "schema_guard.location", "schema_guard.cache",
 })
 
 
