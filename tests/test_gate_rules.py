@@ -174,7 +174,7 @@ def judge_history(revisions: list[str], tmp_path: Path) -> list[tuple[str, int |
         parsed.append((Revision(f"{number:04d}", path, path.name, (), script=None),  # type: ignore[arg-type]
                        RevisionSource(path, example(upgrade))))
     settings = parse_config({}, root=tmp_path)
-    findings = check_revisions(parsed, in_scope=None, tenancy=settings.tenancy,
+    findings = check_revisions(parsed, rules=revision_rules(), in_scope=None, tenancy=settings.tenancy,
                                shared_tables=frozenset(settings.shared_tables))
     return [(Path(f.path or "").name, f.line, f.code) for f in findings]
 
