@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 from schema_guard.facts import SchemaFacts
-from schema_guard.readers.source.application import read_application_files
 from schema_guard.readers.source.context import ContextIndex, scan_context
 from schema_guard.readers.source.imports import root_part
 from schema_guard.readers.source.module import ParsedModule, module_name_of, parse_module
@@ -220,7 +219,7 @@ class SourceCache:
             facts.mapping_calls.extend(fragment.mapping_calls)
             facts.problems.extend(fragment.problems)
         reader._finish(facts, set(), any(fragment.unnamed for fragment in fragments))
-        read_application_files(checked, [(path, summaries[key].classes) for path, key in zip(checked, keys)], facts)
+        reader.read_application_files(checked, [(path, summaries[key].classes) for path, key in zip(checked, keys)], facts)
         return facts
 
     @staticmethod

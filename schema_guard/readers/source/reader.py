@@ -38,6 +38,7 @@ from schema_guard.facts import (
     UniqueFact,
 )
 from schema_guard.files import discover
+from schema_guard.readers.source.application import MARKERS as APPLICATION_MARKERS
 from schema_guard.readers.source.application import read_application
 from schema_guard.readers.source.context import ContextIndex, scan_context
 from schema_guard.readers.source.fields import FieldReader, FieldSpec, RelationshipSpec
@@ -119,6 +120,33 @@ def _class_index(modules: Sequence[ParsedModule], context: ContextIndex, paths: 
     lend through imports and bases (also :mod:`schema_guard.cache`'s, for the files it re-reads)."""
     project = ProjectModules(modules, paths)
     return ClassIndex(modules, context, StringResolver(project.load), project.load)
+
+
+def read_application_files(
+    paths: Sequence[Path], classes: Iterable[tuple[Path, Sequence[str]]], facts: SchemaFacts
+) -> None:
+    """The same facts for a read whose models came from :mod:`schema_guard.cache`: application code depends on
+    every model of the project, so it is never cached; the files that hold some are parsed again, and ``classes``
+    (each file's class names) lets a request schema's bases be found and parsed on demand."""
+    modules = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if any(marker in text for marker in APPLICATION_MARKERS):
+            parsed = parse_module(path, str(path))
+            if isinstance(parsed, ParsedModule):
+                modules.append(parsed)
+    if not modules:
+        return
+    context = ContextIndex()
+    for path, names in classes:
+        for name in names:
+            context.files_by_class.setdefault(name, []).append(path)
+    index = _class_index(modules, context, paths)
+    read_application(modules, index, facts)
+    index.release()
 
 
 def _finish(facts: SchemaFacts, context_tables: set[str], unnamed: bool) -> None:

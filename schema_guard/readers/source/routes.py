@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from schema_guard.facts import ApiModelUseFact, Location
 from schema_guard.readers.source.imports import last_part
 from schema_guard.readers.source.module import ClassInfo, ParsedModule
 from schema_guard.readers.source.queries import functions
-
-if TYPE_CHECKING:
-    from schema_guard.readers.source.reader import ClassIndex
 
 TEXT_MARKERS = ("fastapi", "APIRouter")
 _ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "api_route"})
@@ -31,7 +28,16 @@ _WRAPPERS = frozenset({"Optional", "List", "list", "Sequence", "set", "Set", "tu
 _MODEL_BASES = frozenset({"SQLModel", "BaseModel"})
 
 
-def read_routes(modules: Iterable[ParsedModule], index: ClassIndex) -> Iterator[ApiModelUseFact]:
+class ClassLookup(Protocol):
+    """What reading routes needs of the reader's class index (:class:`~schema_guard.readers.source.reader.
+    ClassIndex`), so this module does not depend on the reader that runs it."""
+
+    def named(self, name: str) -> list[ClassInfo]: ...
+
+    def lineage(self, info: ClassInfo) -> list[ClassInfo]: ...
+
+
+def read_routes(modules: Iterable[ParsedModule], index: ClassLookup) -> Iterator[ApiModelUseFact]:
     """Every request body and response model of every route in ``modules``."""
     for module in modules:
         if any(marker in module.text for marker in TEXT_MARKERS):
@@ -39,7 +45,7 @@ def read_routes(modules: Iterable[ParsedModule], index: ClassIndex) -> Iterator[
 
 
 class _ModuleRoutes:
-    def __init__(self, module: ParsedModule, index: ClassIndex) -> None:
+    def __init__(self, module: ParsedModule, index: ClassLookup) -> None:
         self.module = module
         self.index = index
 
