@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(migrations)
     migrations.add_argument("--database-url", help="server to create the throwaway database on")
     migrations.add_argument("--since", help="revision or git ref: per-revision rules only for revisions after it")
+    migrations.add_argument("-v", "--verbose", action="store_true",
+                            help="write each phase and the databases created and dropped to stderr")
 
     baseline = commands.add_parser("baseline", formatter_class=_HelpFormatter, help="write the current findings to the baseline file")
     baseline.add_argument("paths", nargs="*", type=Path)
@@ -249,9 +251,19 @@ def _baseline(config: Config, args: argparse.Namespace) -> int:
 def _migrations(config: Config, args: argparse.Namespace) -> int:
     from schema_guard.migration_check import run_migrations_check
 
+    from schema_guard.gate.progress import Progress
+
+    if args.verbose:
+        import logging
+
+        gate_log = logging.getLogger("schema_guard.gate")
+        gate_log.setLevel(logging.INFO)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("schema-guard: %(message)s"))
+        gate_log.addHandler(handler)
     config = _with_baseline(config, args)
     result = run_migrations_check(config, decider=_decider(config, args), since=args.since,
-                                  database_url=args.database_url)
+                                  database_url=args.database_url, progress=Progress(sys.stderr, verbose=args.verbose))
     return _report(result, args)
 
 

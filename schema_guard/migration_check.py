@@ -9,9 +9,14 @@ broken ``alembic.ini``, a model module that does not import) are never deselecte
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from schema_guard.config import Config
 from schema_guard.decide import Decider
 from schema_guard.result import CheckResult
+
+if TYPE_CHECKING:
+    from schema_guard.gate.progress import Progress
 
 
 def run_migrations_check(
@@ -20,15 +25,17 @@ def run_migrations_check(
     decider: Decider | None = None,
     since: str | None = None,
     database_url: str | None = None,
+    progress: Progress | None = None,
 ) -> CheckResult:
     """Run the migration gate for ``config`` and decide what it reports (``decider``, default: the
     configuration's).
 
     ``since`` (a revision or git ref; default: the configured ``since``) limits the per-revision rules to the
-    revisions added after it; ``database_url`` overrides the configured server."""
+    revisions added after it; ``database_url`` overrides the configured server; ``progress`` shows the gate's
+    phases (default: nothing)."""
     from schema_guard.gate import run_gate
 
     decider = decider or Decider.from_config(config)
     found = run_gate(config, since=since or config.migrations.since, database_url=database_url,
-                     enabled=decider.enabled)
+                     enabled=decider.enabled, progress=progress)
     return decider.decide(found)

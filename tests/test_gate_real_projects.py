@@ -113,3 +113,31 @@ def test_a_revision_that_exits_while_loading_is_located_there(tmp_path: Path, se
     assert (finding.code, project_path(finding.path, root), finding.line) == (
         "SG011", "migrations/versions/0004_lesson_notes.py", 11)
     assert "it calls sys.exit('not today')" in finding.message
+
+
+def test_what_env_py_prints_or_logs_never_reaches_the_json_report(tmp_path: Path, server_url: str) -> None:
+    root = materialise("good", tmp_path)
+    env = root / "migrations" / "env.py"
+    env.write_text(env.read_text().replace(
+        "config = context.config\n",
+        "import logging\nimport sys\n\nlogging.basicConfig(stream=sys.stdout, level=logging.INFO, force=True)\n"
+        "print('hello from env.py')\nconfig = context.config\n"))
+    run = cli(root, "migrations", "--database-url", server_url, "--format", "json", "-v")
+    assert run.returncode == 0, run.stdout + run.stderr
+    import json
+
+    assert json.loads(run.stdout) == []
+    assert "hello from env.py" in run.stderr
+
+
+def test_a_revision_using_op_at_import_time_loads_as_under_alembic(tmp_path: Path, server_url: str,
+                                                                   scratch_names: list[str],
+                                                                   isolated_models: None) -> None:
+    """``conn = op.get_bind()`` at module level works under ``alembic upgrade`` (revisions are imported inside the
+    migration context); the gate imports them the same way instead of refusing the project."""
+    root = materialise("good", tmp_path)
+    revision = root / "migrations" / "versions" / "0004_lesson_notes.py"
+    revision.write_text(revision.read_text().replace("from alembic import op\n",
+                                                     "from alembic import op\n\nconnection = op.get_bind()\n"))
+    assert run_gate(load_config(cwd=root), database_url=server_url) == []
+    assert len(scratch_names) == 1

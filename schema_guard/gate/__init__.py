@@ -17,6 +17,7 @@ everything else is an error finding.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from pathlib import Path
 from schema_guard.config import Config
 from schema_guard.facts import Location
 from schema_guard.findings import Finding
+from schema_guard.gate.progress import Progress, silent
 from schema_guard.gate.tooling import ToolingProblem
 
 __all__ = ["run_gate"]
@@ -37,27 +39,35 @@ def run_gate(
     since: str | None = None,
     database_url: str | None = None,
     enabled: Callable[[str], bool] | None = None,
+    progress: Progress | None = None,
 ) -> list[Finding]:
     """Run the migration gate for ``config``; ``since`` (a revision or git ref) limits the per-revision rules to the
     revisions added after it; ``database_url`` overrides the configured server; ``enabled`` says which fact rules
     SG606 applies at head (default: every rule that is not opt-in). Findings are sorted by location; their paths
     are absolute, so reporters and suppressions find the file whatever the working directory is. What is reported
-    of them is decided by :class:`~schema_guard.decide.Decider` (see :mod:`schema_guard.migration_check`)."""
+    of them is decided by :class:`~schema_guard.decide.Decider` (see :mod:`schema_guard.migration_check`).
+    ``progress`` shows the phases on stderr (default: nothing).
+
+    The project's code (env.py, revisions, models) runs with ``sys.stdout`` pointed at stderr: what it prints or
+    logs to stdout cannot end up inside a ``--format json`` report."""
     from schema_guard.gate.db.interrupts import signals_unwind
 
     saved_path = list(sys.path)
-    gate = _Gate(config, since if since is not None else config.migrations.since, database_url, enabled)
+    shown = progress or silent()
+    gate = _Gate(config, since if since is not None else config.migrations.since, database_url, enabled, shown)
     try:
-        with signals_unwind():
+        with signals_unwind(), contextlib.redirect_stdout(sys.stderr):
             gate.run()
     finally:
         sys.path[:] = saved_path
+        shown.done()
     return sorted(gate.findings, key=Finding.sort_key)
 
 
 class _Gate:
     def __init__(self, config: Config, since: str | None, database_url: str | None,
-                 enabled: Callable[[str], bool] | None) -> None:
+                 enabled: Callable[[str], bool] | None, progress: Progress) -> None:
+        self.progress = progress
         self.config = config
         self.since = since
         self.database_url = database_url
@@ -77,18 +87,36 @@ class _Gate:
 
         libcst.parse_module("")
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="schema-guard-gate") as pool:
+            embedded = self.config.database_url(self.database_url) is None
+            self.progress.phase("starting the embedded PostgreSQL server" if embedded
+                                else "creating the throwaway database")
             provision = Provision(self.config, self.database_url, pool)
             try:
-                try:
-                    project = load_project(self.config)
-                except ToolingProblem as problem:
-                    self.findings.append(self._located(problem.finding))
+                project = self._load(load_project, provision)
+                if project is None:
                     return
                 sources = pool.submit(_parse_revisions, project, operations.RevisionSource,
                                       libcst.ParserSyntaxError)
                 self._run_with(project, sources, provision)
             finally:
                 provision.close()
+
+    def _load(self, load_project, provision):  # type: ignore[no-untyped-def]
+        """The Alembic project, or ``None`` after reporting why not. A revision that uses ``op`` at import time
+        (``conn = op.get_bind()`` at module level) is loaded again the way ``alembic upgrade`` loads it: with ``op``
+        bound to a migration context, here the throwaway database's."""
+        from schema_guard.gate.alembic.revisions import NeedsOperations
+
+        self.progress.phase("loading the Alembic project")
+        try:
+            try:
+                return load_project(self.config)
+            except NeedsOperations:
+                self.progress.phase("loading the Alembic project in a migration context")
+                return load_project(self.config, bind=provision.scratch().connection)
+        except ToolingProblem as problem:
+            self.findings.append(self._located(problem.finding))
+            return None
 
     def _run_with(self, project, sources: Future, provision) -> None:  # type: ignore[no-untyped-def]
         from schema_guard.gate.checks.exercise import exercise
@@ -104,6 +132,7 @@ class _Gate:
             self.findings += single_head(project, in_scope)
             env_findings = env_target_metadata(project)
             self.findings += env_findings
+            self.progress.phase("importing the models")
             metadata, import_failures = load_models(self.config)
         except ToolingProblem as problem:
             self.findings.append(self._located(problem.finding))
@@ -115,10 +144,13 @@ class _Gate:
         # reflected at head carries no ``info``, the head rules (SG606) too.
         tenancy = with_declared_shared(self.config.tenancy, metadata)
         try:
+            self.progress.phase("waiting for the throwaway database")
             self.findings += exercise(self.config, project, metadata, sources, provision.scratch(),
-                                      check_env=not env_findings, tenancy=tenancy, enabled=self.enabled)
+                                      check_env=not env_findings, tenancy=tenancy, enabled=self.enabled,
+                                      progress=self.progress)
         except ToolingProblem as problem:
             self.findings.append(self._located(problem.finding))
+        self.progress.phase("checking each revision's operations")
         self.findings += check_revisions(sources.result(), rules=revision_rules(), in_scope=in_scope,
                                          tenancy=tenancy, shared_tables=tenancy.shared_tables)
         self.findings = without_repeats(self.findings)

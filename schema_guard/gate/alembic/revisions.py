@@ -12,12 +12,14 @@ import re
 import subprocess
 import sys
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic.config import Config as AlembicConfig
 from alembic.script import Script, ScriptDirectory
+from sqlalchemy.engine import Connection
 
 from schema_guard.config import Config
 from schema_guard.facts import Location
@@ -84,8 +86,14 @@ def relative_to_root(path: Path, root: Path) -> str:
         return path.resolve().as_posix()
 
 
-def load_project(config: Config) -> MigrationProject:
-    """Read ``alembic.ini`` and the script directory named by ``config.migrations.alembic_config``."""
+class NeedsOperations(ToolingProblem):
+    """A revision uses ``op`` while it is imported, which only works inside a migration context."""
+
+
+def load_project(config: Config, *, bind: Connection | None = None) -> MigrationProject:
+    """Read ``alembic.ini`` and the script directory named by ``config.migrations.alembic_config``; with ``bind``,
+    the revisions are imported with ``op`` bound to a migration context on that connection, as ``alembic upgrade``
+    imports them (raises :class:`NeedsOperations` without one when a revision needs it)."""
     root = config.root.resolve()
     ini_path = (root / config.migrations.alembic_config).resolve()
     where = relative_to_root(ini_path, root)
@@ -108,15 +116,16 @@ def load_project(config: Config) -> MigrationProject:
         alembic_config.set_main_option("script_location", str(resolved).replace("%", "%%"))
     _put_on_sys_path(root)
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, _operations(bind):
             warnings.simplefilter("always")
             script = ScriptDirectory.from_config(alembic_config)
             ordered = list(reversed(list(script.walk_revisions("base", "heads"))))
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # noqa: B036  a revision that does not import (or exits), a broken graph
-        raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: cannot load the migration scripts: {_describe(error)}",
-                             _error_location(error, at)) from None
+        problem = NeedsOperations if bind is None and _PROXY_MISSING in str(error) else ToolingProblem
+        raise problem(BROKEN_ALEMBIC, f"{where}: cannot load the migration scripts: {_describe(error)}",
+                      _error_location(error, at)) from None
     _refuse_duplicates(script, [str(warning.message) for warning in caught], root)
     revisions = [
         Revision(
@@ -129,6 +138,23 @@ def load_project(config: Config) -> MigrationProject:
         for s in ordered
     ]
     return MigrationProject(root, ini_path, alembic_config, script, revisions)
+
+
+_PROXY_MISSING = "proxy object has not yet been established"
+"""Alembic's NameError text for ``op.<anything>`` outside a migration context."""
+
+
+@contextmanager
+def _operations(bind: Connection | None) -> Iterator[None]:
+    """``op`` bound to a migration context on ``bind`` (nothing without one)."""
+    if bind is None:
+        yield
+        return
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    with Operations.context(MigrationContext.configure(connection=bind)):
+        yield
 
 
 def _put_on_sys_path(root: Path) -> None:

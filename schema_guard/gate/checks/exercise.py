@@ -27,6 +27,7 @@ from schema_guard.gate.analysis.provenance import Provenance
 from schema_guard.gate.alembic.revisions import MigrationProject, Revision
 from schema_guard.gate.analysis.safety import is_irreversible
 from schema_guard.gate.db.provision import Scratch
+from schema_guard.gate.progress import Progress, silent
 from schema_guard.gate.db.snapshot import Difference, Snapshot, compare_snapshots, take_snapshot
 from schema_guard.gate.alembic.stepping import MigrationRunner, StepFailure
 from schema_guard.gate.tooling import REVISION_RAISES, database_error_text, error_text
@@ -46,18 +47,20 @@ def exercise(
     check_env: bool = True,
     tenancy: TenantPolicy | None = None,
     enabled: Callable[[str], bool] | None = None,
+    progress: Progress | None = None,
 ) -> list[Finding]:
     """Run the database checks in the throwaway database (dropped by the caller's :class:`Provision`). ``tenancy``
     (default: the configuration's) judges the schema at head; the tables the compared models declare shared are
     added to it. ``enabled`` picks the rules SG606 applies (default: every rule that is not opt-in)."""
     return _Exercise(config, project, metadata, sources, scratch.connection, scratch.url, check_env,
-                     tenancy or config.tenancy, enabled).run()
+                     tenancy or config.tenancy, enabled, progress or silent()).run()
 
 
 class _Exercise:
     def __init__(self, config: Config, project: MigrationProject, metadata: MetaData | None,
                  sources: Future[Parsed], connection: Connection, url: URL, check_env: bool,
-                 tenancy: TenantPolicy, enabled: Callable[[str], bool] | None) -> None:
+                 tenancy: TenantPolicy, enabled: Callable[[str], bool] | None, progress: Progress) -> None:
+        self.progress = progress
         self.config = config
         self.enabled = enabled
         self.tenancy = tenancy
@@ -66,6 +69,7 @@ class _Exercise:
         self.sources = sources
         self.connection = connection
         self.runner = MigrationRunner(project, connection, url)
+        self.runner.on_step = progress.step
         self.check_env = check_env
 
     def run(self) -> list[Finding]:
@@ -81,6 +85,7 @@ class _Exercise:
         provenance = Provenance(parsed)
         head = take_snapshot(self.connection, version_table=self.runner.version_table, locator=provenance.coarse())
         models = self._compared_models(problem)
+        self.progress.phase("comparing the migrated database with the models")
         if models is not None:
             findings += drift_findings(self.connection, models, version_table=self.runner.version_table,
                                        provenance=provenance, models=ModelLocations())
@@ -101,6 +106,8 @@ class _Exercise:
         target = self._round_trip_target(parsed)
         if target is None:
             return []
+        self.progress.phase("round trip: downgrading")
+        self.runner.on_step = lambda direction, *step: self.progress.step(f"round trip: {direction}", *step)
         failure = self.runner.downgrade(target)
         if failure is not None:
             return [revision_failed(failure, self.project)]
