@@ -141,3 +141,17 @@ def test_a_revision_using_op_at_import_time_loads_as_under_alembic(tmp_path: Pat
                                                      "from alembic import op\n\nconnection = op.get_bind()\n"))
     assert run_gate(load_config(cwd=root), database_url=server_url) == []
     assert len(scratch_names) == 1
+
+
+@pytest.mark.parametrize("use", ["with given.connect() as connection:\n        run(connection)",
+                                 "with given as connection:\n        run(connection)"])
+def test_env_py_treating_the_handed_connection_as_an_engine_runs(tmp_path: Path, server_url: str,
+                                                                 scratch_names: list[str], isolated_models: None,
+                                                                 use: str) -> None:
+    """Some env.py files expect an Engine in ``config.attributes["connection"]`` and call ``connect()`` on it."""
+    root = materialise("good", tmp_path)
+    env = root / "migrations" / "env.py"
+    env.write_text(env.read_text().replace("if given is not None:\n    run(given)",
+                                           f"if given is not None:\n    {use}"))
+    assert "given.connect()" in env.read_text() or "with given as" in env.read_text()
+    assert run_gate(load_config(cwd=root), database_url=server_url) == []

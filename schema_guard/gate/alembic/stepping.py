@@ -19,7 +19,7 @@ import logging
 import logging.config
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,7 +153,7 @@ class MigrationRunner:
 
     def connection_for_alembic(self, given: Any) -> Connection:
         """The connection Alembic may use: env.py's when it is in the throwaway database, else the gate's own."""
-        if given is None or given is self.connection:
+        if given is None or given is self.connection or isinstance(given, _EngineLike):
             return self.connection
         try:
             began = not given.in_transaction()
@@ -214,7 +214,7 @@ def _env_settings(project: MigrationProject, connection: Connection, url: URL) -
     previous_url = parser.get(section, URL_OPTION, raw=True) if parser.has_option(section, URL_OPTION) else None
     previous_env = {name: os.environ.get(name) for name in URL_VARIABLES}
     previous_file_config = logging.config.fileConfig
-    config.attributes["connection"] = connection
+    config.attributes["connection"] = _EngineLike(connection)
     config.set_main_option(URL_OPTION, rendered.replace("%", "%%"))
     os.environ.update({name: rendered for name in URL_VARIABLES})
     logging.config.fileConfig = _no_logging_config  # type: ignore[assignment]
@@ -232,6 +232,28 @@ def _env_settings(project: MigrationProject, connection: Connection, url: URL) -
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+class _EngineLike:
+    """The gate's connection as handed to env.py: a :class:`Connection` for the Alembic cookbook's
+    ``context.configure(connection=config.attributes["connection"])``, and, for an env.py that treats the attribute
+    as an Engine (``with connectable.connect() as connection:``), a ``connect()``/``begin()`` that hand out the same
+    connection without closing it. Every other attribute is the connection's own."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def connect(self) -> Any:
+        return nullcontext(self._connection)
+
+    def __enter__(self) -> Connection:
+        return self._connection
+
+    def __exit__(self, *exc: object) -> None:
+        """The gate closes its connection itself, after the round trip."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
 
 
 def _no_logging_config(*args: Any, **kwargs: Any) -> None:
