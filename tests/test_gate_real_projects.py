@@ -139,7 +139,8 @@ def test_a_revision_using_op_at_import_time_loads_as_under_alembic(tmp_path: Pat
     revision = root / "migrations" / "versions" / "0004_lesson_notes.py"
     revision.write_text(revision.read_text().replace("from alembic import op\n",
                                                      "from alembic import op\n\nconnection = op.get_bind()\n"))
-    assert run_gate(load_config(cwd=root), database_url=server_url) == []
+    found = run_gate(load_config(cwd=root), database_url=server_url)
+    assert found == [], [f.message for f in found]
     assert len(scratch_names) == 1
 
 

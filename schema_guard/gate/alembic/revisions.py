@@ -123,7 +123,7 @@ def load_project(config: Config, *, bind: Connection | None = None) -> Migration
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # noqa: B036  a revision that does not import (or exits), a broken graph
-        problem = NeedsOperations if bind is None and _PROXY_MISSING in str(error) else ToolingProblem
+        problem = NeedsOperations if bind is None and _uses_op(error) else ToolingProblem
         raise problem(BROKEN_ALEMBIC, f"{where}: cannot load the migration scripts: {_describe(error)}",
                       _error_location(error, at)) from None
     _refuse_duplicates(script, [str(warning.message) for warning in caught], root)
@@ -142,6 +142,16 @@ def load_project(config: Config, *, bind: Connection | None = None) -> Migration
 
 _PROXY_MISSING = "proxy object has not yet been established"
 """Alembic's NameError text for ``op.<anything>`` outside a migration context."""
+
+
+def _uses_op(error: BaseException) -> bool:
+    """The error of ``op.<anything>`` outside a migration context: Alembic's NameError before the first context in
+    the process, an AttributeError on ``None`` after one ended (``alembic.op`` then holds ``None``)."""
+    if isinstance(error, NameError) and _PROXY_MISSING in str(error):
+        return True
+    from alembic import op
+
+    return isinstance(error, AttributeError) and "'NoneType'" in str(error) and getattr(op, "_proxy", None) is None
 
 
 @contextmanager
