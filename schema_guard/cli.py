@@ -1,4 +1,4 @@
-"""The ``schema-guard`` command: ``check``, ``migrations``, ``baseline``, ``rules``, ``explain``.
+"""The ``schema-guard`` command: ``check``, ``migrations``, ``baseline``, ``init``, ``rules``, ``explain``.
 
 Exit codes CI can trust: 0 clean, 1 findings, 2 a usage, configuration, import or database error — always with a
 one-line cause on stderr that names the file, key, module or URL.
@@ -12,14 +12,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from schema_guard import __version__
 from schema_guard.config import Config, ConfigError, load_config
-from schema_guard.reporters import FORMATS, default_format, renderer
+from schema_guard.reporters import FORMATS, default_format, display_path, renderer
+from schema_guard.reporters.color import CHOICES as COLOR_CHOICES
 
 if TYPE_CHECKING:
     from schema_guard.decide import Decider
+    from schema_guard.facts import SchemaFacts
+    from schema_guard.findings import Finding
     from schema_guard.result import CheckResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+DESCRIPTION = f"schema-guard {__version__}: executable schema rules for SQLModel + Alembic + PostgreSQL projects."
+EPILOG = "Exit codes: 0 clean, 1 findings, 2 usage, configuration, import or database error."
 
 
 def _terminal_columns() -> int:
@@ -55,18 +61,35 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to check (replaces config)")
     parser.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to skip")
     parser.add_argument("--extend-select", type=_codes, help="codes to add to the selection (opt-in rules)")
-    parser.add_argument("--format", choices=FORMATS, help="output format (default: text; github in GitHub Actions)")
+    parser.add_argument("--format", "--output-format", dest="format", choices=FORMATS,
+                        help="output format (default: text; github in GitHub Actions)")
     parser.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
     parser.add_argument("--baseline", type=Path, help="baseline file (default: from config)")
     parser.add_argument("--no-baseline", action="store_true", help="report baselined findings too")
+    parser.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even when there are findings (errors that stop a check still exit 2)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print the findings only: no help lines, no summary")
+    parser.add_argument("--statistics", action="store_true",
+                        help="print how often each code was found, most frequent first, instead of the findings")
+    parser.add_argument("--color", choices=COLOR_CHOICES, default="auto",
+                        help="colour text output: auto (a terminal, unless NO_COLOR is set or FORCE_COLOR is), "
+                             "always or never")
+
+
+def _subcommand(commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                summary: str) -> argparse.ArgumentParser:
+    return commands.add_parser(name, formatter_class=_HelpFormatter, help=summary, description=summary + ".")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="schema-guard", description=__doc__.splitlines()[0],
+    parser = argparse.ArgumentParser(prog="schema-guard", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=_HelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"schema-guard {__version__}",
+                        help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     help="what to do (`schema-guard COMMAND --help` for its options)")
 
-    check = commands.add_parser("check", formatter_class=_HelpFormatter, help="check model source and metadata")
+    check = _subcommand(commands, "check", "check model source and metadata")
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: configured src)")
     _common(check)
     readers = check.add_mutually_exclusive_group()
@@ -75,26 +98,32 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true", help="apply safe rewrites, then report what is left")
     check.add_argument("--diff", action="store_true", help="show the rewrites --fix would make, write nothing")
     check.add_argument("--no-cache", action="store_true", help="read every file afresh; neither use nor write the cache")
+    check.add_argument("--show-fixes", action="store_true",
+                       help="list the rewrites per file and code: made (with --fix) or available")
 
-    migrations = commands.add_parser("migrations", formatter_class=_HelpFormatter, help="run the migration gate on a throwaway database")
+    migrations = _subcommand(commands, "migrations", "run the migration gate on a throwaway database")
     _common(migrations)
     migrations.add_argument("--database-url", help="server to create the throwaway database on")
     migrations.add_argument("--since", help="revision or git ref: per-revision rules only for revisions after it")
 
-    baseline = commands.add_parser("baseline", formatter_class=_HelpFormatter, help="write the current findings to the baseline file")
-    baseline.add_argument("paths", nargs="*", type=Path)
-    baseline.add_argument("--config", type=Path)
+    baseline = _subcommand(commands, "baseline", "write the current findings to the baseline file")
+    baseline.add_argument("paths", nargs="*", type=Path, help="files or folders (default: configured src)")
+    baseline.add_argument("--config", type=Path, help="pyproject.toml (or TOML file) to read settings from")
     baseline.add_argument("--output", type=Path, help="baseline file to write (default: from config)")
     baseline.add_argument("--migrations", action="store_true",
                           help="also run the migration gate and baseline its findings (every revision judged)")
     baseline.add_argument("--database-url", help="with --migrations: server to create the throwaway database on")
 
-    rules = commands.add_parser("rules", formatter_class=_HelpFormatter,
-                                help="list every rule (the configured plugins' too)")
-    rules.add_argument("--config", type=Path)
-    explain = commands.add_parser("explain", formatter_class=_HelpFormatter, help="explain one rule")
-    explain.add_argument("code")
-    explain.add_argument("--config", type=Path)
+    init = _subcommand(commands, "init", "find models, Alembic and the tenant anchor; write [tool.schema_guard]")
+    init.add_argument("root", nargs="?", type=Path, default=Path("."), help="project folder (default: .)")
+    init.add_argument("--dry-run", action="store_true", help="print the configuration instead of writing it")
+    init.add_argument("--force", action="store_true", help="replace an existing [tool.schema_guard] table")
+
+    rules = _subcommand(commands, "rules", "list every rule (the configured plugins' too)")
+    rules.add_argument("--config", type=Path, help="pyproject.toml (or TOML file) naming the rule plugins")
+    explain = _subcommand(commands, "explain", "explain one rule: why, how to fix, an example of each")
+    explain.add_argument("code", help="the rule's code, e.g. SG203")
+    explain.add_argument("--config", type=Path, help="pyproject.toml (or TOML file) naming the rule plugins")
     return parser
 
 
@@ -121,6 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "init":
+        from schema_guard.init import run_init
+
+        return run_init(args.root, dry_run=args.dry_run, force=args.force)
     config = load_config(args.config)
     if args.command in {"rules", "explain"}:
         from schema_guard.rules.registry import load_plugins
@@ -185,25 +218,50 @@ def _check(config: Config, args: argparse.Namespace) -> int:
     missing = [p for p in paths or [] if not p.exists()]
     if missing:
         raise ConfigError(f"{missing[0]}: no such file or directory")
-    if (args.fix or args.diff) and not args.metadata_only:
+    if (args.fix or args.diff or args.show_fixes) and not args.metadata_only:
         # Rewrites come from the source reader alone, and run before any model is imported, so the report below
         # (metadata reader included) sees the fixed files rather than modules imported before the fix.
-        from schema_guard.fixes import apply_fixes
-
         before = run_check(config, paths, decider=decider, use_metadata=False)
-        apply_fixes(before.findings, write=args.fix, out=sys.stdout, facts=before.facts)
+        _fix(before.findings, before.facts, args)
     result = run_check(
         config, paths, decider=decider, use_source=not args.metadata_only, use_metadata=not args.source_only
     )
+    if not args.metadata_only and not result.files and not result.findings:
+        where = ", ".join(str(p) for p in paths or config.src)
+        print(f"schema-guard: warning: no Python file in {where}: nothing was checked", file=sys.stderr)
+        return EXIT_CLEAN
     return _report(result, args)
 
 
+def _fix(findings: Sequence[Finding], facts: Sequence[SchemaFacts], args: argparse.Namespace) -> None:
+    """``--fix`` writes the rewrites, ``--diff`` prints them (and wins over ``--fix``: it promises to write
+    nothing), ``--show-fixes`` lists them per file and code. Messages go to stderr when stdout carries a report
+    that a tool parses."""
+    from schema_guard.fixes import apply_fixes
+
+    write = args.fix and not args.diff
+    human = args.output is None and (args.format or default_format()) == "text"
+    out = sys.stdout if human or args.diff else sys.stderr
+    applied = apply_fixes(findings, write=write, out=out if args.diff else None, facts=facts)
+    if args.diff:
+        return
+    verb = "Fixed" if write else "Would fix"
+    if args.show_fixes:
+        for path, codes in applied:
+            counted = ", ".join(f"{codes.count(code)} × {code}" for code in sorted(set(codes)))
+            out.write(f"{verb} {display_path(path, Path.cwd())}: {counted}\n")
+    if write and applied:
+        total = sum(len(codes) for _, codes in applied)
+        out.write(f"Fixed {total} finding(s) in {len(applied)} file(s).\n")
+
+
 def _report(result: CheckResult, args: argparse.Namespace) -> int:
-    text = renderer(args.format or default_format())(result, Path.cwd())
+    text = _render(result, args)
     if args.output:
+        from schema_guard.writes import write_atomically
+
         try:
-            args.output.parent.mkdir(parents=True, exist_ok=True)
-            args.output.write_text(text, encoding="utf-8")
+            write_atomically(args.output, text)
         except OSError as error:
             raise ConfigError(f"{args.output}: cannot write the report: {error.strerror or error}") from None
     else:
@@ -212,7 +270,28 @@ def _report(result: CheckResult, args: argparse.Namespace) -> int:
         if finding.severity == "fatal" and (args.output or (args.format or default_format()) != "text"):
             where = f"{finding.location}: " if finding.path else ""
             print(f"schema-guard: error: {where}{finding.message}", file=sys.stderr)
+    if args.exit_zero and result.exit_code == EXIT_FINDINGS:
+        return EXIT_CLEAN
     return result.exit_code
+
+
+def _render(result: CheckResult, args: argparse.Namespace) -> str:
+    chosen = args.format or default_format()
+    if args.statistics:
+        from schema_guard.reporters import statistics
+
+        if chosen not in ("text", "json", "github"):
+            raise ConfigError(f"--statistics prints text or json, not {chosen}")
+        return statistics.render(result, as_json=chosen == "json")
+    if chosen == "text":
+        from schema_guard.reporters.color import wants_color
+        from schema_guard.reporters.text import TextStyle, render
+
+        style = TextStyle(color=wants_color(args.color, None if args.output else sys.stdout), quiet=args.quiet)
+        return render(result, Path.cwd(), style)
+    if chosen == "github" and args.quiet:
+        return "".join(line + "\n" for line in renderer(chosen)(result, Path.cwd()).splitlines()[:-1])
+    return renderer(chosen)(result, Path.cwd())
 
 
 def _baseline(config: Config, args: argparse.Namespace) -> int:
@@ -242,7 +321,12 @@ def _baseline(config: Config, args: argparse.Namespace) -> int:
     # A model-only run keeps the entries of the codes the gate's checks report (it did not judge them).
     gate_codes = [] if args.migrations else [code for code in catalogue() if reported_by_the_gate(code)]
     path = write_baseline(findings, config, args.output, keep_codes=gate_codes)
-    print(f"Wrote {len(findings)} finding(s) to {path}")
+    from schema_guard.baseline import load_baseline
+
+    total = sum((load_baseline(path) or {}).values())
+    kept = total - len(findings)
+    note = f" ({kept} kept from an earlier `schema-guard baseline --migrations`)" if kept else ""
+    print(f"Wrote {len(findings)} finding(s) to {path}: it holds {total} entries{note}")
     return EXIT_CLEAN
 
 

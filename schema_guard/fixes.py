@@ -78,7 +78,9 @@ class FileFix:
         )
 
     def write(self) -> None:
-        self.path.write_text(self.fixed, encoding="utf-8")
+        from schema_guard.writes import write_atomically
+
+        write_atomically(self.path, self.fixed)
 
 
 @dataclass(frozen=True)
@@ -102,14 +104,15 @@ def fix_source(path: Path, findings: Sequence[Finding]) -> FileFix | None:
 
 
 def apply_fixes(
-    findings: Sequence[Finding], *, write: bool, out: TextIO, facts: Iterable[SchemaFacts] | None = None
-) -> int:
-    """Fix every file that has fixable findings: write it (``--fix``) or print the diff (``--diff``).
+    findings: Sequence[Finding], *, write: bool, out: TextIO | None = None,
+    facts: Iterable[SchemaFacts] | None = None,
+) -> list[tuple[str, list[str]]]:
+    """Fix every file that has fixable findings: write it (``write``), and print its diff to ``out`` when given.
 
     Only the files with a fixable finding are parsed, and with libcst only the statements to rewrite; many files
     are rewritten in parallel. ``facts`` (the source reader's, from the check that produced ``findings``) tell which
-    timestamp columns are naive; without them a file with a naive-clock default is read again. Returns the number
-    of files changed (or that would change).
+    timestamp columns are naive; without them a file with a naive-clock default is read again. Returns
+    ``(path, codes fixed)`` per file changed (or that would change), so the caller can say what was done.
     """
     fixes = rewrites()
     naive = naive_lines(facts) if facts is not None else None
@@ -117,16 +120,14 @@ def apply_fixes(
         _Task(Path(name), wanted, fixes, frozenset(naive.get(resolved, ())) if naive is not None else None)
         for resolved, (name, wanted) in sorted(_wanted_by_file(findings, fixes).items())
     ]
-    changed = 0
+    changed = []
     for fix in _rewrite_all(tasks):
         if fix is None:
             continue
-        changed += 1
+        changed.append((str(fix.path), list(fix.applied)))
         if write:
             fix.write()
-            codes = ", ".join(sorted(set(fix.applied)))
-            out.write(f"Fixed {fix.path}: {len(fix.applied)} rewrite(s) ({codes})\n")
-        else:
+        if out is not None:
             out.write(fix.diff())
     return changed
 

@@ -111,7 +111,7 @@ def test_violating_model_fails_its_item_with_the_cli_text_under_xdist(pytester: 
     result = pytester.runpytest_inprocess("-p", "xdist", "-n", "2", "--schema-guard")
     result.stdout.fnmatch_lines([
         "*_ schema-guard: models/exams.py::schema-guard _*",
-        "models/exams.py:9:5: SG203 tenant column 'exams.student_id' is not the leading column of any index",
+        "models/exams.py:9:5: SG203 [*] tenant column 'exams.student_id' is not the leading column of any index",
         "    help: *",
         "Found 1 finding(s).",
         "FAILED models/exams.py::schema-guard*",

@@ -149,14 +149,10 @@ def _artifact(path: str, cwd: Path) -> dict[str, str]:
     return {"uri": quote(shown), "uriBaseId": SRCROOT}
 
 
-@lru_cache(maxsize=1)
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from schema_guard import __version__
 
-    try:
-        return version("schema-guard")
-    except PackageNotFoundError:
-        return "0.0.0"
+    return __version__
 
 
 @lru_cache(maxsize=1)
