@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from schema_guard import __version__
 from schema_guard.config import Config, ConfigError, load_config
+from schema_guard.config_tables import check_table_names
 from schema_guard.reporters import FORMATS, default_format, display_path, renderer
 from schema_guard.reporters.color import CHOICES as COLOR_CHOICES
 
@@ -226,6 +227,8 @@ def _check(config: Config, args: argparse.Namespace) -> int:
     result = run_check(
         config, paths, decider=decider, use_source=not args.metadata_only, use_metadata=not args.source_only
     )
+    if not result.fatal:  # a file or module that could not be read hides tables: report that, not their names
+        check_table_names(config, result.facts)
     if not args.metadata_only and not result.files and not result.findings:
         where = ", ".join(str(p) for p in paths or config.src)
         print(f"schema-guard: warning: no Python file in {where}: nothing was checked", file=sys.stderr)
@@ -302,7 +305,10 @@ def _baseline(config: Config, args: argparse.Namespace) -> int:
     if args.database_url and not args.migrations:
         raise ConfigError("--database-url is for the migration gate: add --migrations")
     decider = Decider.from_config(config, use_baseline=False)
-    findings = list(run_check(config, args.paths or None, decider=decider).findings)
+    checked = run_check(config, args.paths or None, decider=decider)
+    if not checked.fatal:
+        check_table_names(config, checked.facts)
+    findings = list(checked.findings)
     if args.migrations:
         from schema_guard.migration_check import run_migrations_check
 

@@ -68,9 +68,10 @@ def read_facts(
         read = cache.read if cache is not None else read_source
         collected.append(read(files, context_files=[f for f in context_files if f not in checked]))
     if use_metadata and config.models:
+        from schema_guard.config import model_entries
         from schema_guard.readers.metadata import read_metadata
 
-        collected.append(read_metadata(config.models, config.root))
+        collected.append(read_metadata(config.models, config.root, model_entries(config)))
     return files, collected
 
 
