@@ -88,13 +88,15 @@ def read_metadata(modules: Sequence[str], root: Path, entries: Mapping[str, Loca
 def import_models(
     modules: Sequence[str], root: Path, entries: Mapping[str, Location] | None = None
 ) -> tuple[list[ModuleType], list[Finding]]:
-    """Import ``modules`` from ``root`` (put on ``sys.path`` when missing), packages with every submodule.
+    """Import ``modules`` from ``root`` (put on ``sys.path`` when missing, with ``root/src`` for a src layout),
+    packages with every submodule.
 
     Returns the modules imported and one fatal SG002 finding per module that failed to import, located at the
     project line that raised — or, for a configured name that is not a module at all, at its entry in the
     configuration (``entries``). The metadata reader and the migration gate both import the models through here."""
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+    for folder in (root / "src", root):  # the project root, and its src/ folder in a src layout
+        if (folder == root or folder.is_dir()) and str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
     imported: list[ModuleType] = []
     problems: list[Finding] = []
     for name in modules:
