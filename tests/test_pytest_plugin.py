@@ -26,7 +26,7 @@ from tests.gate.support import materialise
 
 pytest_plugins = ["pytester"]
 
-SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 STUDENTS = """
 import uuid

@@ -37,7 +37,7 @@ from schema_guard.runtime import TenantGuard, TenantGuardError
 from schema_guard.tenancy import TenantPolicy
 from schema_guard.testing import reset_sqlmodel
 
-SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 MODELS = '''
 import uuid

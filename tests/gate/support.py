@@ -25,7 +25,7 @@ WITHOUT = "without.txt"
 """An overlay file naming the base files the fixture leaves out, one path a line."""
 FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 """The machine's PostgreSQL (trust authentication for ``postgres`` on 127.0.0.1)."""
 
 MARKER = re.compile(r"#\s*expect:\s*(SG\d{3}(?:\s*,\s*SG\d{3})*)")
@@ -84,7 +84,7 @@ def ensure_server() -> str:
                 return SERVER_URL
             time.sleep(0.5)
     pytest.fail(f"PostgreSQL is not reachable at {SERVER_URL}; start it (pg_ctlcluster --skip-systemctl-redirect 15 "
-                "main start) or set SCHEMA_GUARD_TEST_SERVER_URL", pytrace=False)
+                "main start) or set SCHEMA_GUARD_TEST_DATABASE_URL", pytrace=False)
 
 
 def _reachable() -> bool:
