@@ -248,5 +248,8 @@ def _relative(path: Path, root: Path) -> str:
     return path.resolve().relative_to(root).as_posix()
 
 
-def _list(items: list[str]) -> str:
-    return "[" + ", ".join(json.dumps(item) for item in items) + "]"
+def _list(items: list[str], width: int = 90) -> str:
+    """A TOML array of strings: on one line when it fits, else one item a line."""
+    quoted = [json.dumps(item) for item in items]
+    one_line = "[" + ", ".join(quoted) + "]"
+    return one_line if len(one_line) <= width else "[\n" + "".join(f"    {q},\n" for q in quoted) + "]"
