@@ -73,8 +73,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--statistics", action="store_true",
                         help="print how often each code was found, most frequent first, instead of the findings")
     parser.add_argument("--color", choices=COLOR_CHOICES, default="auto",
-                        help="colour text output: auto (a terminal, unless NO_COLOR is set or FORCE_COLOR is), "
-                             "always or never")
+                        help="colour the text output: auto (on a terminal; NO_COLOR turns it off, FORCE_COLOR "
+                             "on), always or never")
 
 
 def _subcommand(commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
@@ -97,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     readers.add_argument("--source-only", action="store_true", help="never import user code (pre-commit)")
     readers.add_argument("--metadata-only", action="store_true", help="only import the configured models")
     check.add_argument("--fix", action="store_true", help="apply safe rewrites, then report what is left")
-    check.add_argument("--diff", action="store_true", help="show the rewrites --fix would make, write nothing")
+    check.add_argument("--diff", action="store_true",
+                       help="show the rewrites --fix would make and write nothing (also with --fix)")
     check.add_argument("--no-cache", action="store_true", help="read every file afresh; neither use nor write the cache")
     check.add_argument("--show-fixes", action="store_true",
                        help="list the rewrites per file and code: made (with --fix) or available")
