@@ -42,7 +42,7 @@ def explain(code: str, *, every_example: bool = False) -> str:
     lines = [
         f"# {rule.code} {rule.name}",
         "",
-        rule.summary + ".",
+        textwrap.fill(rule.summary + ".", 100),
         "",
         f"Readers: {', '.join(rule.readers)}. Default: {'opt-in (select it by code)' if rule.opt_in else 'on'}."
         + (" Fixable with `--fix`." if rule.fixable else ""),
