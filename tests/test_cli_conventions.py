@@ -15,7 +15,7 @@ import pytest
 
 from schema_guard import __version__
 from schema_guard.cli import build_parser
-from schema_guard.rules.base import catalogue
+from schema_guard.rules.registry import catalogue
 from tests.helpers import run_cli, write_project
 
 STUDENT = """

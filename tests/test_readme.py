@@ -24,7 +24,7 @@ from sqlalchemy.pool import NullPool
 from schema_guard import __version__
 from schema_guard.cli import build_parser
 from schema_guard.reporters.sarif import rules_doc_url
-from schema_guard.rules.base import catalogue, fact_rules
+from schema_guard.rules.registry import catalogue, fact_rules
 from tests.conftest import TEST_DATABASE_URL_ENV
 from tests.helpers import REPO_ROOT, run_cli
 
