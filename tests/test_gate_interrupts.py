@@ -74,7 +74,7 @@ def test_interrupted_gate_stops_and_removes_its_embedded_server(signum: int, tmp
     process = gate_process(materialise("slow_revision", tmp_path), env={DATABASE_URL_ENV: ""})
     seen: list[str] = []
     try:
-        started = _wait_for(process, r"started embedded PostgreSQL pid (\d+) in (\S+) on port", seen)
+        started = _wait_for(process, r"started embedded PostgreSQL pid (\d+) in (\S+) \(Unix socket only\)", seen)
         pid, folder = int(started.group(1)), Path(started.group(2))
         assert process_alive(pid) and folder.is_dir()
         code = _interrupt_while_the_slow_revision_runs(process, signum, seen)
@@ -100,7 +100,7 @@ def test_a_killed_gate_takes_its_embedded_server_along(tmp_path: Path) -> None:
     process = gate_process(materialise("slow_revision", tmp_path), env={DATABASE_URL_ENV: ""})
     seen: list[str] = []
     try:
-        started = _wait_for(process, r"started embedded PostgreSQL pid (\d+) in (\S+) on port", seen)
+        started = _wait_for(process, r"started embedded PostgreSQL pid (\d+) in (\S+) \(Unix socket only\)", seen)
         pid, folder = int(started.group(1)), Path(started.group(2))
         process.kill()
         process.wait(timeout=30)

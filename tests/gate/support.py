@@ -7,6 +7,7 @@ import glob
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -131,6 +132,13 @@ def embedded_leftovers() -> list[str]:
     import tempfile
 
     return glob.glob(os.path.join(tempfile.gettempdir(), "schema-guard-pg-*"))
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on (for "unreachable server" tests)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def process_alive(pid: int) -> bool:
