@@ -231,8 +231,14 @@ class EmbeddedPostgres:
     def _launch(self, data: Path) -> bool:
         assert self.folder is not None
         # A fresh file, never a symlink planted in its place (O_EXCL | O_NOFOLLOW), readable by its owner only.
-        server_log = os.open(self.folder / "server.log",
-                             os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            server_log = os.open(self.folder / "server.log",
+                                 os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        except OSError as error:
+            raise ToolingProblem(
+                DATABASE_UNAVAILABLE,
+                f"cannot create the embedded PostgreSQL's log {self.folder / 'server.log'}: {error.strerror}",
+            ) from None
         command = [*_die_with_parent(), str(self.bindir / "postgres"), "-D", str(data), "-k", str(self.folder),
                    "-c", "listen_addresses=", "-c", "unix_socket_permissions=0700",
                    "-c", "fsync=off", "-c", "synchronous_commit=off",
