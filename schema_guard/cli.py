@@ -167,6 +167,8 @@ def _with_baseline(config: Config, args: argparse.Namespace) -> Config:
 
     if not args.baseline:
         return config
+    if args.baseline.exists() and not args.baseline.is_file():
+        raise ConfigError(f"{args.baseline}: the baseline is not a regular file")
     if not args.baseline.is_file():
         raise ConfigError(f"{args.baseline}: baseline file not found (write one with `schema-guard baseline`)")
     return replace(config, baseline=str(args.baseline.resolve()))
@@ -191,7 +193,7 @@ def _check(config: Config, args: argparse.Namespace) -> int:
         from schema_guard.fixes import apply_fixes
 
         before = run_check(config, paths, decider=decider, use_metadata=False)
-        apply_fixes(before.findings, write=args.fix, out=sys.stdout, facts=before.facts)
+        apply_fixes(before.findings, write=args.fix, out=sys.stdout, facts=before.facts, root=config.root)
     result = run_check(
         config, paths, decider=decider, use_source=not args.metadata_only, use_metadata=not args.source_only
     )

@@ -32,6 +32,7 @@ from schema_guard.facts import (
     FieldSyntax,
     ForeignKeyFact,
     IndexFact,
+    Location,
     RelationshipFact,
     SchemaFacts,
     TableFact,
@@ -40,6 +41,7 @@ from schema_guard.facts import (
 from schema_guard.files import discover
 from schema_guard.readers.source.application import MARKERS as APPLICATION_MARKERS
 from schema_guard.readers.source.application import read_application
+from schema_guard.findings import problem
 from schema_guard.readers.source.context import ContextIndex, scan_context
 from schema_guard.readers.source.fields import FieldReader, FieldSpec, RelationshipSpec
 from schema_guard.readers.source.imports import last_part, root_part
@@ -108,7 +110,11 @@ def _read(
 
     index = _class_index(modules, context, [*checked, *context_paths])
     for module in modules:
-        _read_module(module, index, facts)
+        try:
+            _read_module(module, index, facts)
+        except RecursionError:  # an expression that parses but nests too deeply to walk
+            facts.problems.append(problem("SG001", "cannot read: nested too deeply to analyse",
+                                          Location(module.path, 1, 1), "source"))
     read_application(modules, index, facts)
     index.release()
     _finish(facts, context.table_names, index.unnamed)
