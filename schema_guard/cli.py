@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from schema_guard.config import Config, ConfigError, load_config
 from schema_guard.reporters import FORMATS, default_format, renderer
@@ -98,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run() -> NoReturn:
+    """The ``schema-guard`` command: :func:`main`, then exit even if user code left threads running."""
+    from schema_guard.report_stream import exit_process
+
+    exit_process(main())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -109,9 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("schema-guard: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # The reader of our output went away (`schema-guard check | head`): not an error of the check.
-        sys.stderr.close()
-        return EXIT_FINDINGS
+        # The reader of our output went away (`schema-guard rules | head`): not an error of the command. Point
+        # stdout at /dev/null so the interpreter's final flush does not fail again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CLEAN
     except (OSError, UnicodeDecodeError) as error:
         # A file that cannot be read or written: one line naming it, never a traceback read as "findings".
         name = getattr(error, "filename", None)
@@ -133,11 +143,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_CLEAN
     if args.command == "explain":
         return _explain(args.code)
-    if args.command == "baseline":
-        return _baseline(config, args)
-    if args.command == "migrations":
-        return _migrations(config, args)
-    return _check(config, args)
+    from schema_guard.report_stream import report_stream
+
+    with report_stream() as out:  # user code imported from here on cannot write into the report
+        if args.command == "baseline":
+            return _baseline(config, args, out)
+        if args.command == "migrations":
+            return _migrations(config, args, out)
+        return _check(config, args, out)
 
 
 def _explain(code: str) -> int:
@@ -174,7 +187,7 @@ def _with_baseline(config: Config, args: argparse.Namespace) -> Config:
     return replace(config, baseline=str(args.baseline.resolve()))
 
 
-def _check(config: Config, args: argparse.Namespace) -> int:
+def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
     from schema_guard.engine import run_check
 
     config = _with_baseline(config, args)
@@ -193,23 +206,29 @@ def _check(config: Config, args: argparse.Namespace) -> int:
         from schema_guard.fixes import apply_fixes
 
         before = run_check(config, paths, decider=decider, use_metadata=False)
-        apply_fixes(before.findings, write=args.fix, out=sys.stdout, facts=before.facts, root=config.root)
+        apply_fixes(before.findings, write=args.fix, out=out, facts=before.facts, root=config.root)
     result = run_check(
         config, paths, decider=decider, use_source=not args.metadata_only, use_metadata=not args.source_only
     )
-    return _report(result, args)
+    return _report(result, args, out)
 
 
-def _report(result: CheckResult, args: argparse.Namespace) -> int:
+def _report(result: CheckResult, args: argparse.Namespace, out: TextIO) -> int:
     text = renderer(args.format or default_format())(result, Path.cwd())
     if args.output:
+        from schema_guard.atomic_write import write_atomically
+
         try:
             args.output.parent.mkdir(parents=True, exist_ok=True)
-            args.output.write_text(text, encoding="utf-8")
+            write_atomically(args.output, text.encode("utf-8"))
         except OSError as error:
             raise ConfigError(f"{args.output}: cannot write the report: {error.strerror or error}") from None
     else:
-        sys.stdout.write(text)
+        try:
+            out.write(text)
+            out.flush()
+        except BrokenPipeError:
+            pass  # the reader stopped reading (`| head`); the outcome of the check is unchanged
     for finding in result.findings:
         if finding.severity == "fatal" and (args.output or (args.format or default_format()) != "text"):
             where = f"{finding.location}: " if finding.path else ""
@@ -217,7 +236,7 @@ def _report(result: CheckResult, args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _baseline(config: Config, args: argparse.Namespace) -> int:
+def _baseline(config: Config, args: argparse.Namespace, out: TextIO) -> int:
     from schema_guard.baseline import write_baseline
     from schema_guard.decide import Decider
     from schema_guard.engine import run_check
@@ -244,18 +263,18 @@ def _baseline(config: Config, args: argparse.Namespace) -> int:
     # A model-only run keeps the entries of the codes the gate's checks report (it did not judge them).
     gate_codes = [] if args.migrations else [code for code in catalogue() if reported_by_the_gate(code)]
     path = write_baseline(findings, config, args.output, keep_codes=gate_codes)
-    print(f"Wrote {len(findings)} finding(s) to {path}")
+    print(f"Wrote {len(findings)} finding(s) to {path}", file=out)
     return EXIT_CLEAN
 
 
-def _migrations(config: Config, args: argparse.Namespace) -> int:
+def _migrations(config: Config, args: argparse.Namespace, out: TextIO) -> int:
     from schema_guard.migration_check import run_migrations_check
 
     config = _with_baseline(config, args)
     result = run_migrations_check(config, decider=_decider(config, args), since=args.since,
                                   database_url=args.database_url)
-    return _report(result, args)
+    return _report(result, args, out)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
