@@ -17,16 +17,17 @@ from schema_guard.config import DATABASE_URL_ENV
 from schema_guard.gate.db import orphans, server
 from schema_guard.gate.db.scratch_db import SCRATCH_PREFIX, scratch_database
 from schema_guard.gate.db.server import parse_server_url
+from schema_guard.run_owner import Owner, process_start_time
 from tests.gate.support import databases, ensure_server, gate_process, materialise, process_alive
 from tests.test_gate_interrupts import _wait_for
 
 
-def _dead_owner() -> orphans.Owner:
+def _dead_owner() -> Owner:
     """The label of a process that has exited (its pid is free, or belongs to a later process)."""
     child = subprocess.Popen(["true"])
-    start = orphans._start_time(child.pid) or "0"
+    start = process_start_time(child.pid) or "0"
     child.wait()
-    return orphans.Owner(orphans.Owner.current().host, child.pid, start)
+    return Owner(Owner.current().host, child.pid, start)
 
 
 def _admin() -> sa.Engine:
@@ -90,9 +91,9 @@ def test_only_provable_orphans_are_dropped() -> None:
                                                       ("dead", "alive", "connected", "elsewhere", "unlabelled"))
     gone = _dead_owner()
     _make_database(dead, gone.label())
-    _make_database(alive, orphans.Owner.current().label())
+    _make_database(alive, Owner.current().label())
     _make_database(connected, gone.label())
-    _make_database(elsewhere, orphans.Owner("another-host", gone.pid, gone.start).label())
+    _make_database(elsewhere, Owner("another-host", gone.pid, gone.start).label())
     _make_database(unlabelled, "made by hand")
     holder = sa.create_engine(sa.engine.make_url(ensure_server()).set(database=connected), poolclass=NullPool)
     try:
@@ -138,7 +139,7 @@ def test_folders_of_live_owners_or_running_servers_are_kept(tmp_path: Path, monk
     monkeypatch.setattr(orphans.tempfile, "gettempdir", lambda: str(tmp_path))
     prefix = "schema-guard-pg-"
     gone = _dead_owner()
-    for kind, owner in (("dead", gone), ("alive", orphans.Owner.current()), ("serving", gone)):
+    for kind, owner in (("dead", gone), ("alive", Owner.current()), ("serving", gone)):
         folder = tmp_path / f"{prefix}{kind}"
         (folder / "data").mkdir(parents=True)
         (folder / orphans.OWNER_FILE).write_text(owner.label())

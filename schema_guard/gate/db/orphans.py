@@ -11,62 +11,18 @@ still alive, a label that does not parse) is left alone.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import socket
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from schema_guard.run_owner import Owner, process_start_time
+
 log = logging.getLogger("schema_guard.gate")
-LABEL_PREFIX = "schema-guard run"
 OWNER_FILE = "owner"
 """The file in an embedded server's folder that holds its owner's label."""
-
-
-def _start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (``/proc/PID/stat`` field 22); ``None`` if it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[19]
-
-
-@dataclass(frozen=True)
-class Owner:
-    """The process that created a throwaway database or server folder."""
-
-    host: str
-    pid: int
-    start: str
-
-    @classmethod
-    def current(cls) -> Owner:
-        return cls(socket.gethostname(), os.getpid(), _start_time(os.getpid()) or "unknown")
-
-    def label(self) -> str:
-        return f"{LABEL_PREFIX} host={self.host} pid={self.pid} start={self.start}"
-
-    @classmethod
-    def parse(cls, label: str | None) -> Owner | None:
-        if not label or not label.startswith(LABEL_PREFIX + " "):
-            return None
-        fields = dict(part.split("=", 1) for part in label[len(LABEL_PREFIX) + 1:].split() if "=" in part)
-        try:
-            return cls(fields["host"], int(fields["pid"]), fields["start"])
-        except (KeyError, ValueError):
-            return None
-
-    def is_gone(self) -> bool:
-        """Proven gone: a process of this host whose pid is free or now belongs to a process started later.
-        (Without ``/proc``, nothing is proven.)"""
-        if self.host != socket.gethostname() or not Path("/proc/self/stat").exists():
-            return False
-        return _start_time(self.pid) != self.start
 
 
 def label_folder(folder: Path) -> None:
@@ -96,7 +52,7 @@ def _server_running(data: Path) -> bool:
         pid = int((data / "postmaster.pid").read_text().splitlines()[0])
     except (OSError, ValueError, IndexError):
         return False
-    return _start_time(pid) is not None
+    return process_start_time(pid) is not None
 
 
 def label_database(admin: Connection, name: str) -> None:
