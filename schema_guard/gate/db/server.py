@@ -24,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,7 +35,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from schema_guard.config import Config
-from schema_guard.gate.db.interrupts import shielded
+from schema_guard.gate.db.interrupts import Cancelled, shielded
 from schema_guard.gate.db.orphans import label_folder, remove_orphaned_folders
 from schema_guard.gate.tooling import DATABASE_UNAVAILABLE, HOW_TO_PROVIDE_DATABASE, ToolingProblem
 from schema_guard.url_secrets import mask_url
@@ -79,13 +80,15 @@ def parse_server_url(raw: str) -> URL:
 
 
 @contextmanager
-def postgres_server(config: Config, override: str | None = None) -> Iterator[URL]:
-    """Yield the URL of the server to create the throwaway database on (starting an embedded one if needed)."""
+def postgres_server(config: Config, override: str | None = None,
+                    cancelled: threading.Event | None = None) -> Iterator[URL]:
+    """Yield the URL of the server to create the throwaway database on (starting an embedded one if needed; setting
+    ``cancelled`` stops that start-up within a fraction of a second)."""
     raw = config.database_url(override)
     if raw:
         yield parse_server_url(raw)
         return
-    with EmbeddedPostgres.started() as server:
+    with EmbeddedPostgres.started(cancelled) as server:
         yield server.url
 
 
@@ -167,15 +170,16 @@ def _die_with_parent() -> list[str]:
 class EmbeddedPostgres:
     """A throwaway PostgreSQL cluster in a temporary folder; :meth:`started` guarantees it is stopped and deleted."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, cancelled: threading.Event | None = None) -> None:
         self.bindir = bindir
+        self.cancelled = cancelled or threading.Event()
         self.run_as = _RunAs.for_current_user()
         self.folder: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
 
     @classmethod
     @contextmanager
-    def started(cls) -> Iterator[EmbeddedPostgres]:
+    def started(cls, cancelled: threading.Event | None = None) -> Iterator[EmbeddedPostgres]:
         bindir = find_postgres_bindir()
         if bindir is None:
             raise ToolingProblem(
@@ -184,7 +188,7 @@ class EmbeddedPostgres:
                 f"{HOW_TO_PROVIDE_DATABASE}",
             )
         remove_orphaned_folders(EMBEDDED_TEMP_PREFIX)
-        server = cls(bindir)
+        server = cls(bindir, cancelled)
         atexit.register(server.stop)
         try:
             server.start()
@@ -216,15 +220,17 @@ class EmbeddedPostgres:
         command = [str(self.bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
                    "--locale=C", "--no-sync", "--no-instructions"]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False,
-                                  start_new_session=True, **self.run_as.popen_kwargs())  # type: ignore[call-overload]
-        except (OSError, subprocess.SubprocessError) as error:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,  # type: ignore[call-overload]
+                                       stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                                       **self.run_as.popen_kwargs())
+        except OSError as error:
             raise ToolingProblem(DATABASE_UNAVAILABLE, f"cannot run {command[0]}: {error}; {HOW_TO_PROVIDE_DATABASE}")
-        if done.returncode != 0:
-            reason = (done.stderr or done.stdout).strip().splitlines()
+        output = self._wait_cancellable(process, timeout=120)
+        if process.returncode != 0:
+            reason = output.strip().splitlines()
             raise ToolingProblem(
                 DATABASE_UNAVAILABLE,
-                f"initdb failed for the embedded PostgreSQL: {reason[-1] if reason else done.returncode}; "
+                f"initdb failed for the embedded PostgreSQL: {reason[-1] if reason else process.returncode}; "
                 f"{HOW_TO_PROVIDE_DATABASE}",
             )
 
@@ -253,6 +259,9 @@ class EmbeddedPostgres:
         deadline = time.monotonic() + _START_TIMEOUT
         pid_file = data / "postmaster.pid"
         while time.monotonic() < deadline:
+            if self.cancelled.is_set():
+                self._terminate()
+                raise Cancelled()
             if self.process.poll() is not None:
                 self.process = None
                 return False
@@ -262,6 +271,21 @@ class EmbeddedPostgres:
             time.sleep(0.02)
         self._terminate()
         return False
+
+    def _wait_cancellable(self, process: subprocess.Popen[str], timeout: float) -> str:
+        """Wait for ``process`` and return its output; kill it if the start-up is cancelled or takes too long."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return process.communicate(timeout=0.05)[0] or ""
+            except subprocess.TimeoutExpired:
+                if self.cancelled.is_set() or time.monotonic() > deadline:
+                    process.kill()
+                    process.communicate()
+                    if self.cancelled.is_set():
+                        raise Cancelled() from None
+                    raise ToolingProblem(DATABASE_UNAVAILABLE,
+                                         f"initdb took over {timeout:.0f} s; {HOW_TO_PROVIDE_DATABASE}") from None
 
     def _log_tail(self) -> str:
         try:
