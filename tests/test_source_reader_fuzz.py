@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import os
 import random
+import warnings
 from pathlib import Path
 
 import hypothesmith
@@ -28,6 +29,7 @@ from hypothesis import strategies as st
 
 from schema_guard.config import Config
 from schema_guard.engine import evaluate
+from schema_guard.facts import SchemaFacts
 from schema_guard.findings import Finding
 from schema_guard.readers.source import read_source
 from schema_guard.readers.source.module import MODEL_MARKERS
@@ -50,7 +52,12 @@ def _fuzz_settings(examples: int) -> settings:
 def check_file(path: Path, data: bytes) -> list[Finding]:
     """Read ``data`` as a model file and run every rule on it; the properties are asserted here."""
     path.write_bytes(data)
-    facts = read_source([path])
+    with warnings.catch_warnings():  # generated code is full of "invalid escape sequence" and the like
+        warnings.simplefilter("ignore", (SyntaxWarning, DeprecationWarning))
+        return _check(data, read_source([path]))
+
+
+def _check(data: bytes, facts: SchemaFacts) -> list[Finding]:
     findings = evaluate(facts, CONTEXT)
     assert all(isinstance(finding, Finding) for finding in findings)
     try:

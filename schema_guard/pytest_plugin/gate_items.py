@@ -56,7 +56,7 @@ def gate_findings(config: pytest.Config) -> list[Finding]:
             config.stash[GATE_KEY] = error  # type: ignore[assignment]
     result = config.stash[GATE_KEY]
     if isinstance(result, ConfigError):
-        raise CheckFailed(f"schema-guard: error: {result}")
+        raise CheckFailed(f"schema-guard: error: {mask_secrets(str(result))}")
     return result
 
 
