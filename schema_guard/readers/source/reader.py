@@ -39,9 +39,9 @@ from schema_guard.facts import (
     UniqueFact,
 )
 from schema_guard.files import discover
+from schema_guard.findings import problem
 from schema_guard.readers.source.application import MARKERS as APPLICATION_MARKERS
 from schema_guard.readers.source.application import read_application
-from schema_guard.findings import problem
 from schema_guard.readers.source.context import ContextIndex, scan_context
 from schema_guard.readers.source.fields import FieldReader, FieldSpec, RelationshipSpec
 from schema_guard.readers.source.imports import last_part, root_part
