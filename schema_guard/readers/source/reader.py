@@ -659,6 +659,8 @@ def _relationship(owner: ClassInfo, table: str, spec: RelationshipSpec) -> Relat
         viewonly=spec.viewonly,
         owner_module=owner.module.module_name,
         target_module=spec.target_module,
+        opaque=spec.opaque,
+        join_columns=spec.join_columns,
     )
 
 
