@@ -577,3 +577,68 @@ class RunState(Base):
     run: Mapped[Run] = relationship(foreign_keys=[run_id])
 ''')
     assert [code for code, _, _ in check(tmp_path, ["join_models.py"], ["join_models"], reader)] == ["SG301"]
+
+
+@BOTH
+def test_a_declared_attr_that_returns_a_column_or_synonym_is_read(
+    tmp_path: Path, reader: str, isolated_models: None
+) -> None:
+    """A base's ``@declared_attr`` that returns one expression is read as what it declares, so the tables keep
+    their checks; only a declared attribute the reader cannot follow hides the table's columns."""
+    write(tmp_path, "declared_models.py", '''
+import uuid
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, synonym
+
+
+class Base(DeclarativeBase):
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    created: Mapped[int] = mapped_column(default=0)
+
+    @declared_attr
+    def created_at(cls) -> Mapped[int]:
+        return synonym("created")
+
+
+class Student(Base):
+    __tablename__ = "students"
+
+
+class TenantMixin:
+    @declared_attr
+    def student_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(ForeignKey("students.id"))
+
+
+class Exam(TenantMixin, Base):
+    __tablename__ = "exams"
+
+
+class Note(Base):
+    __tablename__ = "notes"
+''')
+    reported = check(tmp_path, ["declared_models.py"], ["declared_models"], reader)
+    assert reported == [
+        ("SG201", "declared_models.py", 30),
+        ("SG203", "declared_models.py", 22),
+        ("SG301", "declared_models.py", 7),
+    ]
+
+
+def test_a_computed_back_populates_is_not_judged(tmp_path: Path) -> None:
+    write(tmp_path, "computed_rel.py", STUDENTS + '''
+    essays: list["Essay"] = Relationship(back_populates="student")
+
+
+class Essay(SQLModel, table=True):
+    __tablename__ = "essays"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    student: Optional[Student] = Relationship(sa_relationship=relationship("Student", back_populates=plural("essay")))
+
+
+def plural(name: str) -> str:
+    return name + "s"
+''')
+    assert check(tmp_path, ["computed_rel.py"], [], "source") == []

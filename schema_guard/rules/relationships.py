@@ -210,7 +210,12 @@ class Essay(SQLModel, table=True):
             if not candidates or relationship.opaque:
                 continue  # one-way (or the other side is paired elsewhere): nothing to keep in sync
             other = candidates[0]
-            if len(candidates) == 1:
+            if len(candidates) == 1 and other.back_populates == relationship.attribute:
+                advice = (
+                    f'add back_populates="{other.attribute}" here ({target}.{other.attribute} already names this '
+                    "side; SQLAlchemy keeps a pair in sync only when both sides name each other)"
+                )
+            elif len(candidates) == 1:
                 advice = (
                     f'add back_populates="{other.attribute}" here and '
                     f'back_populates="{relationship.attribute}" on {target}.{other.attribute}'

@@ -224,7 +224,10 @@ class FieldReader:
             backref=self._backref(keywords.get("backref")),
             viewonly=_bool(keywords.get("viewonly")),
             target_module=target_module,
-            opaque=_hidden_keywords(call, keywords),
+            opaque=_hidden_keywords(call, keywords) or any(
+                keywords.get(key) is not None and not _is_none(keywords[key]) and self._string(keywords[key]) is None
+                for key in ("back_populates",)
+            ),
             join_columns=self._join_columns(keywords.get("foreign_keys")),
         )
 
