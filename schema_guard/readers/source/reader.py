@@ -56,6 +56,7 @@ from schema_guard.readers.source.declarative import (
     DECLARATIVE_BASES,
     MAPPING_DECORATORS,
     DeclarativeFieldReader,
+    declared_attribute,
     decorated_with,
     is_abstract,
     is_sqlalchemy_name,
@@ -548,7 +549,12 @@ class ClassIndex:
                     return True
             for statement in klass.node.body:
                 if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and not statement.name.startswith("__"):
-                    if any(last_part(klass.module.imports.qualify(d)) == "declared_attr" for d in _decorators(statement)):
+                    declared = any(
+                        last_part(klass.module.imports.qualify(d)) == "declared_attr" for d in _decorators(statement)
+                    )
+                    # a one-``return`` declared attribute is read as the attribute it declares (plain SQLAlchemy)
+                    readable = not info.table and declared_attribute(statement, klass.module.imports) is not None
+                    if declared and not readable:
                         return True
         return False
 
@@ -665,6 +671,8 @@ def _relationship(owner: ClassInfo, table: str, spec: RelationshipSpec) -> Relat
         viewonly=spec.viewonly,
         owner_module=owner.module.module_name,
         target_module=spec.target_module,
+        opaque=spec.opaque,
+        join_columns=spec.join_columns,
     )
 
 
