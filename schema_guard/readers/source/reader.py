@@ -133,8 +133,9 @@ def read_application_files(
     paths: Sequence[Path], classes: Iterable[tuple[Path, Sequence[str]]], facts: SchemaFacts
 ) -> None:
     """The same facts for a read whose models came from :mod:`schema_guard.cache`: application code depends on
-    every model of the project, so it is never cached; the files that hold some are parsed again, and ``classes``
-    (each file's class names) lets a request schema's bases be found and parsed on demand."""
+    every model of the project, so it is never cached; ``paths`` (the files that may hold some) are parsed again,
+    and ``classes`` (each project file's class names) lets a request schema's bases be found and parsed on
+    demand."""
     modules = []
     for path in paths:
         try:
