@@ -151,7 +151,7 @@ class SourceCache:
         index = ContextIndex()
         cwd = os.getcwd()
         for path in paths:
-            key = _absolute(path, cwd)
+            key = os.fspath(path) if os.path.isabs(path) else _absolute(path, cwd)  # src paths are absolute
             entry = pack.entries.get(key)
             signature = _signature(path)
             if not (isinstance(entry, ScanEntry) and signature is not None and entry.signature == signature):
