@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from schema_guard import __version__
+from schema_guard.version import __version__
 from schema_guard.config import Config, ConfigError, load_config
 from schema_guard.config_tables import check_table_names
 from schema_guard.reporters import FORMATS, default_format, display_path, renderer
@@ -129,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run() -> NoReturn:
+    """The ``schema-guard`` command: :func:`main`, then exit even if user code left threads running."""
+    from schema_guard.report_stream import exit_process
+
+    exit_process(main())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -140,9 +147,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("schema-guard: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # The reader of our output went away (`schema-guard check | head`): not an error of the check.
-        sys.stderr.close()
-        return EXIT_FINDINGS
+        # The reader of our output went away (`schema-guard rules | head`): not an error of the command. Point
+        # stdout at /dev/null so the interpreter's final flush does not fail again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CLEAN
     except (OSError, UnicodeDecodeError) as error:
         # A file that cannot be read or written: one line naming it, never a traceback read as "findings".
         name = getattr(error, "filename", None)
@@ -168,11 +178,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_CLEAN
     if args.command == "explain":
         return _explain(args.code)
-    if args.command == "baseline":
-        return _baseline(config, args)
-    if args.command == "migrations":
-        return _migrations(config, args)
-    return _check(config, args)
+    from schema_guard.report_stream import report_stream
+
+    with report_stream() as out:  # user code imported from here on cannot write into the report
+        if args.command == "baseline":
+            return _baseline(config, args, out)
+        if args.command == "migrations":
+            return _migrations(config, args, out)
+        return _check(config, args, out)
 
 
 def _explain(code: str) -> int:
@@ -202,12 +215,14 @@ def _with_baseline(config: Config, args: argparse.Namespace) -> Config:
 
     if not args.baseline:
         return config
+    if args.baseline.exists() and not args.baseline.is_file():
+        raise ConfigError(f"{args.baseline}: the baseline is not a regular file")
     if not args.baseline.is_file():
         raise ConfigError(f"{args.baseline}: baseline file not found (write one with `schema-guard baseline`)")
     return replace(config, baseline=str(args.baseline.resolve()))
 
 
-def _check(config: Config, args: argparse.Namespace) -> int:
+def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
     from schema_guard.engine import run_check
 
     config = _with_baseline(config, args)
@@ -224,7 +239,7 @@ def _check(config: Config, args: argparse.Namespace) -> int:
         # Rewrites come from the source reader alone, and run before any model is imported, so the report below
         # (metadata reader included) sees the fixed files rather than modules imported before the fix.
         before = run_check(config, paths, decider=decider, use_metadata=False)
-        _fix(before.findings, before.facts, args)
+        _fix(before.findings, before.facts, args, out, config.root)
     result = run_check(
         config, paths, decider=decider, use_source=not args.metadata_only, use_metadata=not args.source_only
     )
@@ -234,10 +249,12 @@ def _check(config: Config, args: argparse.Namespace) -> int:
         where = ", ".join(str(p) for p in paths or config.src)
         print(f"schema-guard: warning: no Python file in {where}: nothing was checked", file=sys.stderr)
         return EXIT_CLEAN
-    return _report(result, args)
+    return _report(result, args, out)
 
 
-def _fix(findings: Sequence[Finding], facts: Sequence[SchemaFacts], args: argparse.Namespace) -> None:
+def _fix(
+    findings: Sequence[Finding], facts: Sequence[SchemaFacts], args: argparse.Namespace, report: TextIO, root: Path
+) -> None:
     """``--fix`` writes the rewrites, ``--diff`` prints them (and wins over ``--fix``: it promises to write
     nothing), ``--show-fixes`` lists them per file and code. Messages go to stderr when stdout carries a report
     that a tool parses."""
@@ -245,8 +262,8 @@ def _fix(findings: Sequence[Finding], facts: Sequence[SchemaFacts], args: argpar
 
     write = args.fix and not args.diff
     human = args.output is None and (args.format or default_format()) == "text"
-    out = sys.stdout if human or args.diff else sys.stderr
-    applied = apply_fixes(findings, write=write, out=out if args.diff else None, facts=facts)
+    out = report if human or args.diff else sys.stderr
+    applied = apply_fixes(findings, write=write, out=out if args.diff else None, facts=facts, root=root, notes=out)
     if args.diff:
         return
     verb = "Fixed" if write else "Would fix"
@@ -259,17 +276,22 @@ def _fix(findings: Sequence[Finding], facts: Sequence[SchemaFacts], args: argpar
         out.write(f"Fixed {total} finding(s) in {len(applied)} file(s).\n")
 
 
-def _report(result: CheckResult, args: argparse.Namespace) -> int:
-    text = _render(result, args)
+def _report(result: CheckResult, args: argparse.Namespace, out: TextIO) -> int:
+    text = _render(result, args, out)
     if args.output:
-        from schema_guard.writes import write_atomically
+        from schema_guard.atomic_write import write_atomically
 
         try:
-            write_atomically(args.output, text)
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(args.output, text.encode("utf-8"))
         except OSError as error:
             raise ConfigError(f"{args.output}: cannot write the report: {error.strerror or error}") from None
     else:
-        sys.stdout.write(text)
+        try:
+            out.write(text)
+            out.flush()
+        except BrokenPipeError:
+            pass  # the reader stopped reading (`| head`); the outcome of the check is unchanged
     for finding in result.findings:
         if finding.severity == "fatal" and (args.output or (args.format or default_format()) != "text"):
             where = f"{finding.location}: " if finding.path else ""
@@ -279,7 +301,7 @@ def _report(result: CheckResult, args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _render(result: CheckResult, args: argparse.Namespace) -> str:
+def _render(result: CheckResult, args: argparse.Namespace, out: TextIO) -> str:
     chosen = args.format or default_format()
     if args.statistics:
         from schema_guard.reporters import statistics
@@ -291,14 +313,14 @@ def _render(result: CheckResult, args: argparse.Namespace) -> str:
         from schema_guard.reporters.color import wants_color
         from schema_guard.reporters.text import TextStyle, render
 
-        style = TextStyle(color=wants_color(args.color, None if args.output else sys.stdout), quiet=args.quiet)
+        style = TextStyle(color=wants_color(args.color, None if args.output else out), quiet=args.quiet)
         return render(result, Path.cwd(), style)
     if chosen == "github" and args.quiet:
         return "".join(line + "\n" for line in renderer(chosen)(result, Path.cwd()).splitlines()[:-1])
     return renderer(chosen)(result, Path.cwd())
 
 
-def _baseline(config: Config, args: argparse.Namespace) -> int:
+def _baseline(config: Config, args: argparse.Namespace, out: TextIO) -> int:
     from schema_guard.baseline import write_baseline
     from schema_guard.decide import Decider
     from schema_guard.engine import run_check
@@ -333,18 +355,18 @@ def _baseline(config: Config, args: argparse.Namespace) -> int:
     total = sum((load_baseline(path) or {}).values())
     kept = total - len(findings)
     note = f" ({kept} kept from an earlier `schema-guard baseline --migrations`)" if kept else ""
-    print(f"Wrote {len(findings)} finding(s) to {path}: it holds {total} entries{note}")
+    print(f"Wrote {len(findings)} finding(s) to {path}: it holds {total} entries{note}", file=out)
     return EXIT_CLEAN
 
 
-def _migrations(config: Config, args: argparse.Namespace) -> int:
+def _migrations(config: Config, args: argparse.Namespace, out: TextIO) -> int:
     from schema_guard.migration_check import run_migrations_check
 
     config = _with_baseline(config, args)
     result = run_migrations_check(config, decider=_decider(config, args), since=args.since,
                                   database_url=args.database_url)
-    return _report(result, args)
+    return _report(result, args, out)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -169,7 +169,7 @@ def render_table(found: Discovery) -> str:
 def write_section(target: Path, table: str, *, force: bool) -> None:
     """Add ``table`` to ``target`` (created when missing), keeping every other line; an existing
     ``[tool.schema_guard]`` is replaced only with ``force``. The result is parsed before it is written."""
-    from schema_guard.writes import write_atomically
+    from schema_guard.atomic_write import write_atomically
 
     original = target.read_text(encoding="utf-8") if target.is_file() else ""
     try:
@@ -190,7 +190,8 @@ def write_section(target: Path, table: str, *, force: bool) -> None:
         before.pop("tool", None)
     if after != before:
         raise ConfigError(f"{target}: adding [{SECTION}] would change other settings; add it by hand:\n{table}")
-    write_atomically(target, text)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(target, text.encode("utf-8"))
 
 
 def _without_section(text: str, target: Path) -> str:

@@ -7,6 +7,7 @@ import glob
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -131,6 +132,33 @@ def embedded_leftovers() -> list[str]:
     import tempfile
 
     return glob.glob(os.path.join(tempfile.gettempdir(), "schema-guard-pg-*"))
+
+
+def leftovers_of(pid: int) -> list[str]:
+    """Throwaway databases and embedded-server folders whose owner label names process ``pid``."""
+    import tempfile
+
+    engine = sa.create_engine(SERVER_URL, poolclass=NullPool)
+    with engine.connect() as connection:
+        found = [row[0] for row in connection.exec_driver_sql(
+            "SELECT datname FROM pg_database WHERE shobj_description(oid, 'pg_database') LIKE %(label)s",
+            {"label": f"% pid={pid} %"},
+        )]
+    engine.dispose()
+    for folder in glob.glob(os.path.join(tempfile.gettempdir(), "schema-guard-pg-*")):
+        try:
+            if f" pid={pid} " in Path(folder, "owner").read_text(encoding="utf-8"):
+                found.append(folder)
+        except OSError:
+            continue
+    return found
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on (for "unreachable server" tests)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def process_alive(pid: int) -> bool:
