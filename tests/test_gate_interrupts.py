@@ -160,3 +160,14 @@ def test_a_signal_during_start_up_stops_within_5_seconds_and_leaves_nothing(sign
         assert code in (130, -signal.SIGINT) and elapsed <= 5, (code, elapsed)
         time.sleep(0.3)  # the postmaster is not our child: give it a moment to go
         assert leftovers_of(process.pid) == [], "the interrupted start-up left something behind"
+
+
+def test_the_signal_benchmark_runs_and_reports_the_worst_exit_time() -> None:
+    import sys
+
+    from tests.gate.support import REPO_ROOT
+
+    run = subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / "bench_signals.py"), "--runs", "2",
+                          "--max-delay", "1.5"], capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.search(r"^2 runs, worst exit \d+\.\d\d s, 0 failed", run.stdout, re.MULTILINE), run.stdout
