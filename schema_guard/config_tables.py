@@ -13,11 +13,13 @@ from schema_guard.facts import SchemaFacts
 
 def check_table_names(config: Config, facts: Sequence[SchemaFacts]) -> None:
     """Raise :class:`ConfigError` when ``tenant-table`` or a ``shared-tables`` entry names no table that any reader
-    found; say nothing when the readers found no table at all (nothing was checked against them)."""
+    found; say nothing when the readers found no table at all (nothing was checked against them). A table that the
+    checked tables' foreign keys point at exists somewhere (another package, a shared library): it is no mistake."""
     found = {table.name for reader in facts for table in reader.tables}
     if not found:
         return
     found |= {name for reader in facts for name in reader.known_tables}
+    found |= {key.target_table for reader in facts for table in reader.tables for key in table.foreign_keys}
     where = f"{config.source}: " if config.source else ""
     named = [("tenant-table", config.tenant_table), *(("shared-tables", name) for name in config.shared_tables)]
     for key, name in named:

@@ -52,6 +52,19 @@ def test_a_table_name_no_reader_found_is_an_error_with_a_hint(tmp_path: Path, se
     assert run_cli(fixed, "check").exit_code == 0
 
 
+def test_an_anchor_defined_outside_src_that_foreign_keys_point_at_is_no_mistake(tmp_path: Path) -> None:
+    """The tenant table may live in another package or a shared library: the checked tables' foreign keys to it
+    show it exists, so the check runs (and judges the tenant columns) instead of refusing."""
+    outside = MODELS.split("class Subject")[0].replace("class Student", "class _Unused").rstrip() + "\n"
+    project = write_project(tmp_path, {"app/models.py": "import uuid\n\nfrom sqlmodel import Field, SQLModel\n\n\n"
+                                       + "class Exam" + MODELS.split("class Exam")[1],
+                                       "shared_lib/students.py": outside},
+                            settings='src = ["app"]\n')
+    run = run_cli(project, "check", "--source-only")
+    assert run.exit_code == 1 and run.stderr == ""  # a finding, never a configuration error
+    assert [line.split()[1] for line in run.stdout.splitlines()[:-1] if not line.startswith(" ")] == ["SG404"]
+
+
 @pytest.mark.parametrize("key", ["select", "src"])
 def test_an_empty_select_or_src_is_an_error_not_a_silent_pass(tmp_path: Path, key: str) -> None:
     project = write_project(tmp_path, {"app/models.py": MODELS}, settings=f"{key} = []\n")
