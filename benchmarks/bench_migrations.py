@@ -284,6 +284,7 @@ def pytest_alembic(chain: Path, server_url: str, python: Path) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global WORK
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--revisions", default="50", help="chain lengths, comma-separated (50,150,300)")
     parser.add_argument("--runs", type=int, default=5)
@@ -291,9 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("SCHEMA_GUARD_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--skip-pytest-alembic", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--work", type=Path, default=WORK, help="where the chains (and pytest-alembic's venv) go")
     args = parser.parse_args(argv)
+    WORK = args.work
 
-    WORK.mkdir(exist_ok=True)
+    WORK.mkdir(parents=True, exist_ok=True)
     note = "skipped"
     python = None
     if not args.skip_pytest_alembic:

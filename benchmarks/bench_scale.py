@@ -78,12 +78,15 @@ def row(label: str, numerator: tuple[str, float], denominator: tuple[str, float]
 
 
 def main(argv: list[str] | None = None) -> int:
+    global WORK
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--small", type=int, default=500)
     parser.add_argument("--large", type=int, default=5000)
     parser.add_argument("--anchor-files", type=int, default=2000)
+    parser.add_argument("--work", type=Path, default=WORK, help="where the trees are written")
     args = parser.parse_args(argv)
+    WORK = args.work
     runs, small, large = args.runs, args.small, args.large
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.2f}; median of {runs} runs")

@@ -90,7 +90,7 @@ class _Gate:
             embedded = self.config.database_url(self.database_url) is None
             self.progress.phase("starting the embedded PostgreSQL server" if embedded
                                 else "creating the throwaway database")
-            provision = Provision(self.config, self.database_url, pool)
+            provision = Provision(self.config, self.database_url)
             try:
                 project = self._load(load_project, provision)
                 if project is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from schema_guard.facts import SchemaFacts, TableFact
@@ -42,6 +42,8 @@ class Snapshot:
     enums: dict[str, tuple[str, ...]]
     sequences: frozenset[str]
     facts: SchemaFacts = field(compare=False, repr=False)
+    objects: frozenset[tuple[str, str, str, str]] = field(default=frozenset(), compare=False, repr=False)
+    """Every object of the database and the cluster's roles, by kind and name (see :func:`catalog_objects`)."""
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,49 @@ def take_snapshot(connection: Connection, *, version_table: str, locator: Locato
     inspector = inspect(connection)
     enums = {e["name"]: tuple(e.get("labels") or ()) for e in inspector.get_enums()}  # type: ignore[attr-defined]
     sequences = frozenset(inspector.get_sequence_names())
+    objects = catalog_objects(connection, version_table)
     if connection.in_transaction():
         connection.commit()
-    return Snapshot({t.name: TableShape.of(t) for t in facts.tables}, enums, sequences, facts)
+    return Snapshot({t.name: TableShape.of(t) for t in facts.tables}, enums, sequences, facts, objects)
+
+
+_VERSION_TABLE_OBJECTS = "{0}|{0}_pkc|_{0}|{0}_pkey"
+_OBJECTS = text("""
+SELECT 'relation', n.nspname, c.relname, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+UNION ALL SELECT 'type', n.nspname, t.typname, t.typtype::text FROM pg_type t
+  JOIN pg_namespace n ON n.oid = t.typnamespace
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+UNION ALL SELECT 'function', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid) FROM pg_proc p
+  JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+UNION ALL SELECT 'constraint', n.nspname, c.conname, c.conrelid::regclass::text FROM pg_constraint c
+  JOIN pg_namespace n ON n.oid = c.connamespace
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+UNION ALL SELECT 'schema', nspname, '', '' FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%'
+UNION ALL SELECT 'extension', extname, extversion, '' FROM pg_extension
+UNION ALL SELECT 'trigger', tgname, tgrelid::regclass::text, '' FROM pg_trigger WHERE NOT tgisinternal
+UNION ALL SELECT 'policy', polname, polrelid::regclass::text, '' FROM pg_policy
+UNION ALL SELECT 'event trigger', evtname, '', '' FROM pg_event_trigger
+UNION ALL SELECT 'role', rolname, '', '' FROM pg_roles
+UNION ALL SELECT 'setting', coalesce(array_to_string(setconfig, ','), ''), '', '' FROM pg_db_role_setting
+  WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+UNION ALL SELECT 'large object', oid::text, '', '' FROM pg_largeobject_metadata
+""")
+
+
+def catalog_objects(connection: Connection, version_table: str) -> frozenset[tuple[str, str, str, str]]:
+    """Every object of the database outside the system schemas (relations, types, functions, constraints,
+    schemas, extensions, triggers, policies, settings, large objects) and the cluster's roles, without Alembic's
+    version table and what belongs to it. Equal before the first upgrade and after the downgrade to base, the
+    database is back where it started, so upgrading it again could only repeat the first upgrade."""
+    own = set(_VERSION_TABLE_OBJECTS.format(version_table).split("|"))
+    rows = connection.execute(_OBJECTS).all()
+    return frozenset(
+        (kind, schema, name, detail) for kind, schema, name, detail in rows
+        if name not in own and detail.split(".")[-1] not in own
+    )
 
 
 def warm_up(connection: Connection, *, version_table: str = "alembic_version") -> None:

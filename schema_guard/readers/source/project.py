@@ -20,13 +20,22 @@ class ProjectModules:
         self._parsed: dict[str, ParsedModule | None] = {}
         for module in parsed:
             self._parsed[os.path.abspath(module.path)] = module
-        self._by_stem: dict[str, list[str]] = {}
-        for path in paths:
-            absolute = os.path.abspath(path)
-            folder, name = os.path.split(absolute)
-            stem = os.path.basename(folder) if name == "__init__.py" else name[:-3]
-            self._by_stem.setdefault(stem, []).append(absolute)
+        self._paths = list(paths)
+        self._stems: dict[str, list[str]] | None = None
         self._by_name: dict[str, ParsedModule | None] = {}
+
+    @property
+    def _by_stem(self) -> dict[str, list[str]]:
+        """The files by module stem, indexed at the first import followed (a pre-commit run over one file
+        usually follows none, and indexing every file of ``src`` would cost as much as scanning it)."""
+        if self._stems is None:
+            self._stems = {}
+            for path in self._paths:
+                absolute = os.path.abspath(path)
+                folder, name = os.path.split(absolute)
+                stem = os.path.basename(folder) if name == "__init__.py" else name[:-3]
+                self._stems.setdefault(stem, []).append(absolute)
+        return self._stems
 
     def load(self, dotted: str) -> ParsedModule | None:
         """The module ``dotted`` names among the project's files, or ``None``."""

@@ -1,11 +1,12 @@
-"""Regression tests for the migration-gate review: shared tables declared on the models reach SG606, a model module
-that fails to import is SG002 at its line, index drift is located at the revision that made the index, one pipeline
-(selection, suppressions, baseline) for every way of running the gate, ``baseline --migrations``, absolute paths,
-path-less fatal messages, and the one index/constraint history read by the rules and by provenance.
+"""The migration gate on changed copies of the reference project: shared tables declared on the models reach
+SG606, a model module that fails to import is SG002 at its line, index drift is located at the revision that made
+the index, one pipeline (selection, suppressions, baseline) for every way of running the gate, ``baseline
+--migrations``, absolute paths, path-less fatal messages, and the one index/constraint history read by the rules and
+by provenance.
 
 The projects are copies of the repository's reference project (``reference_models/``, ``reference_app/``,
-``migrations/``, ``alembic.ini``, ``pyproject.toml``) in a temporary folder, changed per test; the gate runs in a subprocess (one
-model set per process), as a user runs it.
+``migrations/``, ``alembic.ini``, ``pyproject.toml``) in a temporary folder, changed per test; the gate runs in a
+subprocess (one model set per process), as a user runs it.
 """
 
 from __future__ import annotations
@@ -165,7 +166,8 @@ def test_baseline_with_migrations_accepts_the_gates_findings(tmp_path: Path, ser
 
     written = cli(root, "baseline", "--migrations", "--database-url", server_url)
     assert written.returncode == 0, written.stdout + written.stderr
-    assert written.stdout.strip().endswith("Wrote 2 finding(s) to " + str(root / ".schema-guard-baseline.json"))
+    assert written.stdout.strip().endswith(
+        "Wrote 2 finding(s) to " + str(root / ".schema-guard-baseline.json") + ": it holds 2 entries")
     baseline = json.loads((root / ".schema-guard-baseline.json").read_text(encoding="utf-8"))
     assert sorted((e["code"], e["path"]) for e in baseline["findings"]) == [
         ("SG601", INDEX_REVISION), ("SG651", INDEX_REVISION)]
