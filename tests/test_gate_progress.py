@@ -48,13 +48,13 @@ def test_the_gate_reports_each_phase_and_revision(tmp_path: Path, server_url: st
     stream = Terminal()
     assert run_gate(load_config(cwd=root), database_url=server_url, progress=Progress(stream)) == []
     shown = [line for line in stream.getvalue().split("\r\x1b[K") if line]
+    # A clean downgrade brings the database back object for object, so the round trip's second upgrade is skipped.
     assert shown[0] == "schema-guard: creating the throwaway database"
     for expected in ("schema-guard: loading the Alembic project",
                      "schema-guard: upgrade revision 1 of 4 (0001_students_subjects)",
                      "schema-guard: upgrade revision 4 of 4 (0004_lesson_notes)",
                      "schema-guard: comparing the migrated database with the models",
                      "schema-guard: round trip: downgrade revision 1 of 4 (0004_lesson_notes)",
-                     "schema-guard: round trip: upgrade revision 4 of 4 (0004_lesson_notes)",
                      "schema-guard: checking each revision's operations"):
         assert expected in shown, (expected, shown)
     assert stream.getvalue().endswith("\r\x1b[K"), "the line is cleared before the report"
