@@ -1,5 +1,5 @@
-"""Regression tests for the migration-gate review: shared tables declared on the models reach SG606, a model module
-that fails to import is SG002 at its line, index drift is located at the revision that made the index, one pipeline
+"""The migration gate on changed copies of the reference project: shared tables declared on the models reach
+SG606, a model module that fails to import is SG002 at its line, index drift is located at the revision that made the index, one pipeline
 (selection, suppressions, baseline) for every way of running the gate, ``baseline --migrations``, absolute paths,
 path-less fatal messages, and the one index/constraint history read by the rules and by provenance.
 
