@@ -1,11 +1,12 @@
 """The migration gate on changed copies of the reference project: shared tables declared on the models reach
-SG606, a model module that fails to import is SG002 at its line, index drift is located at the revision that made the index, one pipeline
-(selection, suppressions, baseline) for every way of running the gate, ``baseline --migrations``, absolute paths,
-path-less fatal messages, and the one index/constraint history read by the rules and by provenance.
+SG606, a model module that fails to import is SG002 at its line, index drift is located at the revision that made
+the index, one pipeline (selection, suppressions, baseline) for every way of running the gate, ``baseline
+--migrations``, absolute paths, path-less fatal messages, and the one index/constraint history read by the rules and
+by provenance.
 
 The projects are copies of the repository's reference project (``reference_models/``, ``reference_app/``,
-``migrations/``, ``alembic.ini``, ``pyproject.toml``) in a temporary folder, changed per test; the gate runs in a subprocess (one
-model set per process), as a user runs it.
+``migrations/``, ``alembic.ini``, ``pyproject.toml``) in a temporary folder, changed per test; the gate runs in a
+subprocess (one model set per process), as a user runs it.
 """
 
 from __future__ import annotations
