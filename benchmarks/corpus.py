@@ -50,8 +50,9 @@ Manifest format (JSON): a list of objects, one per project::
 ``{port}``, ``{user}``, ``{db}`` and ``{scratch}`` (an empty folder per project, for settings that want an
 existing directory); ``requirements`` and ``pins`` may use ``{checkout}`` and ``{corpus}`` (the manifest folder).
 For ``alembic upgrade`` the database placeholders name the comparison database; for the schema-guard runs they
-name a database that does not exist (``corpus_not_here``), so an ``env.py`` that ignores the URL schema-guard hands
-it fails loudly instead of migrating some other database.
+name an empty stand-in for the developer's application database (``corpus_<name>_app``), as a real environment would;
+the script counts its tables afterwards and flags any run that changed it (the gate must only migrate its own
+throwaway database).
 
 Only the standard library is used; PostgreSQL is reached through ``psql``.
 """
@@ -73,7 +74,6 @@ from typing import Any
 DEFAULT_BIN = "/tmp/corpus/.venv/bin/schema-guard"
 SERVER = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
 SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-ABSENT_DB = "corpus_not_here"
 CONFIG_NAME = ".schema-guard-corpus.toml"
 TIMEOUT = 900
 TRACEBACK = "Traceback (most recent call last)"
@@ -137,6 +137,7 @@ class RunResult:
     codes: dict[str, int] = field(default_factory=dict)
     crash: str | None = None
     stderr_tail: str = ""
+    touched_tables: int = 0
 
     def summary_codes(self) -> str:
         return " ".join(f"{code}:{count}" for code, count in sorted(self.codes.items())) or "-"
@@ -228,12 +229,17 @@ def schema_guard_run(project: Project, mode: str, binary: str) -> RunResult:
     config = write_config(project, with_models=mode != "source")
     command = [binary, "migrations" if mode == "gate" else "check", "--config", str(config), "--format", "json",
                "--no-baseline"]
+    app_db = database_name(project, "app")
+    psql(f'DROP DATABASE IF EXISTS "{app_db}" WITH (FORCE)')
+    psql(f'CREATE DATABASE "{app_db}"')
     try:
-        code, out, err, seconds = run(command, project.module_root, project_env(project, ABSENT_DB))
+        code, out, err, seconds = run(command, project.module_root, project_env(project, app_db))
+        touched = int(psql(USER_TABLES, app_db) or 0)
     finally:
         config.unlink(missing_ok=True)
+        psql(f'DROP DATABASE IF EXISTS "{app_db}" WITH (FORCE)')
     result = RunResult(project.name, mode, code, seconds, crash=detect_crash(out, err, code),
-                       stderr_tail=err.strip()[-1500:])
+                       stderr_tail=err.strip()[-1500:], touched_tables=touched)
     try:
         findings = json.loads(out) if out.strip() else []
     except json.JSONDecodeError:
@@ -243,9 +249,20 @@ def schema_guard_run(project: Project, mode: str, binary: str) -> RunResult:
     return result
 
 
-def psql(sql: str) -> None:
-    subprocess.run(["psql", "-h", SERVER["host"], "-p", SERVER["port"], "-U", SERVER["user"], "-d", "postgres",
-                    "-v", "ON_ERROR_STOP=1", "-qc", sql], check=True, capture_output=True, text=True)
+USER_TABLES = "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+
+
+def psql(sql: str, database: str = "postgres") -> str:
+    """Run one statement; its single value (``-At``), if any."""
+    done = subprocess.run(["psql", "-h", SERVER["host"], "-p", SERVER["port"], "-U", SERVER["user"], "-d", database,
+                           "-v", "ON_ERROR_STOP=1", "-qAtc", sql], check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def database_name(project: Project, role: str) -> str:
+    """``corpus_<name>`` for plain Alembic, ``corpus_<name>_app`` for the schema-guard runs."""
+    base = "corpus_" + re.sub(r"\W", "_", project.name.lower())
+    return base if role == "alembic" else f"{base}_{role}"
 
 
 UPGRADE_SNIPPET = """
@@ -262,7 +279,7 @@ def alembic_run(project: Project, python: str) -> RunResult:
     """Plain ``alembic upgrade head`` on a fresh ``corpus_<name>`` database (``sqlalchemy.url`` set like the gate)."""
     ini = project.alembic_ini
     assert ini is not None
-    database = "corpus_" + re.sub(r"\W", "_", project.name.lower())
+    database = database_name(project, "alembic")
     psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     psql(f'CREATE DATABASE "{database}"')
     env = project_env(project, database)
@@ -339,6 +356,8 @@ def mismatches(results: list[RunResult]) -> list[str]:
     by_key = {(r.project, r.mode): r for r in results}
     lines = [f"{crash_kind(r.crash)} {r.project} {r.mode}: {r.crash}" for r in results
              if r.mode != "alembic" and r.crash]
+    lines += [f"APPLICATION DATABASE CHANGED {r.project} {r.mode}: {r.touched_tables} tables" for r in results
+              if r.touched_tables]
     for name in dict.fromkeys(r.project for r in results):
         gate, plain = by_key.get((name, "gate")), by_key.get((name, "alembic"))
         if gate is None or plain is None:

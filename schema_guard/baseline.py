@@ -7,11 +7,13 @@ are counted: two identical findings need two baseline entries.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Collection, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from schema_guard.atomic_write import write_atomically
 from schema_guard.config import Config, ConfigError
 from schema_guard.files import relative
 from schema_guard.findings import Finding
@@ -73,24 +75,41 @@ def write_baseline(
     import json
 
     document = {"version": FORMAT_VERSION, "tool": "schema-guard", "findings": entries}
-    target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    try:  # atomic: a reader (another CI job, an editor) never sees it empty or half written
+        write_atomically(Path(os.path.realpath(target)), (json.dumps(document, indent=2) + "\n").encode("utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{target}: cannot write the baseline: {error.strerror or error}") from None
     return target
 
 
 def _entries(path: Path) -> list[dict[str, object]]:
-    if not path.is_file():
+    """The entries of an existing baseline; a path that is not a regular file, not UTF-8, not JSON or of another
+    format version is refused, naming it (reading it as empty would resurrect every accepted finding, or drop
+    entries when the file is rewritten)."""
+    if not os.path.lexists(path):
         return []
+    if not path.is_file():
+        raise ConfigError(f"{path}: the baseline is not a regular file")
     import json
 
     try:
-        return list(json.loads(path.read_text(encoding="utf-8"))["findings"])
+        document = json.loads(path.read_text(encoding="utf-8"))
+        version = document["version"]
+        if version != FORMAT_VERSION:
+            raise ConfigError(f"{path}: baseline format version {version!r} is not supported (this schema-guard "
+                              f"reads version {FORMAT_VERSION}); write a new one with `schema-guard baseline`")
+        return list(document["findings"])
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the baseline: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: the baseline is not UTF-8 ({error.reason})") from None
     except (json.JSONDecodeError, KeyError, TypeError) as error:
         raise ConfigError(f"{path}: not a schema-guard baseline ({type(error).__name__}: {error})") from None
 
 
 def load_baseline(path: Path) -> Counter[str] | None:
     """The fingerprints in the baseline file, or ``None`` when there is none."""
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None
     try:
         return Counter(str(entry["fingerprint"]) for entry in _entries(path))

@@ -39,14 +39,16 @@ from pathlib import Path
 from typing import Any
 
 from schema_guard.facts import SchemaFacts
+from schema_guard.readers.source.application import MARKERS as APPLICATION_MARKERS
 from schema_guard.readers.source.context import ContextIndex, scan_context
 from schema_guard.readers.source.imports import root_part
 from schema_guard.readers.source.module import ParsedModule, module_name_of, parse_module
 from schema_guard.readers.source.column_types import is_enum_class
 from schema_guard.readers.source import reader
 
-FORMAT = 2
-"""Bumped when the layout of the cache files changes (2: Location pickled from schema_guard.location)."""
+FORMAT = 3
+"""Bumped when the layout of the cache files changes (2: Location pickled from schema_guard.location; 3: a file's
+summary says whether it may hold application code)."""
 
 DEFAULT_FOLDER = ".schema-guard-cache"
 
@@ -69,6 +71,8 @@ class Summary:
     bases: tuple[str, ...] = ()
     enums: tuple[str, ...] = ()
     imports: tuple[str, ...] = ()
+    application: bool = False
+    """It may hold application code (statements, routes): read again on every run."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +223,9 @@ class SourceCache:
             facts.mapping_calls.extend(fragment.mapping_calls)
             facts.problems.extend(fragment.problems)
         reader._finish(facts, set(), any(fragment.unnamed for fragment in fragments))
-        reader.read_application_files(checked, [(path, summaries[key].classes) for path, key in zip(checked, keys)], facts)
+        application = [path for path, key in zip(checked, keys) if summaries[key].application]
+        classes = [(path, summaries[key].classes) for path, key in zip(checked, keys)]
+        reader.read_application_files(application, classes, facts)
         return facts
 
     @staticmethod
@@ -324,6 +330,7 @@ def _summary(parsed: object) -> Summary:
         bases=tuple(sorted(bases)),
         enums=tuple(info.name for info in parsed.classes if is_enum_class(info.bases)),
         imports=tuple(sorted({*parsed.imports.names.values(), *parsed.imports.star_modules})),
+        application=any(marker in parsed.text for marker in APPLICATION_MARKERS),
     )
 
 

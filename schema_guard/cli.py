@@ -1,4 +1,4 @@
-"""The ``schema-guard`` command: ``check``, ``migrations``, ``baseline``, ``rules``, ``explain``.
+"""The ``schema-guard`` command: ``check``, ``migrations``, ``baseline``, ``init``, ``rules``, ``explain``.
 
 Exit codes CI can trust: 0 clean, 1 findings, 2 a usage, configuration, import or database error — always with a
 one-line cause on stderr that names the file, key, module or URL.
@@ -10,16 +10,23 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
+from schema_guard.version import __version__
 from schema_guard.config import Config, ConfigError, load_config
-from schema_guard.reporters import FORMATS, default_format, renderer
+from schema_guard.config_tables import check_table_names
+from schema_guard.reporters import FORMATS, default_format, display_path, renderer
+from schema_guard.reporters.color import CHOICES as COLOR_CHOICES
 
 if TYPE_CHECKING:
     from schema_guard.decide import Decider
+    from schema_guard.facts import SchemaFacts
+    from schema_guard.findings import Finding
     from schema_guard.result import CheckResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+DESCRIPTION = f"schema-guard {__version__}: executable schema rules for SQLModel + Alembic + PostgreSQL projects."
+EPILOG = "Exit codes: 0 clean, 1 findings, 2 usage, configuration, import or database error."
 
 
 def _terminal_columns() -> int:
@@ -55,47 +62,78 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to check (replaces config)")
     parser.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to skip")
     parser.add_argument("--extend-select", type=_codes, help="codes to add to the selection (opt-in rules)")
-    parser.add_argument("--format", choices=FORMATS, help="output format (default: text; github in GitHub Actions)")
+    parser.add_argument("--format", "--output-format", dest="format", choices=FORMATS,
+                        help="output format (default: text; github in GitHub Actions)")
     parser.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
     parser.add_argument("--baseline", type=Path, help="baseline file (default: from config)")
     parser.add_argument("--no-baseline", action="store_true", help="report baselined findings too")
+    parser.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even when there are findings (errors that stop a check still exit 2)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print the findings only: no help lines, no summary")
+    parser.add_argument("--statistics", action="store_true",
+                        help="print how often each code was found, most frequent first, instead of the findings")
+    parser.add_argument("--color", choices=COLOR_CHOICES, default="auto",
+                        help="colour the text output: auto (on a terminal; NO_COLOR turns it off, FORCE_COLOR "
+                             "on), always or never")
+
+
+def _subcommand(commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                summary: str) -> argparse.ArgumentParser:
+    return commands.add_parser(name, formatter_class=_HelpFormatter, help=summary, description=summary + ".")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="schema-guard", description=__doc__.splitlines()[0],
+    parser = argparse.ArgumentParser(prog="schema-guard", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=_HelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"schema-guard {__version__}",
+                        help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     help="what to do (`schema-guard COMMAND --help` for its options)")
 
-    check = commands.add_parser("check", formatter_class=_HelpFormatter, help="check model source and metadata")
+    check = _subcommand(commands, "check", "check model source and metadata")
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: configured src)")
     _common(check)
     readers = check.add_mutually_exclusive_group()
     readers.add_argument("--source-only", action="store_true", help="never import user code (pre-commit)")
     readers.add_argument("--metadata-only", action="store_true", help="only import the configured models")
     check.add_argument("--fix", action="store_true", help="apply safe rewrites, then report what is left")
-    check.add_argument("--diff", action="store_true", help="show the rewrites --fix would make, write nothing")
+    check.add_argument("--diff", action="store_true",
+                       help="show the rewrites --fix would make and write nothing (also with --fix)")
     check.add_argument("--no-cache", action="store_true", help="read every file afresh; neither use nor write the cache")
+    check.add_argument("--show-fixes", action="store_true",
+                       help="list the rewrites per file and code: made (with --fix) or available")
 
-    migrations = commands.add_parser("migrations", formatter_class=_HelpFormatter, help="run the migration gate on a throwaway database")
+    migrations = _subcommand(commands, "migrations", "run the migration gate on a throwaway database")
     _common(migrations)
     migrations.add_argument("--database-url", help="server to create the throwaway database on")
     migrations.add_argument("--since", help="revision or git ref: per-revision rules only for revisions after it")
 
-    baseline = commands.add_parser("baseline", formatter_class=_HelpFormatter, help="write the current findings to the baseline file")
-    baseline.add_argument("paths", nargs="*", type=Path)
-    baseline.add_argument("--config", type=Path)
+    baseline = _subcommand(commands, "baseline", "write the current findings to the baseline file")
+    baseline.add_argument("paths", nargs="*", type=Path, help="files or folders (default: configured src)")
+    baseline.add_argument("--config", type=Path, help="pyproject.toml (or TOML file) to read settings from")
     baseline.add_argument("--output", type=Path, help="baseline file to write (default: from config)")
     baseline.add_argument("--migrations", action="store_true",
                           help="also run the migration gate and baseline its findings (every revision judged)")
     baseline.add_argument("--database-url", help="with --migrations: server to create the throwaway database on")
 
-    rules = commands.add_parser("rules", formatter_class=_HelpFormatter,
-                                help="list every rule (the configured plugins' too)")
-    rules.add_argument("--config", type=Path)
-    explain = commands.add_parser("explain", formatter_class=_HelpFormatter, help="explain one rule")
-    explain.add_argument("code")
-    explain.add_argument("--config", type=Path)
+    init = _subcommand(commands, "init", "find models, Alembic and the tenant anchor; write [tool.schema_guard]")
+    init.add_argument("root", nargs="?", type=Path, default=Path("."), help="project folder (default: .)")
+    init.add_argument("--dry-run", action="store_true", help="print the configuration instead of writing it")
+    init.add_argument("--force", action="store_true", help="replace an existing [tool.schema_guard] table")
+
+    rules = _subcommand(commands, "rules", "list every rule (the configured plugins' too)")
+    rules.add_argument("--config", type=Path, help="pyproject.toml (or TOML file) naming the rule plugins")
+    explain = _subcommand(commands, "explain", "explain one rule: why, how to fix, an example of each")
+    explain.add_argument("code", help="the rule's code, e.g. SG203")
+    explain.add_argument("--config", type=Path, help="pyproject.toml (or TOML file) naming the rule plugins")
     return parser
+
+
+def run() -> NoReturn:
+    """The ``schema-guard`` command: :func:`main`, then exit even if user code left threads running."""
+    from schema_guard.report_stream import exit_process
+
+    exit_process(main())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,9 +147,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("schema-guard: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # The reader of our output went away (`schema-guard check | head`): not an error of the check.
-        sys.stderr.close()
-        return EXIT_FINDINGS
+        # The reader of our output went away (`schema-guard rules | head`): not an error of the command. Point
+        # stdout at /dev/null so the interpreter's final flush does not fail again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CLEAN
     except (OSError, UnicodeDecodeError) as error:
         # A file that cannot be read or written: one line naming it, never a traceback read as "findings".
         name = getattr(error, "filename", None)
@@ -121,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "init":
+        from schema_guard.init import run_init
+
+        return run_init(args.root, dry_run=args.dry_run, force=args.force)
     config = load_config(args.config)
     if args.command in {"rules", "explain"}:
         from schema_guard.rules.registry import load_plugins
@@ -133,11 +178,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_CLEAN
     if args.command == "explain":
         return _explain(args.code)
-    if args.command == "baseline":
-        return _baseline(config, args)
-    if args.command == "migrations":
-        return _migrations(config, args)
-    return _check(config, args)
+    from schema_guard.report_stream import report_stream
+
+    with report_stream() as out:  # user code imported from here on cannot write into the report
+        if args.command == "baseline":
+            return _baseline(config, args, out)
+        if args.command == "migrations":
+            return _migrations(config, args, out)
+        return _check(config, args, out)
 
 
 def _explain(code: str) -> int:
@@ -167,12 +215,14 @@ def _with_baseline(config: Config, args: argparse.Namespace) -> Config:
 
     if not args.baseline:
         return config
+    if args.baseline.exists() and not args.baseline.is_file():
+        raise ConfigError(f"{args.baseline}: the baseline is not a regular file")
     if not args.baseline.is_file():
         raise ConfigError(f"{args.baseline}: baseline file not found (write one with `schema-guard baseline`)")
     return replace(config, baseline=str(args.baseline.resolve()))
 
 
-def _check(config: Config, args: argparse.Namespace) -> int:
+def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
     from schema_guard.engine import run_check
 
     config = _with_baseline(config, args)
@@ -185,37 +235,92 @@ def _check(config: Config, args: argparse.Namespace) -> int:
     missing = [p for p in paths or [] if not p.exists()]
     if missing:
         raise ConfigError(f"{missing[0]}: no such file or directory")
-    if (args.fix or args.diff) and not args.metadata_only:
+    if (args.fix or args.diff or args.show_fixes) and not args.metadata_only:
         # Rewrites come from the source reader alone, and run before any model is imported, so the report below
         # (metadata reader included) sees the fixed files rather than modules imported before the fix.
-        from schema_guard.fixes import apply_fixes
-
         before = run_check(config, paths, decider=decider, use_metadata=False)
-        apply_fixes(before.findings, write=args.fix, out=sys.stdout, facts=before.facts)
+        _fix(before.findings, before.facts, args, out, config.root)
     result = run_check(
         config, paths, decider=decider, use_source=not args.metadata_only, use_metadata=not args.source_only
     )
-    return _report(result, args)
+    if not result.fatal:  # a file or module that could not be read hides tables: report that, not their names
+        check_table_names(config, result.facts)
+    if not args.metadata_only and not result.files and not result.findings:
+        where = ", ".join(str(p) for p in paths or config.src)
+        print(f"schema-guard: warning: no Python file in {where}: nothing was checked", file=sys.stderr)
+        return EXIT_CLEAN
+    return _report(result, args, out)
 
 
-def _report(result: CheckResult, args: argparse.Namespace) -> int:
-    text = renderer(args.format or default_format())(result, Path.cwd())
+def _fix(
+    findings: Sequence[Finding], facts: Sequence[SchemaFacts], args: argparse.Namespace, report: TextIO, root: Path
+) -> None:
+    """``--fix`` writes the rewrites, ``--diff`` prints them (and wins over ``--fix``: it promises to write
+    nothing), ``--show-fixes`` lists them per file and code. Messages go to stderr when stdout carries a report
+    that a tool parses."""
+    from schema_guard.fixes import apply_fixes
+
+    write = args.fix and not args.diff
+    human = args.output is None and (args.format or default_format()) == "text"
+    out = report if human or args.diff else sys.stderr
+    applied = apply_fixes(findings, write=write, out=out if args.diff else None, facts=facts, root=root, notes=out)
+    if args.diff:
+        return
+    verb = "Fixed" if write else "Would fix"
+    if args.show_fixes:
+        for path, codes in applied:
+            counted = ", ".join(f"{codes.count(code)} × {code}" for code in sorted(set(codes)))
+            out.write(f"{verb} {display_path(path, Path.cwd())}: {counted}\n")
+    if write and applied:
+        total = sum(len(codes) for _, codes in applied)
+        out.write(f"Fixed {total} finding(s) in {len(applied)} file(s).\n")
+
+
+def _report(result: CheckResult, args: argparse.Namespace, out: TextIO) -> int:
+    text = _render(result, args, out)
     if args.output:
+        from schema_guard.atomic_write import write_atomically
+
         try:
             args.output.parent.mkdir(parents=True, exist_ok=True)
-            args.output.write_text(text, encoding="utf-8")
+            write_atomically(args.output, text.encode("utf-8"))
         except OSError as error:
             raise ConfigError(f"{args.output}: cannot write the report: {error.strerror or error}") from None
     else:
-        sys.stdout.write(text)
+        try:
+            out.write(text)
+            out.flush()
+        except BrokenPipeError:
+            pass  # the reader stopped reading (`| head`); the outcome of the check is unchanged
     for finding in result.findings:
         if finding.severity == "fatal" and (args.output or (args.format or default_format()) != "text"):
             where = f"{finding.location}: " if finding.path else ""
             print(f"schema-guard: error: {where}{finding.message}", file=sys.stderr)
+    if args.exit_zero and result.exit_code == EXIT_FINDINGS:
+        return EXIT_CLEAN
     return result.exit_code
 
 
-def _baseline(config: Config, args: argparse.Namespace) -> int:
+def _render(result: CheckResult, args: argparse.Namespace, out: TextIO) -> str:
+    chosen = args.format or default_format()
+    if args.statistics:
+        from schema_guard.reporters import statistics
+
+        if chosen not in ("text", "json", "github"):
+            raise ConfigError(f"--statistics prints text or json, not {chosen}")
+        return statistics.render(result, as_json=chosen == "json")
+    if chosen == "text":
+        from schema_guard.reporters.color import wants_color
+        from schema_guard.reporters.text import TextStyle, render
+
+        style = TextStyle(color=wants_color(args.color, None if args.output else out), quiet=args.quiet)
+        return render(result, Path.cwd(), style)
+    if chosen == "github" and args.quiet:
+        return "".join(line + "\n" for line in renderer(chosen)(result, Path.cwd()).splitlines()[:-1])
+    return renderer(chosen)(result, Path.cwd())
+
+
+def _baseline(config: Config, args: argparse.Namespace, out: TextIO) -> int:
     from schema_guard.baseline import write_baseline
     from schema_guard.decide import Decider
     from schema_guard.engine import run_check
@@ -223,7 +328,10 @@ def _baseline(config: Config, args: argparse.Namespace) -> int:
     if args.database_url and not args.migrations:
         raise ConfigError("--database-url is for the migration gate: add --migrations")
     decider = Decider.from_config(config, use_baseline=False)
-    findings = list(run_check(config, args.paths or None, decider=decider).findings)
+    checked = run_check(config, args.paths or None, decider=decider)
+    if not checked.fatal:
+        check_table_names(config, checked.facts)
+    findings = list(checked.findings)
     if args.migrations:
         from schema_guard.migration_check import run_migrations_check
 
@@ -242,18 +350,23 @@ def _baseline(config: Config, args: argparse.Namespace) -> int:
     # A model-only run keeps the entries of the codes the gate's checks report (it did not judge them).
     gate_codes = [] if args.migrations else [code for code in catalogue() if reported_by_the_gate(code)]
     path = write_baseline(findings, config, args.output, keep_codes=gate_codes)
-    print(f"Wrote {len(findings)} finding(s) to {path}")
+    from schema_guard.baseline import load_baseline
+
+    total = sum((load_baseline(path) or {}).values())
+    kept = total - len(findings)
+    note = f" ({kept} kept from an earlier `schema-guard baseline --migrations`)" if kept else ""
+    print(f"Wrote {len(findings)} finding(s) to {path}: it holds {total} entries{note}", file=out)
     return EXIT_CLEAN
 
 
-def _migrations(config: Config, args: argparse.Namespace) -> int:
+def _migrations(config: Config, args: argparse.Namespace, out: TextIO) -> int:
     from schema_guard.migration_check import run_migrations_check
 
     config = _with_baseline(config, args)
     result = run_migrations_check(config, decider=_decider(config, args), since=args.since,
                                   database_url=args.database_url)
-    return _report(result, args)
+    return _report(result, args, out)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

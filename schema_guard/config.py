@@ -7,10 +7,12 @@ the key and the file, so a typo never silently turns a rule off.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from schema_guard.facts import Location
 from schema_guard.tenancy import TenantPolicy
 
 DATABASE_URL_ENV = "SCHEMA_GUARD_DATABASE_URL"
@@ -90,11 +92,51 @@ _TOP_KEYS: dict[str, tuple[str, str]] = {
     "plugins": ("plugins", _STR_LIST),
     "cache-dir": ("cache_dir", _STR),
 }
+_NOT_EMPTY = {
+    "src": "gives the source reader nothing to read: name the folders with your models, or remove the key for \".\"",
+    "select": "selects no rule, so every check would pass: remove the key for the default [\"SG\"]",
+}
+"""Keys where an empty list is a mistake that would make every run pass silently."""
 _MIGRATION_KEYS: dict[str, tuple[str, str]] = {
     "alembic-config": ("alembic_config", _STR),
     "database-url": ("database_url", _STR),
     "since": ("since", _STR),
 }
+
+
+def entry_location(config: Config, key: str, value: str) -> Location:
+    """Where ``value`` is written as an entry of ``key`` in the configuration file (1-based line and column), so a
+    finding about a configured name (a model module that does not import) points at the line to edit."""
+    if config.source is None:
+        return Location()
+    try:
+        lines = config.source.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return Location(str(config.source))
+    in_section, in_key = False, False
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_section = stripped.replace(" ", "") in ("[tool.schema_guard]", "[schema_guard]") or (
+                config.source.name != "pyproject.toml" and not stripped.startswith("[tool.")
+            )
+            in_key = False
+            continue
+        if in_section and re.match(rf"{re.escape(key)}\s*=", stripped):
+            in_key = True
+        if in_section and in_key:
+            for quote in ('"', "'"):
+                column = line.find(f"{quote}{value}{quote}")
+                if column >= 0:
+                    return Location(str(config.source), number, column + 1)
+            if "]" in line.split("#", 1)[0]:
+                in_key = False
+    return Location(str(config.source))
+
+
+def model_entries(config: Config) -> dict[str, Location]:
+    """Each configured ``models`` module with the place it is written in the configuration file."""
+    return {module: entry_location(config, "models", module) for module in config.models}
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -145,6 +187,8 @@ def parse_config(section: dict[str, object], *, root: Path, source: Path | None 
         elif key in _TOP_KEYS:
             attribute, expected = _TOP_KEYS[key]
             values[attribute] = _typed(value, expected, f"{where}[tool.schema_guard] {key}")
+            if key in _NOT_EMPTY and not value:
+                raise ConfigError(f"{where}[tool.schema_guard] {key} = [] {_NOT_EMPTY[key]}")
         else:
             raise ConfigError(f"{where}unknown key '{key}' in [tool.schema_guard]{_suggest(key, _TOP_KEYS)}")
     return Config(root=root, source=source, **values)  # type: ignore[arg-type]

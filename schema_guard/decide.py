@@ -122,14 +122,10 @@ class Decider:
         for suppression in index.all:
             if absolute(suppression.path) not in checked:
                 continue
-            for code in suppression.unused_codes(enabled):
-                what = "bare `schema-guard: ignore`" if code == "*" else f"suppression of {code}"
+            for code, message in suppression.problems(enabled, set(rules)):
                 findings.append(
-                    rule.finding(
-                        f"unused {what}: nothing is reported here",
-                        Location(suppression.path, suppression.line, suppression.column),
-                        reader="source", detail=code,
-                    )
+                    rule.finding(message, Location(suppression.path, suppression.line, suppression.column),
+                                 reader="source", detail=code)
                 )
         return findings
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from schema_guard.config import Config, ConfigError
 from schema_guard.decide import Decider
 from schema_guard.facts import SchemaFacts
-from schema_guard.files import absolute, discover
+from schema_guard.files import Discovered, absolute, discover, walk
 from schema_guard.findings import Finding
 from schema_guard.result import CheckResult
 from schema_guard.rules.base import RuleContext
@@ -53,7 +53,8 @@ def read_facts(
             raise ConfigError(f"{config.source or config.root}: src path '{missing[0]}' does not exist")
     if not use_source and not config.models:
         raise ConfigError(f"{config.source or config.root}: nothing to check: no `models` configured for the metadata reader")
-    files = discover(paths or config.src_paths(), config.root, config.exclude) if use_source else []
+    discovered = walk(paths or config.src_paths(), config.root, config.exclude) if use_source else Discovered()
+    files = discovered.files
     collected: list[SchemaFacts] = []
     if use_source:
         from schema_guard.cache import source_cache
@@ -67,10 +68,13 @@ def read_facts(
         cache = source_cache(config.root, config.cache_dir)
         read = cache.read if cache is not None else read_source
         collected.append(read(files, context_files=[f for f in context_files if f not in checked]))
+        if discovered.problems:  # folders that cannot be listed, symlink loops
+            collected.append(SchemaFacts(reader="source", problems=discovered.problems))
     if use_metadata and config.models:
+        from schema_guard.config import model_entries
         from schema_guard.readers.metadata import read_metadata
 
-        collected.append(read_metadata(config.models, config.root))
+        collected.append(read_metadata(config.models, config.root, model_entries(config)))
     return files, collected
 
 

@@ -185,6 +185,12 @@ class RelationshipFact:
     """``backref="x"``: SQLAlchemy creates the other side (``Target.x``) itself, already paired with this one."""
     viewonly: bool = False
     """``viewonly=True``: a read-only view of a join, never written through, so there is no other side to sync."""
+    join_columns: tuple[str, ...] = ()
+    """The foreign-key columns it joins on (``foreign_keys=[...]``, or what SQLAlchemy worked out), by column name;
+    empty when unknown. Two relationships on different foreign keys are not two sides of one."""
+    opaque: bool = False
+    """Some of its keywords are where the source reader cannot see them (``relationship("X", **common)``): its
+    ``back_populates``, ``secondary`` and ``viewonly`` may be set, so rules about their absence stay silent."""
     owner_module: str | None = None
     target_module: str | None = None
     """The dotted module of the target class where the reader can tell (an import, the same module, the mapper);

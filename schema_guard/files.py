@@ -5,7 +5,11 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from schema_guard.facts import Location
+from schema_guard.findings import Finding, problem
 
 ALWAYS_EXCLUDED = frozenset(
     {".git", ".hg", ".venv", "venv", ".tox", ".nox", "__pycache__", "node_modules", "build", "dist",
@@ -13,21 +17,56 @@ ALWAYS_EXCLUDED = frozenset(
 )
 
 
+@dataclass
+class Discovered:
+    """The ``.py`` files found, and what could not be looked into: folders that cannot be listed and symlinks that
+    loop (or lead nowhere), each an SG001 finding naming it, so a hidden part of ``src`` is never a silent pass."""
+
+    files: list[Path] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+
+    def unreadable(self, path: Path, why: str) -> None:
+        self.problems.append(problem("SG001", f"cannot read: {why}", Location(str(path)), "source"))
+
+
 def discover(paths: Iterable[Path], root: Path, exclude: Sequence[str] = ()) -> list[Path]:
+    """Every ``.py`` file under ``paths`` (see :func:`walk`); for callers that only lend context."""
+    return walk(paths, root, exclude).files
+
+
+def walk(paths: Iterable[Path], root: Path, exclude: Sequence[str] = ()) -> Discovered:
     """Every ``.py`` file under ``paths``, minus the always-excluded folders (virtualenvs, caches, ``.git``) and
-    the configured ``exclude`` globs."""
+    the configured ``exclude`` globs, in a stable order. Symlinked folders are not followed (a link back up the
+    tree would loop); a symlinked file is read unless its link loops or is dangling."""
     found: dict[Path, None] = {}
+    discovered = Discovered()
     for path in paths:
-        if path.is_file():
-            if path.suffix == ".py" and not _excluded(path, root, exclude):
-                found[path] = None
-        elif path.is_dir():
-            depth = len(path.parts)
-            for candidate in sorted(path.rglob("*.py"), key=_order):
-                parts = candidate.parts[depth:-1]
-                if not any(part in ALWAYS_EXCLUDED for part in parts) and not _excluded(candidate, root, exclude):
-                    found[candidate] = None
-    return list(found)
+        if path.is_dir():
+            _walk_folder(path, root, exclude, found, discovered)
+        elif path.suffix == ".py" and not _excluded(path, root, exclude):
+            found[path] = None
+    discovered.files = list(found)
+    return discovered
+
+
+def _walk_folder(top: Path, root: Path, exclude: Sequence[str], found: dict[Path, None],
+                 discovered: Discovered) -> None:
+    def unlistable(error: OSError) -> None:
+        discovered.unreadable(Path(error.filename or top), f"folder cannot be listed ({error.strerror or error})")
+
+    batch: list[Path] = []
+    for folder, subfolders, names in os.walk(top, onerror=unlistable):
+        subfolders[:] = sorted(name for name in subfolders if name not in ALWAYS_EXCLUDED)
+        for name in names:
+            if not name.endswith(".py"):
+                continue
+            candidate = Path(folder, name)
+            if os.path.islink(candidate) and not os.path.exists(candidate):
+                discovered.unreadable(candidate, "symlink loops or leads nowhere")
+            elif not _excluded(candidate, root, exclude):
+                batch.append(candidate)
+    for candidate in sorted(batch, key=_order):
+        found[candidate] = None
 
 
 def _order(path: Path) -> tuple[str, ...]:
@@ -43,8 +82,8 @@ def absolute(path: str | Path) -> str:
 def relative(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` where it is inside it, for globs and messages."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
+        return Path(os.path.realpath(path)).relative_to(os.path.realpath(root)).as_posix()
+    except ValueError:  # realpath, unlike resolve() on Python < 3.13, never raises on a symlink loop
         return path.as_posix()
 
 

@@ -18,12 +18,14 @@ The read path never imports this module (libcst costs ~0.2 s to import).
 from __future__ import annotations
 
 import ast
+import codecs
 import difflib
 import functools
 import gc
 import importlib
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,7 @@ from typing import TextIO
 
 import libcst as cst
 
+from schema_guard.atomic_write import write_atomically
 from schema_guard.facts import SchemaFacts
 from schema_guard.findings import Finding
 from schema_guard.readers.source.imports import ImportMap, last_part
@@ -58,9 +61,11 @@ def rewrites() -> dict[str, Rewrite]:
 class FileFix:
     path: Path
     original: str
+    """The text exactly as stored: line endings kept (``\r\n`` stays), byte-order mark apart in ``bom``."""
     fixed: str
     applied: list[str] = field(default_factory=list)
     """The codes fixed, one entry per rewrite."""
+    bom: bytes = b""
 
     def diff(self) -> str:
         """A unified diff of the rewrite (what ``--diff`` prints), named relative to the working directory."""
@@ -78,7 +83,24 @@ class FileFix:
         )
 
     def write(self) -> None:
-        self.path.write_text(self.fixed, encoding="utf-8")
+        """Replace the file atomically (through a symlink to the file it leads to), with its BOM and mode."""
+        write_atomically(Path(os.path.realpath(self.path)), self.bom + self.fixed.encode("utf-8"))
+
+
+def _read_exactly(path: Path) -> tuple[str, bytes]:
+    """The text without newline translation (``read_text`` would turn ``\r\n`` into ``\n`` and the write would
+    lose it), and the UTF-8 byte-order mark if the file starts with one."""
+    data = path.read_bytes()
+    bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
+    return data[len(bom):].decode("utf-8"), bom
+
+
+def outside_project(path: Path, root: Path) -> bool:
+    """A symlink that leads out of the project: ``--fix`` must not write through it (it could be anyone's file)."""
+    if not path.is_symlink():
+        return False
+    real, project = os.path.realpath(path), os.path.realpath(root)
+    return os.path.commonpath([real, project]) != project
 
 
 @dataclass(frozen=True)
@@ -102,14 +124,17 @@ def fix_source(path: Path, findings: Sequence[Finding]) -> FileFix | None:
 
 
 def apply_fixes(
-    findings: Sequence[Finding], *, write: bool, out: TextIO, facts: Iterable[SchemaFacts] | None = None
-) -> int:
-    """Fix every file that has fixable findings: write it (``--fix``) or print the diff (``--diff``).
+    findings: Sequence[Finding], *, write: bool, out: TextIO | None = None,
+    facts: Iterable[SchemaFacts] | None = None, root: Path | None = None, notes: TextIO | None = None,
+) -> list[tuple[str, list[str]]]:
+    """Fix every file that has fixable findings: write it (``write``), and print its diff to ``out`` when given.
+    A file that is a symlink leading out of the project ``root`` (default: the working directory) is reported on
+    ``notes`` (default stderr), never written.
 
     Only the files with a fixable finding are parsed, and with libcst only the statements to rewrite; many files
     are rewritten in parallel. ``facts`` (the source reader's, from the check that produced ``findings``) tell which
-    timestamp columns are naive; without them a file with a naive-clock default is read again. Returns the number
-    of files changed (or that would change).
+    timestamp columns are naive; without them a file with a naive-clock default is read again. Returns
+    ``(path, codes fixed)`` per file changed (or that would change), so the caller can say what was done.
     """
     fixes = rewrites()
     naive = naive_lines(facts) if facts is not None else None
@@ -117,16 +142,18 @@ def apply_fixes(
         _Task(Path(name), wanted, fixes, frozenset(naive.get(resolved, ())) if naive is not None else None)
         for resolved, (name, wanted) in sorted(_wanted_by_file(findings, fixes).items())
     ]
-    changed = 0
+    changed = []
     for fix in _rewrite_all(tasks):
         if fix is None:
             continue
-        changed += 1
+        if write and outside_project(fix.path, root or Path.cwd()):
+            (notes or sys.stderr).write(f"Not fixed {fix.path}: it is a symlink to {os.path.realpath(fix.path)}, outside the "
+                             "project\n")
+            continue
+        changed.append((str(fix.path), list(fix.applied)))
         if write:
             fix.write()
-            codes = ", ".join(sorted(set(fix.applied)))
-            out.write(f"Fixed {fix.path}: {len(fix.applied)} rewrite(s) ({codes})\n")
-        else:
+        if out is not None:
             out.write(fix.diff())
     return changed
 
@@ -208,7 +235,7 @@ def _rewrite(task: _Task) -> FileFix | None:
     the reported lines, libcst parses and rewrites only the text of each (keeping its comments and layout), and
     the result is spliced back. Parsing whole files with libcst cost ~40 times more than ``ast``."""
     path = task.path
-    original = path.read_text(encoding="utf-8")
+    original, bom = _read_exactly(path)
     try:
         tree = ast.parse(original)
     except (SyntaxError, ValueError):
@@ -236,7 +263,7 @@ def _rewrite(task: _Task) -> FileFix | None:
         fixed = cst.parse_module(fixed).visit(_AddDatetimeImport("timezone")).code
     if fixed == original:
         return None
-    return FileFix(path=path, original=original, fixed=fixed, applied=applied)
+    return FileFix(path=path, original=original, fixed=fixed, applied=applied, bom=bom)
 
 
 def _rewrite_statement(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from schema_guard.rules.base import EXPECT_MARKER, Example, Rule
+from schema_guard.rules.example_models import IMPORTS, STUDENTS
 from schema_guard.rules.registry import catalogue
 
 
@@ -22,20 +23,26 @@ def rules_table() -> str:
     ) + "\n"
 
 
-def _example_block(example: Example) -> str:
+_OMITTED = "# ... imports and the `students` tenant anchor, as in docs/rules.md ...\n"
+
+
+def _example_block(example: Example, *, whole: bool = True) -> str:
+    """An example as a fenced block; ``whole=False`` folds the shared imports and tenant anchor into one line."""
     title = f" — {example.title}" if example.title else ""
     label = "Valid" if example.valid else "Invalid"
-    code = EXPECT_MARKER.sub(lambda m: f"# <- {m.group(1)}", example.code.strip())
+    text = example.code if whole else example.code.replace(IMPORTS + STUDENTS, _OMITTED).replace(STUDENTS, "\n" + _OMITTED)
+    code = EXPECT_MARKER.sub(lambda m: f"# <- {m.group(1)}", text.strip())
     return f"{label}{title}:\n\n```python\n{code}\n```\n"
 
 
-def explain(code: str) -> str:
-    """Everything about one rule, as Markdown that also reads well in a terminal."""
+def explain(code: str, *, every_example: bool = False) -> str:
+    """One rule as Markdown that reads well in a terminal: summary, why, how to fix, and one invalid and one valid
+    example (``every_example`` for the full catalogue page, docs/rules.md)."""
     rule: type[Rule] = catalogue()[code.upper()]
     lines = [
         f"# {rule.code} {rule.name}",
         "",
-        rule.summary + ".",
+        textwrap.fill(rule.summary + ".", 100),
         "",
         f"Readers: {', '.join(rule.readers)}. Default: {'opt-in (select it by code)' if rule.opt_in else 'on'}."
         + (" Fixable with `--fix`." if rule.fixable else ""),
@@ -50,9 +57,12 @@ def explain(code: str) -> str:
     ]
     invalid = [e for e in rule.examples if not e.valid]
     valid = [e for e in rule.examples if e.valid]
-    if rule.examples:
+    shown = invalid + valid if every_example else invalid[:1] + valid[:1]
+    if shown:
         lines += ["", "## Examples", ""]
-        lines += [_example_block(e) for e in invalid + valid]
+        lines += [_example_block(e, whole=every_example) for e in shown]
+    if len(shown) < len(rule.examples):
+        lines += [f"More examples: docs/rules.md#{rule.code.lower()}-{rule.name}"]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -71,7 +81,7 @@ def rules_markdown() -> str:
             f"| [{code}](#{code.lower()}-{rule.name}) | {rule.name} | {', '.join(rule.readers)} | "
             f"{'opt-in' if rule.opt_in else 'on'} | {'yes' if rule.fixable else ''} | {rule.summary} |"
         )
-    sections = [explain(code).replace("# ", "## ", 1).replace("\n## ", "\n### ") for code in catalogue()]
+    sections = [explain(code, every_example=True).replace("# ", "## ", 1).replace("\n## ", "\n### ") for code in catalogue()]
     return "\n".join(head) + "\n\n" + "\n".join(sections)
 
 

@@ -65,7 +65,7 @@ def test_common_pitfalls_are_reported_at_their_lines(tmp_path: Path, readers: li
 def test_text_output_is_path_line_col_code_message_and_a_summary(tmp_path: Path) -> None:
     run = run_cli(pitfall_project(tmp_path), "check", "--metadata-only")
     lines = run.stdout.splitlines()
-    assert "app/pitfalls.py:11:5: SG203 tenant column 'exams.student_id' is not the leading column of any index" in lines
+    assert "app/pitfalls.py:11:5: SG203 [*] tenant column 'exams.student_id' is not the leading column of any index" in lines
     assert any(line.startswith("    help: ") for line in lines)
     assert lines[-1].startswith("Found 4 finding(s)")
 

@@ -13,8 +13,8 @@ from sqlalchemy.pool import NullPool
 from schema_guard.config import load_config
 from schema_guard.findings import Finding
 from schema_guard.gate import run_gate
-from schema_guard.gate.db.server import free_port
 from tests.gate.support import (  # noqa: F401  (pytest fixtures)
+    free_port,
     SERVER_URL,
     materialise,
     project_path,

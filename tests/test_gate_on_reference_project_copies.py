@@ -166,7 +166,8 @@ def test_baseline_with_migrations_accepts_the_gates_findings(tmp_path: Path, ser
 
     written = cli(root, "baseline", "--migrations", "--database-url", server_url)
     assert written.returncode == 0, written.stdout + written.stderr
-    assert written.stdout.strip().endswith("Wrote 2 finding(s) to " + str(root / ".schema-guard-baseline.json"))
+    assert written.stdout.strip().endswith(
+        "Wrote 2 finding(s) to " + str(root / ".schema-guard-baseline.json") + ": it holds 2 entries")
     baseline = json.loads((root / ".schema-guard-baseline.json").read_text(encoding="utf-8"))
     assert sorted((e["code"], e["path"]) for e in baseline["findings"]) == [
         ("SG601", INDEX_REVISION), ("SG651", INDEX_REVISION)]

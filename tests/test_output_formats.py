@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from schema_guard import __version__
 from tests.helpers import run_cli, write_project
 
 STUDENT = """\
@@ -39,8 +40,9 @@ class Exam(SQLModel, table=True):
 SG203_LINE, SG302_LINE = 12, 6
 
 JSON_KEYS = {"code", "message", "path", "line", "column", "table", "column_name", "reader", "severity", "fix",
-             "origin_code"}
-"""DESIGN.md's stable keys, plus ``fix`` and ``origin_code`` (the rule an SG606 finding applied)."""
+             "origin_code", "tool_version"}
+"""DESIGN.md's stable keys, plus ``fix``, ``origin_code`` (the rule an SG606 finding applied) and the version of
+schema-guard that wrote it."""
 
 
 @pytest.fixture
@@ -76,7 +78,7 @@ def test_json_is_a_list_of_findings_with_the_stable_keys(project: Path) -> None:
     assert by_code["SG203"] | {"message": None, "fix": None} == {
         "code": "SG203", "message": None, "path": "app/exams.py", "line": SG203_LINE, "column": 5,
         "table": "exams", "column_name": "student_id", "reader": by_code["SG203"]["reader"], "severity": "error",
-        "fix": None, "origin_code": None,
+        "fix": None, "origin_code": None, "tool_version": __version__,
     }
     assert by_code["SG302"]["table"] is None and by_code["SG302"]["column_name"] is None, "null where not applicable"
     assert by_code["SG302"]["line"] == SG302_LINE

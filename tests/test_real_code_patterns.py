@@ -518,3 +518,127 @@ class Note(SQLModel, table=True):
     result = run_check(config, use_source=reader == "source", use_metadata=reader == "metadata", decider=_decider(config))
     messages = sorted(f.message for f in result.findings if f.code == "SG402")
     assert messages[0].startswith('Student.notes: back_populates="student" but Note.student points at Course; ')
+
+
+def test_relationship_options_the_reader_cannot_see_are_not_judged(tmp_path: Path) -> None:
+    """``relationship("X", **common)`` may carry ``back_populates``/``viewonly``: no SG401 guessed; a one-way
+    relationship, or one whose other side is paired with another attribute, has nothing to keep in sync."""
+    write(tmp_path, "options_models.py", STUDENTS + '''
+    essays: list["Essay"] = Relationship(sa_relationship=relationship("Essay", **COMMON))
+    drafts: list["Essay"] = Relationship(back_populates="author")
+    reviewed: list["Essay"] = Relationship()
+
+
+COMMON = {"back_populates": "student", "cascade": "all, delete-orphan"}
+
+
+class Essay(SQLModel, table=True):
+    __tablename__ = "essays"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    author_id: uuid.UUID = Field(foreign_key="students.id")
+    student: Optional[Student] = Relationship(sa_relationship=relationship("Student", **{"back_populates": "essays"}))
+    author: Optional[Student] = Relationship(
+        back_populates="drafts", sa_relationship_kwargs={"foreign_keys": "Essay.author_id"}
+    )
+''')
+    assert [code for code, _, _ in check(tmp_path, ["options_models.py"], [], "source")] == []
+
+
+@BOTH
+def test_relationships_over_different_foreign_keys_are_not_two_sides_of_one(
+    tmp_path: Path, reader: str, isolated_models: None
+) -> None:
+    write(tmp_path, "join_models.py", '''
+import uuid
+from typing import Optional
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    __table_args__ = {"info": {"schema_guard": {"shared": True}}}
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    state_id: Mapped[Optional[uuid.UUID]] = mapped_column(ForeignKey("run_states.id", use_alter=True))
+    state: Mapped[Optional["RunState"]] = relationship(foreign_keys=[state_id])
+
+
+class RunState(Base):
+    __tablename__ = "run_states"
+    __table_args__ = {"info": {"schema_guard": {"shared": True}}}
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("runs.id"))
+    run: Mapped[Run] = relationship(foreign_keys=[run_id])
+''')
+    assert [code for code, _, _ in check(tmp_path, ["join_models.py"], ["join_models"], reader)] == ["SG301"]
+
+
+@BOTH
+def test_a_declared_attr_that_returns_a_column_or_synonym_is_read(
+    tmp_path: Path, reader: str, isolated_models: None
+) -> None:
+    """A base's ``@declared_attr`` that returns one expression is read as what it declares, so the tables keep
+    their checks; only a declared attribute the reader cannot follow hides the table's columns."""
+    write(tmp_path, "declared_models.py", '''
+import uuid
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, synonym
+
+
+class Base(DeclarativeBase):
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    created: Mapped[int] = mapped_column(default=0)
+
+    @declared_attr
+    def created_at(cls) -> Mapped[int]:
+        return synonym("created")
+
+
+class Student(Base):
+    __tablename__ = "students"
+
+
+class TenantMixin:
+    @declared_attr
+    def student_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(ForeignKey("students.id"))
+
+
+class Exam(TenantMixin, Base):
+    __tablename__ = "exams"
+
+
+class Note(Base):
+    __tablename__ = "notes"
+''')
+    reported = check(tmp_path, ["declared_models.py"], ["declared_models"], reader)
+    assert reported == [
+        ("SG201", "declared_models.py", 30),
+        ("SG203", "declared_models.py", 22),
+        ("SG301", "declared_models.py", 7),
+    ]
+
+
+def test_a_computed_back_populates_is_not_judged(tmp_path: Path) -> None:
+    write(tmp_path, "computed_rel.py", STUDENTS + '''
+    essays: list["Essay"] = Relationship(back_populates="student")
+
+
+class Essay(SQLModel, table=True):
+    __tablename__ = "essays"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    student: Optional[Student] = Relationship(sa_relationship=relationship("Student", back_populates=plural("essay")))
+
+
+def plural(name: str) -> str:
+    return name + "s"
+''')
+    assert check(tmp_path, ["computed_rel.py"], [], "source") == []

@@ -1,7 +1,7 @@
 """The reference models and their Alembic migrations agree, against a real PostgreSQL.
 
 Each test module run creates one scratch database with a random name on the server at
-``SCHEMA_GUARD_TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``, used only to
+``SCHEMA_GUARD_TEST_DATABASE_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``, used only to
 CREATE and DROP that scratch database) and drops it afterwards. Nothing is skipped: an unreachable server fails the
 tests with a message saying how to start it.
 
@@ -48,7 +48,7 @@ from sqlmodel import Session, SQLModel, select
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "reference_models"  # a top-level package of the repository, not installed: imported from ROOT
 
-SERVER_URL_ENV = "SCHEMA_GUARD_TEST_POSTGRES_URL"
+SERVER_URL_ENV = "SCHEMA_GUARD_TEST_DATABASE_URL"
 SERVER_URL = os.environ.get(SERVER_URL_ENV, "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ALEMBIC_INI = ROOT / "alembic.ini"
 HEAD = "0002_exams_attempts_feedback"

@@ -36,3 +36,26 @@ def test_unused_codes_are_only_those_enabled_and_unused() -> None:
     suppression.used.add("SG203")
     assert suppression.unused_codes({"SG203"}) == []
     assert suppression.unused_codes({"SG203", "SG206"}) == ["SG206"]
+
+
+def test_noqa_with_our_codes_is_a_suppression_and_other_tools_codes_are_not_ours() -> None:
+    text = (
+        "a = 1  # noqa: SG203\n"
+        "b = 2  # noqa:E501,sg204 SG101\n"
+        "c = 3  # noqa: E501\n"
+        "d = 4  # noqa\n"
+        "e = 5  # noqa: SG101  # schema-guard: ignore[SG203]\n"
+    )
+    found = read_suppressions("m.py", text)
+    assert [(s.line, s.column, sorted(s.codes)) for s in found] == [
+        (1, 8, ["SG203"]), (2, 8, ["SG101", "SG204"]), (5, 8, ["SG101", "SG203"]),
+    ]
+
+
+def test_unknown_codes_are_reported_in_either_form_with_a_hint() -> None:
+    known = {"SG101", "SG203", "SG204"}
+    for text in ("x = 1  # schema-guard: ignore[SG2O3]\n", "x = 1  # noqa: SG2O3\n"):
+        (suppression,) = read_suppressions("m.py", text)
+        assert suppression.problems(known, known) == [
+            ("SG2O3", "suppression names unknown code SG2O3 (did you mean SG203?): no rule has this code"),
+        ]

@@ -37,7 +37,7 @@ from schema_guard.runtime import TenantGuard, TenantGuardError
 from schema_guard.tenancy import TenantPolicy
 from schema_guard.testing import reset_sqlmodel
 
-SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 MODELS = '''
 import uuid
@@ -475,3 +475,27 @@ def test_custom_tenant_column_and_anchor(world: World) -> None:
     assert [finding.message for finding in guard.findings] == [
         "SELECT reads tenant-scoped table 'attempts' without a predicate on attempts.exam_id"
     ]
+
+
+def test_a_query_through_an_async_engine_is_located_at_the_awaiting_line(world: World) -> None:
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+    world.guard.uninstall()
+    guard = TenantGuard(POLICY)
+    async_engine = create_async_engine(world.connection.engine.url, poolclass=NullPool)
+
+    async def list_exams() -> None:
+        async with AsyncSession(async_engine) as session:
+            await session.execute(select(world.Exam))  # the line SG701 must point at
+
+    guard.install(async_engine)
+    try:
+        asyncio.run(list_exams())
+    finally:
+        guard.uninstall()
+        asyncio.run(async_engine.dispose())
+    (finding,) = guard.findings
+    line = next(n for n, text in enumerate(Path(__file__).read_text().splitlines(), 1) if "SG701 must point" in text)
+    assert (finding.path, finding.line) == (__file__, line)

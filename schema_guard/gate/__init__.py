@@ -77,7 +77,7 @@ class _Gate:
 
         libcst.parse_module("")
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="schema-guard-gate") as pool:
-            provision = Provision(self.config, self.database_url, pool)
+            provision = Provision(self.config, self.database_url)
             try:
                 try:
                     project = load_project(self.config)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from schema_guard.facts import Location
 from schema_guard.findings import Finding, problem
+from schema_guard.url_secrets import mask_secrets
 
 DATABASE_UNAVAILABLE = "SG010"
 """No usable PostgreSQL: unreachable, bad credentials, no CREATEDB right, no binaries for the embedded server."""
@@ -23,9 +24,10 @@ HOW_TO_PROVIDE_DATABASE = (
 
 
 class ToolingProblem(Exception):
-    """The gate cannot go on; ``finding`` says why in one line."""
+    """The gate cannot go on; ``finding`` says why in one line (any secret in a URL it quotes masked)."""
 
     def __init__(self, code: str, message: str, location: Location | None = None) -> None:
+        message = mask_secrets(message)
         super().__init__(message)
         self.finding: Finding = problem(code, first_line(message), location or Location(), "migrations")
 
@@ -40,9 +42,10 @@ def first_line(text: object) -> str:
 
 
 def database_error_text(error: BaseException) -> str:
-    """The database's own message for a SQLAlchemy/psycopg error (``relation "x" does not exist``)."""
+    """The database's own message for a SQLAlchemy/psycopg error (``relation "x" does not exist``), with any
+    connection secret it echoes masked."""
     original = getattr(error, "orig", None)
-    return first_line(original if original is not None else error)
+    return mask_secrets(first_line(original if original is not None else error))
 
 
 def error_text(error: BaseException) -> str:
@@ -53,7 +56,7 @@ def error_text(error: BaseException) -> str:
     original = getattr(error, "orig", None)
     text = f"{type(error).__name__}: {first_line(original if original is not None else error)}"
     fields = _invalid_fields(error)
-    return f"{text} ({fields})" if fields else text
+    return mask_secrets(f"{text} ({fields})" if fields else text)
 
 
 def _invalid_fields(error: BaseException) -> str:

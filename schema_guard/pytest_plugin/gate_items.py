@@ -21,6 +21,8 @@ from schema_guard.findings import Finding
 from schema_guard.gate.checks.catalogue import GATE_CHECKS, GateCheck, check_of
 from schema_guard.pytest_plugin.items import CheckFailed, CheckItem
 from schema_guard.pytest_plugin.settings import project_config
+from schema_guard.run_owner import Owner
+from schema_guard.url_secrets import mask_secrets
 
 GATE_KEY = pytest.StashKey[list[Finding]]()
 
@@ -54,7 +56,7 @@ def gate_findings(config: pytest.Config) -> list[Finding]:
             config.stash[GATE_KEY] = error  # type: ignore[assignment]
     result = config.stash[GATE_KEY]
     if isinstance(result, ConfigError):
-        raise CheckFailed(f"schema-guard: error: {result}")
+        raise CheckFailed(f"schema-guard: error: {mask_secrets(str(result))}")
     return result
 
 
@@ -74,17 +76,29 @@ def once_per_run(config: pytest.Config, name: str, compute: Callable[[], list[Fi
         return compute()
     folder = _run_folder(config, str(workerinput.get("testrunuid", "run")))
     result, lock = folder / f"{name}.json", folder / f"{name}.lock"
-    try:
-        os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-    except FileExistsError:
-        return _wait_for(result)
+    if not _take(lock):
+        return _wait_for(result, lock)
     try:
         findings = compute()
     except BaseException as error:
-        _write_atomically(result, {"error": str(error), "config_error": isinstance(error, ConfigError)})
+        _write_atomically(result, {"error": mask_secrets(str(error)), "config_error": isinstance(error, ConfigError)})
         raise
     _write_atomically(result, {"findings": [dataclasses.asdict(f) for f in findings]})
     return findings
+
+
+def _take(lock: Path) -> bool:
+    """Create ``lock`` holding this process's owner label (host, pid, start time), all at once: the file appears
+    complete or not at all (``os.link`` fails if it exists), so a waiter never reads a half-written owner."""
+    partial = lock.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(Owner.current().label(), encoding="utf-8")
+    try:
+        os.link(partial, lock)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        partial.unlink()
 
 
 def _run_folder(config: pytest.Config, uid: str) -> Path:
@@ -101,9 +115,15 @@ def _write_atomically(path: Path, document: dict[str, object]) -> None:
     os.replace(partial, path)
 
 
-def _wait_for(path: Path, timeout: float = 3600.0) -> list[Finding]:
+def _wait_for(path: Path, lock: Path, timeout: float = 3600.0) -> list[Finding]:
+    """The result another worker computes; fails within a second if that worker died (killed, crashed, or
+    restarted by pytest-xdist) before writing it, instead of waiting out ``timeout``."""
     deadline = time.monotonic() + timeout
+    owner = Owner.parse(lock.read_text(encoding="utf-8"))
     while not path.exists():
+        if owner is not None and owner.is_gone() and not path.exists():
+            raise RuntimeError(f"schema-guard: the pytest-xdist worker that ran the migration gate (pid {owner.pid}) "
+                               f"died before finishing it; see that worker's crash above")
         if time.monotonic() > deadline:
             raise TimeoutError(f"schema-guard: another pytest-xdist worker did not finish the gate ({path})")
         time.sleep(0.1)

@@ -14,7 +14,7 @@ import sys
 import traceback
 import typing
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -54,12 +54,13 @@ _PUBLIC_BASES = {
 }
 
 
-def read_metadata(modules: Sequence[str], root: Path) -> SchemaFacts:
+def read_metadata(modules: Sequence[str], root: Path, entries: Mapping[str, Location] | None = None) -> SchemaFacts:
     """Import ``modules`` (packages with all their submodules) from ``root`` and read their mapped schema: the
     tables of every ``MetaData`` the project's classes and modules use (SQLModel's, a ``DeclarativeBase``'s, a
-    ``declarative_base()``'s, a bare ``MetaData()`` holding ``Table(...)`` objects)."""
+    ``declarative_base()``'s, a bare ``MetaData()`` holding ``Table(...)`` objects). ``entries`` locates each
+    module's line in the configuration (see :func:`import_models`)."""
     facts = SchemaFacts(reader="metadata")
-    imported, problems = import_models(modules, root)
+    imported, problems = import_models(modules, root, entries)
     facts.problems.extend(problems)
     registry_error = _configure_mappers()
     if problems:
@@ -84,24 +85,29 @@ def read_metadata(modules: Sequence[str], root: Path) -> SchemaFacts:
     return facts
 
 
-def import_models(modules: Sequence[str], root: Path) -> tuple[list[ModuleType], list[Finding]]:
-    """Import ``modules`` from ``root`` (put on ``sys.path`` when missing), packages with every submodule.
+def import_models(
+    modules: Sequence[str], root: Path, entries: Mapping[str, Location] | None = None
+) -> tuple[list[ModuleType], list[Finding]]:
+    """Import ``modules`` from ``root`` (put on ``sys.path`` when missing, with ``root/src`` for a src layout),
+    packages with every submodule.
 
     Returns the modules imported and one fatal SG002 finding per module that failed to import, located at the
-    project line that raised. The metadata reader and the migration gate both import the models through here."""
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+    project line that raised — or, for a configured name that is not a module at all, at its entry in the
+    configuration (``entries``). The metadata reader and the migration gate both import the models through here."""
+    for folder in (root / "src", root):  # the project root, and its src/ folder in a src layout
+        if (folder == root or folder.is_dir()) and str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
     imported: list[ModuleType] = []
     problems: list[Finding] = []
     for name in modules:
-        imported.extend(_import_tree(name, root, problems))
+        imported.extend(_import_tree(name, root, problems, (entries or {}).get(name)))
     return imported, problems
 
 
-def _import_tree(name: str, root: Path, problems: list[Finding]) -> list[ModuleType]:
+def _import_tree(name: str, root: Path, problems: list[Finding], entry: Location | None) -> list[ModuleType]:
     """Import a module and, for a package, every submodule — those of its namespace sub-packages (folders without
     ``__init__.py``) too, as the source reader reads them; each failure is one fatal finding."""
-    module = _import_one(name, root, problems)
+    module = _import_one(name, root, problems, entry)
     if module is None:
         return []
     found = [module]
@@ -171,7 +177,7 @@ def _may_hold_models(path: Path) -> bool:
     return any(marker in text for marker in MODEL_MARKERS)
 
 
-def _import_one(name: str, root: Path, problems: list[Finding]) -> ModuleType | None:
+def _import_one(name: str, root: Path, problems: list[Finding], entry: Location | None = None) -> ModuleType | None:
     try:
         # A model module that prints at import must not corrupt JSON or SARIF on stdout.
         with contextlib.redirect_stdout(sys.stderr):
@@ -183,7 +189,7 @@ def _import_one(name: str, root: Path, problems: list[Finding]) -> ModuleType | 
             problem(
                 IMPORT_ERROR,
                 f"cannot import model module '{name}': {type(error).__name__}: {_first_line(error)}",
-                _blame(error, root),
+                entry if entry is not None and _is_the_entry_missing(error, name) else _blame(error, root),
                 "metadata",
             )
         )
@@ -195,10 +201,20 @@ def _first_line(error: BaseException) -> str:
     return text[0] if text else "(no message)"
 
 
+def _is_the_entry_missing(error: BaseException, name: str) -> bool:
+    """The configured name itself (or a package on its path) does not exist, as opposed to a module raising."""
+    missing = getattr(error, "name", None)
+    return isinstance(error, ModuleNotFoundError) and bool(missing) and (name == missing or name.startswith(f"{missing}."))
+
+
 def _blame(error: BaseException, root: Path) -> Location:
-    """The deepest traceback frame inside the project (the user's line that failed), else nothing."""
+    """The deepest traceback frame inside the project's own code (the user's line that failed), else nothing —
+    never a virtualenv or installed package inside the project folder (schema-guard's own importer included)."""
     root_text = str(root.resolve())
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(root_text)]
+    frames = [
+        f for f in traceback.extract_tb(error.__traceback__)
+        if f.filename.startswith(root_text) and not ALWAYS_EXCLUDED.intersection(Path(f.filename).parts)
+    ]
     if isinstance(error, SyntaxError) and error.filename:
         return Location(error.filename, error.lineno, error.offset)
     if not frames:

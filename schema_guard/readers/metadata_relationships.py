@@ -57,7 +57,14 @@ def relationship_facts(cls: type, registry_error: str | None, locate: Locate) ->
             viewonly=bool(getattr(prop, "viewonly", False)) or _kwarg(info, "viewonly") is True,
             owner_module=cls.__module__,
             target_module=target_module,
+            join_columns=_join_columns(prop),
         )
+
+
+def _join_columns(prop: Any) -> tuple[str, ...]:
+    """The foreign-key columns SQLAlchemy joins the relationship on, by name; ``()`` when not configured."""
+    columns = _configured(prop, "_calculated_foreign_keys") if prop is not None else None
+    return tuple(sorted({getattr(column, "name", "") for column in columns or ()} - {""}))
 
 
 def _configured(prop: Any, name: str) -> Any:

@@ -30,7 +30,7 @@ def display_path(path: str | None, cwd: Path) -> str:
     """A path relative to the working directory where it is below it (what editors and CI link)."""
     if path is None:
         return "<unknown>"
-    try:
-        return Path(path).resolve().relative_to(cwd.resolve()).as_posix()
+    try:  # realpath, not resolve(): it never raises, not even on a symlink loop (Python < 3.13)
+        return Path(os.path.realpath(path)).relative_to(os.path.realpath(cwd)).as_posix()
     except ValueError:
         return path

@@ -9,6 +9,7 @@ tracks a finding across edits that move it to another line.
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -145,18 +146,14 @@ def _artifact(path: str, cwd: Path) -> dict[str, str]:
     """A URI relative to ``%SRCROOT%`` for files below the working directory, an absolute file URI otherwise."""
     shown = display_path(path, cwd)
     if Path(shown).is_absolute():
-        return {"uri": Path(shown).resolve().as_uri()}
+        return {"uri": Path(os.path.realpath(shown)).as_uri()}
     return {"uri": quote(shown), "uriBaseId": SRCROOT}
 
 
-@lru_cache(maxsize=1)
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from schema_guard import __version__
 
-    try:
-        return version("schema-guard")
-    except PackageNotFoundError:
-        return "0.0.0"
+    return __version__
 
 
 @lru_cache(maxsize=1)

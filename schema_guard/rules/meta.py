@@ -39,12 +39,13 @@ class ModelImportFailed(Rule):
 class UnusedSuppression(Rule):
     code = "SG003"
     name = "unused-suppression"
-    summary = "`# schema-guard: ignore[...]` comment that suppresses nothing"
+    summary = "`# schema-guard: ignore[...]` or `# noqa: SG...` comment that suppresses nothing"
     rationale = (
         "A suppression outlives the violation it was written for; left in place it silently hides the next one. "
-        "Only codes that are enabled in this run are judged."
+        "Only codes that are enabled in this run are judged as unused; a code that no rule has (a typo such as "
+        "`SG2O3`) is always reported, in either comment form."
     )
-    how_to_fix = "Remove the comment, or the codes in it that no longer fire."
+    how_to_fix = "Remove the comment, or the codes in it that no longer fire; correct a mistyped code."
     readers = ("source",)
     examples = (
         Invalid("""
@@ -57,6 +58,17 @@ class Subject(SQLModel, table=True):
     __table_args__ = {"info": {"schema_guard": {"shared": True}}}
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)  # schema-guard: ignore[SG101]  # expect: SG003
 """, readers=("source",)),
+        Invalid("""
+import uuid
+
+from sqlmodel import Field, SQLModel
+
+
+class Subject(SQLModel, table=True):
+    __table_args__ = {"info": {"schema_guard": {"shared": True}}}
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)  # noqa: SG101  # expect: SG003
+    name: str  # schema-guard: ignore[SG999]  # expect: SG003
+""", readers=("source",)),
         Valid("""
 from sqlmodel import Field, SQLModel
 
@@ -64,6 +76,14 @@ from sqlmodel import Field, SQLModel
 class Subject(SQLModel, table=True):
     __table_args__ = {"info": {"schema_guard": {"shared": True}}}
     id: int = Field(primary_key=True)  # schema-guard: ignore[SG101]
+""", readers=("source",)),
+        Valid("""
+from sqlmodel import Field, SQLModel
+
+
+class Subject(SQLModel, table=True):
+    __table_args__ = {"info": {"schema_guard": {"shared": True}}}
+    id: int = Field(primary_key=True)  # noqa: E501, SG101
 """, readers=("source",)),
     )
 

@@ -184,11 +184,15 @@ class EnvWithoutTargetMetadata(Rule):
 class MigratedSchemaBreaksRule(Rule):
     code = "SG606"
     name = "migrated-schema-breaks-rule"
-    summary = "The schema at head, reflected from PostgreSQL, breaks a SG1xx/SG2xx rule"
+    summary = (
+        "The schema at head, reflected from PostgreSQL, breaks SG101, SG104, SG201, SG202, SG203, SG204, SG205 or "
+        "SG505 (and SG206, SG207 when selected)"
+    )
     rationale = (
         "The models can be right while the migrations are not: what production has is what the revisions create. "
-        "The key and tenancy rules are checked once more on the reflected database, and reported at the revision "
-        "that created the table."
+        "Every rule that can read a database — SG101, SG104, SG201, SG202, SG203, SG204, SG205 and SG505, plus the "
+        "opt-in SG206 and SG207 when selected — runs once more on the reflected database; each violation is "
+        "reported as SG606 at the revision that created the table, with the rule's code in the message."
     )
     how_to_fix = "Fix the revision (or add one) so the database has what the rule asks for; the message names the rule."
     readers = DATABASE_READERS

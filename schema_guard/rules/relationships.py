@@ -122,6 +122,12 @@ class _Relationships:
         return [r for r in candidates if self.target_key(r) == owner and r is not relationship]
 
 
+def _same_join(one: RelationshipFact, other: RelationshipFact) -> bool:
+    """Whether two relationships may be the two sides of one join: not when both name their foreign keys and
+    those differ (``FlowRun.state`` over ``state_id`` is not the other side of ``State.flow_run``)."""
+    return not (one.join_columns and other.join_columns) or one.join_columns == other.join_columns
+
+
 def _where(relationship: RelationshipFact) -> str:
     return f"{relationship.owner_class}.{relationship.attribute}"
 
@@ -195,11 +201,21 @@ class Essay(SQLModel, table=True):
             if relationship.back_populates is not None or relationship.backref or relationship.viewonly:
                 continue
             target = relationship.target_class or "the target model"
-            candidates = index.pointing_back(relationship)
-            if not candidates:
-                continue  # one-way: nothing on the other side to keep in sync
+            candidates = [
+                other for other in index.pointing_back(relationship)
+                if other.back_populates in (None, relationship.attribute)
+                and not (other.backref or other.viewonly or other.opaque)
+                and _same_join(relationship, other)
+            ]
+            if not candidates or relationship.opaque:
+                continue  # one-way (or the other side is paired elsewhere): nothing to keep in sync
             other = candidates[0]
-            if len(candidates) == 1:
+            if len(candidates) == 1 and other.back_populates == relationship.attribute:
+                advice = (
+                    f'add back_populates="{other.attribute}" here ({target}.{other.attribute} already names this '
+                    "side; SQLAlchemy keeps a pair in sync only when both sides name each other)"
+                )
+            elif len(candidates) == 1:
                 advice = (
                     f'add back_populates="{other.attribute}" here and '
                     f'back_populates="{relationship.attribute}" on {target}.{other.attribute}'
@@ -371,6 +387,8 @@ class Club(SQLModel, table=True):
         index = _Relationships.of(facts)
         for relationship in facts.relationships:
             if relationship.is_list is not True or relationship.link_model is not None or relationship.viewonly:
+                continue
+            if relationship.opaque:
                 continue
             if index.ambiguous(relationship):
                 continue

@@ -251,14 +251,31 @@ def _tag_orm_load(state: Any) -> None:
 
 
 def caller_location() -> Location:
-    """The innermost frame outside SQLAlchemy, SQLModel, the driver and schema-guard: the code that ran the query."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        module = frame.f_globals.get("__name__", "") or ""
-        if module.split(".")[0] not in _LIBRARY_PACKAGES:
-            return Location(frame.f_code.co_filename, frame.f_lineno, None)
-        frame = frame.f_back  # type: ignore[assignment]
+    """The innermost frame outside SQLAlchemy, SQLModel, the driver and schema-guard: the code that ran the query.
+
+    Under an async engine SQLAlchemy runs the statement in a greenlet whose stack holds only library frames; the
+    user's ``await`` is on the stack of the greenlet that switched into it, so the parents are searched too."""
+    for start in _stacks(sys._getframe(1)):
+        frame = start
+        while frame is not None:
+            module = frame.f_globals.get("__name__", "") or ""
+            if module.split(".")[0] not in _LIBRARY_PACKAGES:
+                return Location(frame.f_code.co_filename, frame.f_lineno, None)
+            frame = frame.f_back  # type: ignore[assignment]
     return Location()
+
+
+def _stacks(current: Any) -> Iterator[Any]:
+    """The current frame, then the suspended frame of each parent greenlet (none when greenlet is not in use)."""
+    yield current
+    greenlet = sys.modules.get("greenlet")
+    if greenlet is None:
+        return
+    parent = greenlet.getcurrent().parent
+    while parent is not None:
+        if parent.gr_frame is not None:
+            yield parent.gr_frame
+        parent = parent.parent
 
 
 def _one_line(sql: str, limit: int = 300) -> str:

@@ -7,6 +7,7 @@ import glob
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -25,7 +26,7 @@ WITHOUT = "without.txt"
 """An overlay file naming the base files the fixture leaves out, one path a line."""
 FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 """The machine's PostgreSQL (trust authentication for ``postgres`` on 127.0.0.1)."""
 
 MARKER = re.compile(r"#\s*expect:\s*(SG\d{3}(?:\s*,\s*SG\d{3})*)")
@@ -84,7 +85,7 @@ def ensure_server() -> str:
                 return SERVER_URL
             time.sleep(0.5)
     pytest.fail(f"PostgreSQL is not reachable at {SERVER_URL}; start it (pg_ctlcluster --skip-systemctl-redirect 15 "
-                "main start) or set SCHEMA_GUARD_TEST_SERVER_URL", pytrace=False)
+                "main start) or set SCHEMA_GUARD_TEST_DATABASE_URL", pytrace=False)
 
 
 def _reachable() -> bool:
@@ -131,6 +132,33 @@ def embedded_leftovers() -> list[str]:
     import tempfile
 
     return glob.glob(os.path.join(tempfile.gettempdir(), "schema-guard-pg-*"))
+
+
+def leftovers_of(pid: int) -> list[str]:
+    """Throwaway databases and embedded-server folders whose owner label names process ``pid``."""
+    import tempfile
+
+    engine = sa.create_engine(SERVER_URL, poolclass=NullPool)
+    with engine.connect() as connection:
+        found = [row[0] for row in connection.exec_driver_sql(
+            "SELECT datname FROM pg_database WHERE shobj_description(oid, 'pg_database') LIKE %(label)s",
+            {"label": f"% pid={pid} %"},
+        )]
+    engine.dispose()
+    for folder in glob.glob(os.path.join(tempfile.gettempdir(), "schema-guard-pg-*")):
+        try:
+            if f" pid={pid} " in Path(folder, "owner").read_text(encoding="utf-8"):
+                found.append(folder)
+        except OSError:
+            continue
+    return found
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on (for "unreachable server" tests)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def process_alive(pid: int) -> bool:

@@ -26,9 +26,10 @@ def load_models(config: Config) -> tuple[MetaData | None, list[Finding]]:
     that fails to import, located at the project line that raised."""
     if not config.models:
         return None, []
+    from schema_guard.config import model_entries
     from schema_guard.readers.metadata import import_models
 
-    _, problems = import_models(config.models, config.root.resolve())
+    _, problems = import_models(config.models, config.root.resolve(), model_entries(config))
     if problems:
         return None, [replace(problem, reader="migrations") for problem in problems]
     from sqlmodel import SQLModel

@@ -4,6 +4,9 @@ Python turns SIGINT into :class:`KeyboardInterrupt`, which runs every ``finally`
 process without it, leaving a throwaway database or server behind. :func:`signals_unwind` makes them raise
 :class:`KeyboardInterrupt` too, and :func:`shielded` defers all three while a database is dropped or a server
 stopped, then re-raises. Both do nothing outside the main thread, where Python cannot install handlers.
+
+Signals reach only the main thread. Work in a background thread (preparing the throwaway database) is stopped by
+*cancellation* instead: the main thread sets an event and the work calls :func:`check_cancelled` between steps.
 """
 
 from __future__ import annotations
@@ -15,6 +18,16 @@ from contextlib import contextmanager
 from types import FrameType
 
 _UNWINDING = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Cancelled(Exception):
+    """The work was called off: the gate is stopping (interrupted, or it failed before needing the database)."""
+
+
+def check_cancelled(cancelled: threading.Event) -> None:
+    """Raise :class:`Cancelled` if ``cancelled`` is set."""
+    if cancelled.is_set():
+        raise Cancelled()
 _DEFERRED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 

@@ -2,7 +2,8 @@
 
 The database named in the server URL is only connected to (to run ``CREATE DATABASE`` / ``DROP DATABASE``); no
 migration ever runs in it. The drop uses ``WITH (FORCE)`` (PostgreSQL 13+) so a connection that ``env.py`` forgot to
-close cannot keep the database alive, and it runs shielded from Ctrl-C and SIGTERM.
+close cannot keep the database alive, and it runs shielded from Ctrl-C and SIGTERM. Each database carries its
+owner in a comment, so the next run can drop what a killed run left behind (:mod:`.orphans`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from schema_guard.gate.db.interrupts import shielded, signals_unwind
+from schema_guard.gate.db.orphans import drop_orphaned_databases, label_database
 from schema_guard.gate.db.server import safe_url
 from schema_guard.gate.tooling import (
     DATABASE_UNAVAILABLE,
@@ -72,9 +74,11 @@ def scratch_database(server_url: URL) -> Iterator[URL]:
         engine, admin = connect_admin(server_url)
         name = scratch_name()
         try:
+            _drop_orphans(admin)
             _create(admin, server_url, name)
-            log.info("created throwaway database %s on %s", name, safe_url(server_url))
             try:
+                label_database(admin, name)
+                log.info("created throwaway database %s on %s", name, safe_url(server_url))
                 yield server_url.set(database=name)
             finally:
                 with shielded():
@@ -83,6 +87,14 @@ def scratch_database(server_url: URL) -> Iterator[URL]:
         finally:
             admin.close()
             engine.dispose()
+
+
+def _drop_orphans(admin: Connection) -> None:
+    """Best effort: a server where we may not look or drop is not a reason to stop the gate."""
+    try:
+        drop_orphaned_databases(admin, SCRATCH_PREFIX)
+    except SQLAlchemyError as error:
+        log.info("could not look for throwaway databases left by killed runs: %s", database_error_text(error))
 
 
 def _create(admin: Connection, url: URL, name: str) -> None:

@@ -1,9 +1,14 @@
 """Which PostgreSQL server the gate uses: the URL it is given, or a throwaway local server it starts itself.
 
 Resolution order: ``--database-url``, ``SCHEMA_GUARD_DATABASE_URL``, ``[tool.schema_guard.migrations] database-url``,
-else the *embedded default*: ``initdb`` into a temporary folder, ``postgres`` on a free port of 127.0.0.1 (and a
-unix socket inside that folder), stopped and deleted when the gate ends, also on Ctrl-C. ``initdb`` refuses to run
-as root, so as root the server runs as the ``postgres`` user, in a folder that user owns.
+else the *embedded default*: ``initdb`` into a temporary folder, ``postgres`` listening only on a Unix socket in
+that folder, stopped and deleted when the gate ends, also on Ctrl-C. ``initdb`` refuses to run as root, so as root
+the server runs as the ``postgres`` user, in a folder that user owns.
+
+The embedded server is private: no TCP (``listen_addresses=''``) and a socket in a folder of mode 0700, so no other
+local user can reach it (its ``trust`` login would otherwise make any of them a superuser, able to run programs as
+the server's account with ``COPY ... TO PROGRAM``). Its log file is opened without following symlinks. Folders left
+by a killed run are removed by the next one (:mod:`.orphans`).
 
 The server's URL is only ever used to connect and create/drop the throwaway database (see ``scratch_db``).
 """
@@ -17,9 +22,9 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,8 +35,10 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from schema_guard.config import Config
-from schema_guard.gate.db.interrupts import shielded
+from schema_guard.gate.db.interrupts import Cancelled, shielded
+from schema_guard.gate.db.orphans import label_folder, remove_orphaned_folders
 from schema_guard.gate.tooling import DATABASE_UNAVAILABLE, HOW_TO_PROVIDE_DATABASE, ToolingProblem
+from schema_guard.url_secrets import mask_url
 
 log = logging.getLogger("schema_guard.gate")
 BINDIR_ENV = "SCHEMA_GUARD_PG_BINDIR"
@@ -41,16 +48,24 @@ _START_TIMEOUT = 30.0
 
 
 def safe_url(url: URL) -> str:
-    """The URL as it may appear in a message: password hidden."""
-    return url.render_as_string(hide_password=True)
+    """The URL as it may appear in a message: every secret masked (:mod:`schema_guard.url_secrets`)."""
+    return mask_url(url)
 
 
 def parse_server_url(raw: str) -> URL:
     """A SQLAlchemy URL for a PostgreSQL server, with the psycopg (3) driver unless another is named."""
     try:
         url = make_url(raw.strip())
-    except ArgumentError:
-        raise ToolingProblem(DATABASE_UNAVAILABLE, f"'{_mask(raw)}' is not a database URL; {HOW_TO_PROVIDE_DATABASE}")
+        port = url.port  # parsed lazily: a port that is not a number raises here
+    except (ArgumentError, ValueError):
+        raise ToolingProblem(
+            DATABASE_UNAVAILABLE, f"'{mask_url(raw)}' is not a database URL; {HOW_TO_PROVIDE_DATABASE}"
+        ) from None
+    if port is not None and not 0 < port < 65536:
+        raise ToolingProblem(
+            DATABASE_UNAVAILABLE,
+            f"'{mask_url(raw)}' has port {port}, outside 1-65535; {HOW_TO_PROVIDE_DATABASE}",
+        )
     backend = url.get_backend_name()
     if backend == "postgres":
         url = url.set(drivername="postgresql+psycopg")
@@ -64,18 +79,16 @@ def parse_server_url(raw: str) -> URL:
     return url
 
 
-def _mask(raw: str) -> str:
-    return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", raw)
-
-
 @contextmanager
-def postgres_server(config: Config, override: str | None = None) -> Iterator[URL]:
-    """Yield the URL of the server to create the throwaway database on (starting an embedded one if needed)."""
+def postgres_server(config: Config, override: str | None = None,
+                    cancelled: threading.Event | None = None) -> Iterator[URL]:
+    """Yield the URL of the server to create the throwaway database on (starting an embedded one if needed; setting
+    ``cancelled`` stops that start-up within a fraction of a second)."""
     raw = config.database_url(override)
     if raw:
         yield parse_server_url(raw)
         return
-    with EmbeddedPostgres.started() as server:
+    with EmbeddedPostgres.started(cancelled) as server:
         yield server.url
 
 
@@ -111,12 +124,6 @@ def find_postgres_bindir() -> Path | None:
 def _version_key(path: str) -> tuple[int, ...]:
     numbers = re.findall(r"\d+", path)
     return tuple(int(n) for n in numbers)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -163,16 +170,16 @@ def _die_with_parent() -> list[str]:
 class EmbeddedPostgres:
     """A throwaway PostgreSQL cluster in a temporary folder; :meth:`started` guarantees it is stopped and deleted."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, cancelled: threading.Event | None = None) -> None:
         self.bindir = bindir
+        self.cancelled = cancelled or threading.Event()
         self.run_as = _RunAs.for_current_user()
         self.folder: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
-        self.port: int | None = None
 
     @classmethod
     @contextmanager
-    def started(cls) -> Iterator[EmbeddedPostgres]:
+    def started(cls, cancelled: threading.Event | None = None) -> Iterator[EmbeddedPostgres]:
         bindir = find_postgres_bindir()
         if bindir is None:
             raise ToolingProblem(
@@ -180,7 +187,8 @@ class EmbeddedPostgres:
                 f"no database URL is configured and no PostgreSQL binaries (initdb, postgres) were found; "
                 f"{HOW_TO_PROVIDE_DATABASE}",
             )
-        server = cls(bindir)
+        remove_orphaned_folders(EMBEDDED_TEMP_PREFIX)
+        server = cls(bindir, cancelled)
         atexit.register(server.stop)
         try:
             server.start()
@@ -192,47 +200,54 @@ class EmbeddedPostgres:
 
     @property
     def url(self) -> URL:
-        return URL.create("postgresql+psycopg", username="postgres", host="127.0.0.1", port=self.port,
-                          database="postgres")
+        """The socket URL (``?host=<folder>``): libpq reads a ``host`` that is a path as a Unix-socket folder."""
+        return URL.create("postgresql+psycopg", username="postgres", database="postgres",
+                          query={"host": str(self.folder)})
 
     def start(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix=EMBEDDED_TEMP_PREFIX))
+        self.folder = Path(tempfile.mkdtemp(prefix=EMBEDDED_TEMP_PREFIX))  # mode 0700
+        label_folder(self.folder)
         self.run_as.own(self.folder)
         data = self.folder / "data"
         self._initdb(data)
-        for attempt in range(3):
-            self.port = free_port()
-            if self._launch(data):
-                return
-            if attempt == 2:
-                raise ToolingProblem(
-                    DATABASE_UNAVAILABLE,
-                    f"the embedded PostgreSQL ({self.bindir}) did not start: {self._log_tail()}; "
-                    f"{HOW_TO_PROVIDE_DATABASE}",
-                )
+        if not self._launch(data):
+            raise ToolingProblem(
+                DATABASE_UNAVAILABLE,
+                f"the embedded PostgreSQL ({self.bindir}) did not start: {self._log_tail()}; {HOW_TO_PROVIDE_DATABASE}",
+            )
 
     def _initdb(self, data: Path) -> None:
         command = [str(self.bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
                    "--locale=C", "--no-sync", "--no-instructions"]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False,
-                                  start_new_session=True, **self.run_as.popen_kwargs())  # type: ignore[call-overload]
-        except (OSError, subprocess.SubprocessError) as error:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,  # type: ignore[call-overload]
+                                       stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                                       **self.run_as.popen_kwargs())
+        except OSError as error:
             raise ToolingProblem(DATABASE_UNAVAILABLE, f"cannot run {command[0]}: {error}; {HOW_TO_PROVIDE_DATABASE}")
-        if done.returncode != 0:
-            reason = (done.stderr or done.stdout).strip().splitlines()
+        output = self._wait_cancellable(process, timeout=120)
+        if process.returncode != 0:
+            reason = output.strip().splitlines()
             raise ToolingProblem(
                 DATABASE_UNAVAILABLE,
-                f"initdb failed for the embedded PostgreSQL: {reason[-1] if reason else done.returncode}; "
+                f"initdb failed for the embedded PostgreSQL: {reason[-1] if reason else process.returncode}; "
                 f"{HOW_TO_PROVIDE_DATABASE}",
             )
 
     def _launch(self, data: Path) -> bool:
         assert self.folder is not None
-        server_log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - handed to the child
-        command = [*_die_with_parent(), str(self.bindir / "postgres"), "-D", str(data), "-p", str(self.port),
-                   "-k", str(self.folder),
-                   "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+        # A fresh file, never a symlink planted in its place (O_EXCL | O_NOFOLLOW), readable by its owner only.
+        try:
+            server_log = os.open(self.folder / "server.log",
+                                 os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        except OSError as error:
+            raise ToolingProblem(
+                DATABASE_UNAVAILABLE,
+                f"cannot create the embedded PostgreSQL's log {self.folder / 'server.log'}: {error.strerror}",
+            ) from None
+        command = [*_die_with_parent(), str(self.bindir / "postgres"), "-D", str(data), "-k", str(self.folder),
+                   "-c", "listen_addresses=", "-c", "unix_socket_permissions=0700",
+                   "-c", "fsync=off", "-c", "synchronous_commit=off",
                    "-c", "full_page_writes=off", "-c", "max_connections=30", "-c", "shared_buffers=32MB"]
         try:
             self.process = subprocess.Popen(  # type: ignore[call-overload]
@@ -240,20 +255,37 @@ class EmbeddedPostgres:
                 **self.run_as.popen_kwargs(),
             )
         finally:
-            server_log.close()
+            os.close(server_log)
         deadline = time.monotonic() + _START_TIMEOUT
         pid_file = data / "postmaster.pid"
         while time.monotonic() < deadline:
+            if self.cancelled.is_set():
+                self._terminate()
+                raise Cancelled()
             if self.process.poll() is not None:
                 self.process = None
                 return False
             if _is_ready(pid_file):
-                log.info("started embedded PostgreSQL pid %s in %s on port %s", self.process.pid, self.folder,
-                         self.port)
+                log.info("started embedded PostgreSQL pid %s in %s (Unix socket only)", self.process.pid, self.folder)
                 return True
             time.sleep(0.02)
         self._terminate()
         return False
+
+    def _wait_cancellable(self, process: subprocess.Popen[str], timeout: float) -> str:
+        """Wait for ``process`` and return its output; kill it if the start-up is cancelled or takes too long."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return process.communicate(timeout=0.05)[0] or ""
+            except subprocess.TimeoutExpired:
+                if self.cancelled.is_set() or time.monotonic() > deadline:
+                    process.kill()
+                    process.communicate()
+                    if self.cancelled.is_set():
+                        raise Cancelled() from None
+                    raise ToolingProblem(DATABASE_UNAVAILABLE,
+                                         f"initdb took over {timeout:.0f} s; {HOW_TO_PROVIDE_DATABASE}") from None
 
     def _log_tail(self) -> str:
         try:

@@ -22,7 +22,7 @@ from dataclasses import replace
 from schema_guard.facts import ColumnFact, FieldSyntax, Location
 from schema_guard.readers.source.column_types import Annotation, ColumnType, python_column_type
 from schema_guard.readers.source.fields import FieldReader, FieldSpec, RelationshipSpec, _ColumnDraft, _keywords
-from schema_guard.readers.source.imports import is_library_name, last_part, root_part
+from schema_guard.readers.source.imports import ImportMap, is_library_name, last_part, root_part
 from schema_guard.readers.source.module import ClassInfo, ParsedModule
 
 DECLARATIVE_BASES = frozenset({"DeclarativeBase", "DeclarativeBaseNoMeta"})
@@ -75,6 +75,24 @@ def own_setting(info: ClassInfo, name: str) -> bool:
     return False
 
 
+def declared_attribute(statement: ast.stmt, imports: ImportMap) -> ast.expr | None:
+    """What a ``@declared_attr`` method returns when its body is one ``return`` (after a docstring): read as the
+    attribute it declares (``def user_id(cls): return mapped_column(ForeignKey("users.id"))``)."""
+    if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) or statement.name.startswith("__"):
+        return None
+    decorators = [d.func if isinstance(d, ast.Call) else d for d in statement.decorator_list]
+    decorators = [d.value if isinstance(d, ast.Attribute) and d.attr in ("directive", "cascading") else d
+                  for d in decorators]  # fmt: skip
+    if not any(last_part(imports.qualify(d)) == "declared_attr" for d in decorators):
+        return None
+    body = statement.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
+        return body[0].value
+    return None
+
+
 def is_abstract(info: ClassInfo) -> bool:
     for statement in info.node.body:
         if isinstance(statement, ast.Assign) and any(
@@ -104,6 +122,10 @@ class DeclarativeFieldReader(FieldReader):
             if not isinstance(target, ast.Name):
                 return None
             name, value = target.id, statement.value
+        elif declared_attribute(statement, self.imports) is not None:
+            name, value = statement.name, declared_attribute(statement, self.imports)  # type: ignore[union-attr]
+            returns = statement.returns  # type: ignore[union-attr]
+            annotation = self._annotation(returns)[0] if returns is not None else None
         else:
             return None
         if name.startswith("__") or name in ("metadata", "registry", "type_annotation_map"):

@@ -104,6 +104,8 @@ class RelationshipSpec:
     backref: str | None = None
     viewonly: bool = False
     target_module: str | None = None
+    opaque: bool = False
+    join_columns: tuple[str, ...] = ()
 
 
 def is_column_kwarg(key: str) -> bool:
@@ -222,6 +224,11 @@ class FieldReader:
             backref=self._backref(keywords.get("backref")),
             viewonly=_bool(keywords.get("viewonly")),
             target_module=target_module,
+            opaque=_hidden_keywords(call, keywords) or any(
+                keywords.get(key) is not None and not _is_none(keywords[key]) and self._string(keywords[key]) is None
+                for key in ("back_populates",)
+            ),
+            join_columns=self._join_columns(keywords.get("foreign_keys")),
         )
 
     def _relationship_target(
@@ -244,6 +251,25 @@ class FieldReader:
         qualified = self.imports.qualify(node) or ""
         module, _, name = qualified.rpartition(".")
         return name or None, module or self._module_of(name)
+
+    def _join_columns(self, node: ast.expr | None) -> tuple[str, ...]:
+        """``foreign_keys=[owner_id]``, ``="Essay.author_id"``, ``=[Essay.author_id]``: the column names, sorted;
+        ``()`` when not given or not readable."""
+        if node is None:
+            return ()
+        if isinstance(node, ast.Lambda):
+            node = node.body
+        items = node.elts if isinstance(node, ast.List | ast.Tuple) else [node]
+        names = []
+        for item in items:
+            text = self._string(item)
+            if text is not None:
+                names.extend(part.strip().rsplit(".", 1)[-1] for part in text.strip("[] ").split(","))
+            elif isinstance(item, ast.Name | ast.Attribute):
+                names.append(item.id if isinstance(item, ast.Name) else item.attr)
+            else:
+                return ()
+        return tuple(sorted(name for name in names if name))
 
     def _module_of(self, class_name: str | None) -> str | None:
         """Where a class named in this module lives: imported by name, or defined here."""
@@ -537,6 +563,21 @@ class FieldReader:
                 arguments = ", ".join(self.module.segment(a) for a in node.args)
                 return f"{last_part(callee)}({arguments})"
         return self.module.segment(node)
+
+
+def _hidden_keywords(call: ast.Call, keywords: dict[str, ast.expr]) -> bool:
+    """A relationship whose keywords the reader cannot all see: ``**options``, or ``sa_relationship=``/
+    ``sa_relationship_kwargs=`` given as a variable or a helper's result."""
+    inner = keywords.get("sa_relationship")
+    calls = [call, inner] if isinstance(inner, ast.Call) else [call]
+    if any(keyword.arg is None for node in calls for keyword in node.keywords):
+        return True
+    if inner is not None and not isinstance(inner, ast.Call) and not _is_none(inner):
+        return True
+    options = keywords.get("sa_relationship_kwargs")
+    return options is not None and not isinstance(options, ast.Dict) and not _is_none(options) and not (
+        isinstance(options, ast.Call) and isinstance(options.func, ast.Name) and options.func.id == "dict"
+    )
 
 
 def _impl_of(statement: ast.stmt) -> ast.expr | None:

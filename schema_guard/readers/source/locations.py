@@ -81,6 +81,9 @@ def _layout(node: ast.ClassDef, path: str) -> ClassLayout:
     for statement in node.body:
         if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
             layout.fields[statement.target.id] = Location(path, statement.lineno, statement.col_offset + 1)
+        elif isinstance(statement, ast.FunctionDef) and statement.decorator_list and not statement.name.startswith("__"):
+            # ``@declared_attr def user_id(cls): ...`` declares the attribute where the method is written
+            layout.fields.setdefault(statement.name, Location(path, statement.lineno, statement.col_offset + 1))
         elif isinstance(statement, ast.Assign):
             for target in statement.targets:
                 if isinstance(target, ast.Name):

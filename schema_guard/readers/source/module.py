@@ -99,6 +99,9 @@ def parse_module(path: Path, label: str, *, require_markers: bool = True) -> Par
         return problem("SG001", f"cannot parse: {error.msg}", where, "source")
     except ValueError as error:  # source code string cannot contain null bytes
         return problem("SG001", f"cannot parse: {error}", Location(label, 1, 1), "source")
+    except (RecursionError, MemoryError):  # a generated expression thousands of terms deep
+        return problem("SG001", "cannot parse: nested too deeply for Python's parser", Location(label, 1, 1),
+                       "source")
     name = module_name_of(path)
     module = ParsedModule(path=label, text=text, tree=tree, module_name=name, imports=ImportMap(tree, name))
     module.lines = text.splitlines()

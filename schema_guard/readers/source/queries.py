@@ -210,8 +210,15 @@ class _ModuleQueries:
     def facts(self) -> list[QueryFact]:
         _Function(self, self.module.tree.body, "").run()
         for function in functions(self.module.tree.body):
-            _Function(self, function.body, function.name).run()
+            if self._may_build_statements(function):
+                _Function(self, function.body, function.name).run()
         return list(self.found.values())
+
+    def _may_build_statements(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """The function's text holds a statement-building call (most functions do not: they are not walked)."""
+        lines = self.module.lines[function.lineno - 1 : function.end_lineno]
+        text = "\n".join(lines)
+        return any(marker in text for marker in TEXT_MARKERS)
 
     def judge(self, state: _Statement, function: str, pinned: Iterable[Column] | None = None) -> None:
         closed = state.pinned() if pinned is None else frozenset(pinned)

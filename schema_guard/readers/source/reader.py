@@ -32,12 +32,14 @@ from schema_guard.facts import (
     FieldSyntax,
     ForeignKeyFact,
     IndexFact,
+    Location,
     RelationshipFact,
     SchemaFacts,
     TableFact,
     UniqueFact,
 )
 from schema_guard.files import discover
+from schema_guard.findings import problem
 from schema_guard.readers.source.application import MARKERS as APPLICATION_MARKERS
 from schema_guard.readers.source.application import read_application
 from schema_guard.readers.source.context import ContextIndex, scan_context
@@ -54,6 +56,7 @@ from schema_guard.readers.source.declarative import (
     DECLARATIVE_BASES,
     MAPPING_DECORATORS,
     DeclarativeFieldReader,
+    declared_attribute,
     decorated_with,
     is_abstract,
     is_sqlalchemy_name,
@@ -111,7 +114,11 @@ def _read(
 
     index = _class_index(modules, context, [*checked, *context_paths])
     for module in modules:
-        _read_module(module, index, facts)
+        try:
+            _read_module(module, index, facts)
+        except RecursionError:  # an expression that parses but nests too deeply to walk
+            facts.problems.append(problem("SG001", "cannot read: nested too deeply to analyse",
+                                          Location(module.path, 1, 1), "source"))
     read_application(modules, index, facts)
     index.release()
     _finish(facts, context.table_names, index.unnamed)
@@ -129,8 +136,9 @@ def read_application_files(
     paths: Sequence[Path], classes: Iterable[tuple[Path, Sequence[str]]], facts: SchemaFacts
 ) -> None:
     """The same facts for a read whose models came from :mod:`schema_guard.cache`: application code depends on
-    every model of the project, so it is never cached; the files that hold some are parsed again, and ``classes``
-    (each file's class names) lets a request schema's bases be found and parsed on demand."""
+    every model of the project, so it is never cached; ``paths`` (the files that may hold some) are parsed again,
+    and ``classes`` (each project file's class names) lets a request schema's bases be found and parsed on
+    demand."""
     modules = []
     for path in paths:
         try:
@@ -545,7 +553,12 @@ class ClassIndex:
                     return True
             for statement in klass.node.body:
                 if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef) and not statement.name.startswith("__"):
-                    if any(last_part(klass.module.imports.qualify(d)) == "declared_attr" for d in _decorators(statement)):
+                    declared = any(
+                        last_part(klass.module.imports.qualify(d)) == "declared_attr" for d in _decorators(statement)
+                    )
+                    # a one-``return`` declared attribute is read as the attribute it declares (plain SQLAlchemy)
+                    readable = not info.table and declared_attribute(statement, klass.module.imports) is not None
+                    if declared and not readable:
                         return True
         return False
 
@@ -662,6 +675,8 @@ def _relationship(owner: ClassInfo, table: str, spec: RelationshipSpec) -> Relat
         viewonly=spec.viewonly,
         owner_module=owner.module.module_name,
         target_module=spec.target_module,
+        opaque=spec.opaque,
+        join_columns=spec.join_columns,
     )
 
 
