@@ -246,7 +246,7 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
         config, paths, decider=decider, use_source=not args.metadata_only, use_metadata=not args.source_only
     )
     if not result.fatal:  # a file or module that could not be read hides tables: report that, not their names
-        check_table_names(config, result.facts)
+        check_table_names(config, result.facts, decider.enabled)
     if not args.metadata_only and not result.files and not result.findings:
         where = ", ".join(str(p) for p in paths or config.src)
         print(f"schema-guard: warning: no Python file in {where}: nothing was checked", file=sys.stderr)
@@ -332,7 +332,7 @@ def _baseline(config: Config, args: argparse.Namespace, out: TextIO) -> int:
     decider = Decider.from_config(config, use_baseline=False)
     checked = run_check(config, args.paths or None, decider=decider)
     if not checked.fatal:
-        check_table_names(config, checked.facts)
+        check_table_names(config, checked.facts, decider.enabled)
     findings = list(checked.findings)
     if args.migrations:
         from schema_guard.migration_check import run_migrations_check

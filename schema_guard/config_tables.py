@@ -5,16 +5,25 @@ shared table would silently stay tenant-scoped; one line that names the key and 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from schema_guard.config import Config, ConfigError
 from schema_guard.facts import SchemaFacts
 
 
-def check_table_names(config: Config, facts: Sequence[SchemaFacts]) -> None:
+TENANCY_CODES = ("SG2", "SG70")
+"""The rules that read ``tenant-table`` and ``shared-tables``: with all of them off the names judge nothing."""
+
+
+def check_table_names(config: Config, facts: Sequence[SchemaFacts], enabled: Callable[[str], bool]) -> None:
     """Raise :class:`ConfigError` when ``tenant-table`` or a ``shared-tables`` entry names no table that any reader
-    found; say nothing when the readers found no table at all (nothing was checked against them). A table that the
-    checked tables' foreign keys point at exists somewhere (another package, a shared library): it is no mistake."""
+    found; say nothing when the readers found no table at all (nothing was checked against them), or when no
+    tenancy rule is selected (a project without tenancy keeps the default anchor name). A table that the checked
+    tables' foreign keys point at exists somewhere (another package, a shared library): it is no mistake."""
+    from schema_guard.rules.registry import catalogue
+
+    if not any(enabled(code) for code in catalogue() if code.startswith(TENANCY_CODES)):
+        return
     found = {table.name for reader in facts for table in reader.tables}
     if not found:
         return

@@ -65,6 +65,15 @@ def test_an_anchor_defined_outside_src_that_foreign_keys_point_at_is_no_mistake(
     assert [line.split()[1] for line in run.stdout.splitlines()[:-1] if not line.startswith(" ")] == ["SG404"]
 
 
+def test_a_project_without_tenancy_rules_may_keep_the_default_anchor_name(tmp_path: Path) -> None:
+    """With every tenancy rule ignored, `tenant-table` judges nothing: its default `students` is no mistake."""
+    models = MODELS.replace('"students"', '"people"').replace("students.id", "people.id")
+    project = write_project(tmp_path, {"app/__init__.py": "", "app/models.py": models},
+                            settings='src = ["app"]\nignore = ["SG2", "SG70"]\n')
+    run = run_cli(project, "check", "--source-only")
+    assert (run.exit_code, run.stderr) == (0, "")
+
+
 @pytest.mark.parametrize("key", ["select", "src"])
 def test_an_empty_select_or_src_is_an_error_not_a_silent_pass(tmp_path: Path, key: str) -> None:
     project = write_project(tmp_path, {"app/models.py": MODELS}, settings=f"{key} = []\n")

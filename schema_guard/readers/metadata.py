@@ -473,10 +473,23 @@ def callable_name(function: Any) -> str:
 
 
 def _server_default(server_default: Any) -> str | None:
+    """The default's SQL as PostgreSQL gets it. A project's own construct (``@compiles(..., "postgresql")`` only)
+    has no generic rendering: it is compiled for PostgreSQL, and one that cannot be rendered at all is kept as its
+    class name rather than stopping the read."""
     if server_default is None:
         return None
     argument = getattr(server_default, "arg", server_default)
-    return str(getattr(argument, "text", argument))
+    if isinstance(argument, str):
+        return argument
+    if hasattr(argument, "text"):
+        return str(argument.text)
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return str(argument.compile(dialect=postgresql.dialect()))
+    except (SQLAlchemyError, AttributeError, TypeError):
+        return type(argument).__name__
 
 
 def _annotation_syntax(cls: type | None, attribute: str) -> FieldSyntax | None:
