@@ -156,3 +156,20 @@ def test_env_py_treating_the_handed_connection_as_an_engine_runs(tmp_path: Path,
                                            f"if given is not None:\n    {use}"))
     assert "given.connect()" in env.read_text() or "with given as" in env.read_text()
     assert run_gate(load_config(cwd=root), database_url=server_url) == []
+
+
+def test_models_are_imported_before_any_revision_file(tmp_path: Path, server_url: str, scratch_names: list[str],
+                                                      isolated_models: None) -> None:
+    """``alembic upgrade`` runs env.py (which imports the models) before it loads a revision file; a revision file
+    imported first can leave a half-initialised module behind that breaks the models' own import. The gate imports
+    in Alembic's order: each file below appends its name to a log when it is imported."""
+    root = materialise("good", tmp_path)
+    log = tmp_path / "import-order.log"
+    record = f"open({str(log)!r}, 'a').write(__name__.rsplit('.', 1)[-1] + '\\n')\n"
+    models = root / "good_models.py"
+    models.write_text(record + models.read_text(encoding="utf-8"), encoding="utf-8")
+    first = root / "migrations" / "versions" / "0001_students_subjects.py"
+    first.write_text(record + first.read_text(encoding="utf-8"), encoding="utf-8")
+    assert run_gate(load_config(cwd=root), database_url=server_url) == []
+    order = log.read_text(encoding="utf-8").split()
+    assert order[0] == "good_models" and order[1].startswith("0001_students_subjects"), order

@@ -92,14 +92,28 @@ class _Gate:
                                 else "creating the throwaway database")
             provision = Provision(self.config, self.database_url)
             try:
+                imported = self._import_models()
                 project = self._load(load_project, provision)
-                if project is None:
+                if project is None or imported is None:
                     return
                 sources = pool.submit(_parse_revisions, project, operations.RevisionSource,
                                       libcst.ParserSyntaxError)
-                self._run_with(project, sources, provision)
+                self._run_with(project, sources, provision, imported)
             finally:
                 provision.close()
+
+    def _import_models(self):  # type: ignore[no-untyped-def]
+        """The configured models, imported before any revision file, as ``alembic upgrade`` does (``env.py`` imports
+        them, and only then are the revisions loaded): a revision imported first can leave a half-initialised
+        module behind that breaks the models' own import. ``None`` after reporting why they could not be read."""
+        from schema_guard.gate.checks.models import load_models
+
+        self.progress.phase("importing the models")
+        try:
+            return load_models(self.config)
+        except ToolingProblem as problem:
+            self.findings.append(self._located(problem.finding))
+            return None
 
     def _load(self, load_project, provision):  # type: ignore[no-untyped-def]
         """The Alembic project, or ``None`` after reporting why not. A revision that uses ``op`` at import time
@@ -118,11 +132,11 @@ class _Gate:
             self.findings.append(self._located(problem.finding))
             return None
 
-    def _run_with(self, project, sources: Future, provision) -> None:  # type: ignore[no-untyped-def]
+    def _run_with(self, project, sources: Future, provision, imported) -> None:  # type: ignore[no-untyped-def]
         from schema_guard.gate.checks.exercise import exercise
         from schema_guard.gate.checks.graph import env_target_metadata, single_head
         from schema_guard.gate.checks.head_rules import without_repeats
-        from schema_guard.gate.checks.models import load_models, with_declared_shared
+        from schema_guard.gate.checks.models import with_declared_shared
         from schema_guard.gate.alembic.revisions import revisions_since
         from schema_guard.gate.analysis.safety import check_revisions
         from schema_guard.rules.migrations import revision_rules
@@ -132,11 +146,10 @@ class _Gate:
             self.findings += single_head(project, in_scope)
             env_findings = env_target_metadata(project)
             self.findings += env_findings
-            self.progress.phase("importing the models")
-            metadata, import_failures = load_models(self.config)
         except ToolingProblem as problem:
             self.findings.append(self._located(problem.finding))
             return
+        metadata, import_failures = imported
         if import_failures:  # SG002: without every model the database cannot be compared with them
             self.findings += import_failures
             return
