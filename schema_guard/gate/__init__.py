@@ -86,7 +86,7 @@ class _Gate:
         from schema_guard.gate.alembic.revisions import load_project
 
         libcst.parse_module("")
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="schema-guard-gate") as pool:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="schema-guard-gate") as pool:
             embedded = self.config.database_url(self.database_url) is None
             self.progress.phase("starting the embedded PostgreSQL server" if embedded
                                 else "creating the throwaway database")
