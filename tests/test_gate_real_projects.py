@@ -173,3 +173,48 @@ def test_models_are_imported_before_any_revision_file(tmp_path: Path, server_url
     assert run_gate(load_config(cwd=root), database_url=server_url) == []
     order = log.read_text(encoding="utf-8").split()
     assert order[0] == "good_models" and order[1].startswith("0001_students_subjects"), order
+
+
+def test_env_py_that_applies_no_revision_is_sg011_not_drift(tmp_path: Path, server_url: str,
+                                                            scratch_names: list[str]) -> None:
+    """An env.py whose online branch never runs the migrations leaves the throwaway database empty; comparing that
+    with the models would blame every table on the models. The gate names env.py instead and exits 2."""
+    root = materialise("good", tmp_path)
+    env = root / "migrations" / "env.py"
+    text = env.read_text()
+    text = text.replace("if given is not None:", "if context.is_offline_mode() and given is not None:")
+    env.write_text(text.replace("else:\n    engine", "elif context.is_offline_mode():\n    engine"))
+    assert env.read_text().count("is_offline_mode()") == 2
+    run = cli(root, "migrations", "--database-url", server_url)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "SG601" not in run.stdout and "Traceback" not in run.stderr
+    assert "SG011 migrations/env.py never calls context.run_migrations() when run online, so no revision was " \
+           "applied" in run.stdout, run.stdout
+
+
+def test_env_py_with_its_own_engine_and_a_transaction_per_migration(tmp_path: Path, server_url: str,
+                                                                    scratch_names: list[str]) -> None:
+    """The shape of a production env.py: an engine built from application settings (here another database), a
+    connection test before migrating, ``transaction_per_migration=True``. Alembic gets the throwaway database's
+    connection, every revision is applied (``-v`` says how many), and the application database stays untouched."""
+    root = materialise("good", tmp_path)
+    (root / "migrations" / "env.py").write_text(
+        '"""Production-style env.py."""\n'
+        "import os\n\n"
+        "from alembic import context\n"
+        "from sqlalchemy import create_engine, text\n"
+        "from sqlmodel import SQLModel\n\n"
+        "import good_models  # noqa: F401\n\n"
+        "engine = create_engine(os.environ['APP_DATABASE_URL'], pool_pre_ping=True)\n"
+        "with engine.connect() as probe:\n"
+        "    probe.execute(text('SELECT 1'))\n"
+        "with engine.connect() as connection:\n"
+        "    context.configure(connection=connection, target_metadata=SQLModel.metadata, compare_type=True,\n"
+        "                      render_as_batch=True, transaction_per_migration=True)\n"
+        "    with context.begin_transaction():\n"
+        "        context.run_migrations()\n",
+        encoding="utf-8")
+    run = cli(root, "migrations", "--database-url", server_url, "-v", env={"APP_DATABASE_URL": server_url})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "upgraded 4 of 4 revisions to head" in run.stderr, run.stderr
+    assert "Alembic gets the throwaway database's connection instead" in run.stderr

@@ -82,6 +82,9 @@ class MigrationRunner:
         self.env_ran = False
         self.on_step: Any = None
         """Called with (direction, index, total, revision id) before each step (progress display)."""
+        self.steps_planned: int | None = None
+        """How many revision steps Alembic planned in the last run (``None``: env.py never called
+        ``context.run_migrations()``); tells a gate that applied nothing from one that found nothing to apply."""
 
     def upgrade(self, destination: str = "heads") -> StepFailure | None:
         return self._run("upgrade", destination)
@@ -100,11 +103,13 @@ class MigrationRunner:
         script = self.project.script
         in_flight: list[Any] = [None]
         ran: list[Any] = []
+        self.steps_planned = None
 
         def steps(heads: tuple[str, ...], context: MigrationContext) -> Iterator[Any]:
             self._inspect(context)
             planned = list(script._upgrade_revs(destination, heads) if direction == "upgrade"
                            else script._downgrade_revs(destination, heads))
+            self.steps_planned = len(planned)
             for index, step in enumerate(planned, start=1):
                 in_flight[0] = step
                 if self.on_step is not None:

@@ -30,7 +30,13 @@ from schema_guard.gate.db.provision import Scratch
 from schema_guard.gate.progress import Progress, silent
 from schema_guard.gate.db.snapshot import Difference, Snapshot, compare_snapshots, take_snapshot
 from schema_guard.gate.alembic.stepping import MigrationRunner, StepFailure
-from schema_guard.gate.tooling import REVISION_RAISES, database_error_text, error_text
+from schema_guard.gate.tooling import (
+    BROKEN_ALEMBIC,
+    REVISION_RAISES,
+    ToolingProblem,
+    database_error_text,
+    error_text,
+)
 from schema_guard.rules.registry import catalogue
 from schema_guard.tenancy import TenantPolicy
 
@@ -77,6 +83,7 @@ class _Exercise:
         failure = self.runner.upgrade("heads")
         if failure is not None:
             return [revision_failed(failure, self.project)]
+        self._applied_something()
         findings: list[Finding] = []
         problem = envpy.runtime_problem(self.runner.target_metadata, self.metadata)
         if self.check_env and problem:
@@ -94,6 +101,22 @@ class _Exercise:
                                        self.config.rule_options)
         findings += self._round_trip(initial, head, provenance, parsed)
         return findings
+
+    def _applied_something(self) -> None:
+        """Stop with SG011 when env.py ran without applying a revision to the empty throwaway database: comparing
+        an empty database with the models would report every table as drift, blaming the models for env.py's
+        control flow (online mode skipped, migrations run only under a condition the gate does not meet)."""
+        planned = self.runner.steps_planned
+        self.progress.phase(f"upgraded {planned or 0} of {len(self.project.revisions)} revisions to head")
+        if planned or not self.project.revisions:
+            return
+        why = ("never calls context.run_migrations() when run online" if planned is None
+               else "ran context.run_migrations(), but Alembic found nothing to apply on an empty database")
+        raise ToolingProblem(BROKEN_ALEMBIC,
+                             f"{self.project.relpath(self.project.env_path)} {why}, so no revision was applied; "
+                             "the gate runs env.py as `alembic upgrade head` does (online, with the throwaway "
+                             "database's connection in config.attributes['connection'])",
+                             self.project.env_location())
 
     def _compared_models(self, env_problem: str | None) -> MetaData | None:
         """What the database is compared with: the metadata env.py really passed as ``target_metadata`` (the
