@@ -218,3 +218,49 @@ def test_env_py_with_its_own_engine_and_a_transaction_per_migration(tmp_path: Pa
     assert run.returncode == 0, run.stdout + run.stderr
     assert "upgraded 4 of 4 revisions to head" in run.stderr, run.stderr
     assert "Alembic gets the throwaway database's connection instead" in run.stderr
+
+
+ASYNC_ENV = '''"""The async env.py of Alembic's asyncio template."""
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy import pool
+from sqlalchemy.ext.asyncio import async_engine_from_config, create_async_engine
+from sqlmodel import SQLModel
+
+import good_models  # noqa: F401
+
+config = context.config
+
+
+def do_run_migrations(connection):
+    context.configure(connection=connection, target_metadata=SQLModel.metadata)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_async_migrations():
+    connectable = ENGINE
+    async with connectable.connect() as connection:
+        await connection.run_sync(do_run_migrations)
+    await connectable.dispose()
+
+
+asyncio.run(run_async_migrations())
+'''
+
+
+@pytest.mark.parametrize("engine", [
+    'async_engine_from_config(config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", '
+    'poolclass=pool.NullPool)',
+    'create_async_engine(os.environ["APP_DATABASE_URL"], poolclass=pool.NullPool)',
+])
+def test_async_env_py_runs_on_the_throwaway_database(tmp_path: Path, server_url: str, engine: str) -> None:
+    """Alembic's asyncio template, with the engine from ``sqlalchemy.url`` (the throwaway database) or from the
+    application's settings (another database: Alembic gets the gate's connection inside ``run_sync``)."""
+    root = materialise("good", tmp_path)
+    (root / "migrations" / "env.py").write_text(ASYNC_ENV.replace("ENGINE", engine), encoding="utf-8")
+    run = cli(root, "migrations", "--database-url", server_url, "-v", env={"APP_DATABASE_URL": server_url})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "upgraded 4 of 4 revisions to head" in run.stderr, run.stderr
