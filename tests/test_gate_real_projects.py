@@ -264,3 +264,34 @@ def test_async_env_py_runs_on_the_throwaway_database(tmp_path: Path, server_url:
     run = cli(root, "migrations", "--database-url", server_url, "-v", env={"APP_DATABASE_URL": server_url})
     assert run.returncode == 0, run.stdout + run.stderr
     assert "upgraded 4 of 4 revisions to head" in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize("separator", ["", "path_separator = os\n", "version_path_separator = space\n"])
+def test_relative_version_locations_are_read_beside_alembic_ini(tmp_path: Path, server_url: str,
+                                                                 separator: str) -> None:
+    """``version_locations`` and ``prepend_sys_path`` relative to the folder of ``alembic.ini`` (read from there by
+    ``alembic upgrade``) are found when the gate starts in another folder; they once found no revision at all, so
+    every table looked like drift."""
+    root = materialise("good", tmp_path)
+    ini = root / "alembic.ini"
+    base = ini.read_text().replace("path_separator = os\n", "")
+    ini.write_text(base.replace("[alembic]\n", "[alembic]\n" + separator +
+                                           "version_locations = migrations/versions\nprepend_sys_path = .\n"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = cli(elsewhere, "migrations", "--config", str(root / "pyproject.toml"), "--database-url", server_url, "-v")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "upgraded 4 of 4 revisions to head" in run.stderr, run.stderr
+    assert ini.read_text().count("version_locations = migrations/versions") == 1  # the file itself is not changed
+
+
+def test_an_empty_history_is_sg011_at_alembic_ini(tmp_path: Path, server_url: str) -> None:
+    """No revision file where Alembic looks: one SG011 naming the folder, not every table reported as drift."""
+    root = materialise("good", tmp_path)
+    for revision in (root / "migrations" / "versions").glob("*.py"):
+        revision.unlink()
+    run = cli(root, "migrations", "--database-url", server_url)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "alembic.ini: SG011 alembic.ini: no revision file in migrations/versions: generate the first one" \
+        in run.stdout, run.stdout
+    assert "SG601" not in run.stdout

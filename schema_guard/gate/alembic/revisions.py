@@ -108,12 +108,7 @@ def load_project(config: Config, *, bind: Connection | None = None) -> Migration
                              at) from None
     if not location:
         raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: no script_location in the [alembic] section", at)
-    if ":" not in location or Path(location).is_absolute():  # "package:folder" resources are left to Alembic
-        resolved = Path(location) if Path(location).is_absolute() else ini_path.parent / location
-        if not resolved.is_dir():
-            raise ToolingProblem(BROKEN_ALEMBIC,
-                                 f"{where}: script_location '{location}' is not a folder ({resolved})", at)
-        alembic_config.set_main_option("script_location", str(resolved).replace("%", "%%"))
+    _anchor_paths(alembic_config, ini_path, where, at)
     _put_on_sys_path(root)
     try:
         with warnings.catch_warnings(record=True) as caught, _operations(bind):
@@ -127,6 +122,10 @@ def load_project(config: Config, *, bind: Connection | None = None) -> Migration
         raise problem(BROKEN_ALEMBIC, f"{where}: cannot load the migration scripts: {_describe(error)}",
                       _error_location(error, at)) from None
     _refuse_duplicates(script, [str(warning.message) for warning in caught], root)
+    if not ordered:
+        folders = ", ".join(relative_to_root(Path(folder), root) for folder in script._version_locations)
+        raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: no revision file in {folders}: generate the first one with "
+                             "`alembic revision --autogenerate`, or point version_locations at the revisions", at)
     revisions = [
         Revision(
             id=s.revision,
@@ -165,6 +164,53 @@ def _operations(bind: Connection | None) -> Iterator[None]:
 
     with Operations.context(MigrationContext.configure(connection=bind)):
         yield
+
+
+def _anchor_paths(alembic_config: AlembicConfig, ini_path: Path, where: str, at: Location) -> None:
+    """Make ``script_location``, ``version_locations`` and ``prepend_sys_path`` absolute, as ``alembic upgrade``
+    run from the folder of ``alembic.ini`` reads them (Alembic takes relative paths from the working directory,
+    and the gate's working directory is wherever schema-guard was started). A path that only exists relative to
+    the working directory is taken from there, as Alembic would. ``package:folder`` resources are left to Alembic.
+
+    Without this, ``version_locations = src/app/migrations/versions`` read from another folder finds no revision
+    at all, silently: the database stays empty and every table looks like drift."""
+    location = alembic_config.get_main_option("script_location") or ""
+    if ":" not in location or Path(location).is_absolute():
+        resolved = _anchored(location, ini_path.parent)
+        if not resolved.is_dir():
+            raise ToolingProblem(BROKEN_ALEMBIC,
+                                 f"{where}: script_location '{location}' is not a folder ({resolved})", at)
+        alembic_config.set_main_option("script_location", _ini_text(str(resolved)))
+    with warnings.catch_warnings():  # Alembic's deprecation notes on path separators are not the user's problem here
+        warnings.simplefilter("ignore")
+        version_locations = alembic_config.get_version_locations_list()
+        sys_paths = alembic_config.get_prepend_sys_paths_list()
+    if version_locations:
+        alembic_config.set_main_option("version_locations", _ini_text("\n".join(
+            location if ":" in location and not Path(location).is_absolute()
+            else str(_anchored(location, ini_path.parent)) for location in version_locations if location)))
+    if sys_paths:
+        alembic_config.set_main_option("prepend_sys_path", _ini_text("\n".join(
+            str(_anchored(entry, ini_path.parent)) for entry in sys_paths if entry)))
+    if version_locations or sys_paths:  # both lists now hold one path a line, whatever separator the ini used
+        alembic_config.set_main_option("path_separator", "newline")
+
+
+def _anchored(path: str, ini_folder: Path) -> Path:
+    """``path`` as Alembic run from ``ini_folder`` finds it: relative to that folder, else to the working
+    directory when only there it exists."""
+    given = Path(path)
+    if given.is_absolute():
+        return given
+    beside_ini = ini_folder / given
+    if beside_ini.exists() or not given.exists():
+        return beside_ini
+    return given.resolve()
+
+
+def _ini_text(value: str) -> str:
+    """A value for ConfigParser, which interpolates ``%``."""
+    return value.replace("%", "%%")
 
 
 def _put_on_sys_path(root: Path) -> None:
