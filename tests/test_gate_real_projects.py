@@ -295,3 +295,21 @@ def test_an_empty_history_is_sg011_at_alembic_ini(tmp_path: Path, server_url: st
     assert "alembic.ini: SG011 alembic.ini: no revision file in migrations/versions: generate the first one" \
         in run.stdout, run.stdout
     assert "SG601" not in run.stdout
+
+
+@pytest.mark.parametrize("ini", ["removed", "logging only"])
+def test_alembic_options_in_pyproject_toml(tmp_path: Path, server_url: str, ini: str) -> None:
+    """Alembic 1.16+ reads ``script_location`` and friends from ``[tool.alembic]`` in ``pyproject.toml``; the ini
+    then holds only logging (or is gone, and ``alembic-config`` names ``pyproject.toml``)."""
+    root = materialise("good", tmp_path)
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text() + '\n[tool.alembic]\nscript_location = "%(here)s/migrations"\n'
+    if ini == "removed":
+        (root / "alembic.ini").unlink()
+        text = text.replace('alembic-config = "alembic.ini"', 'alembic-config = "pyproject.toml"')
+    else:
+        (root / "alembic.ini").write_text("[loggers]\nkeys = root\n", encoding="utf-8")
+    pyproject.write_text(text, encoding="utf-8")
+    run = cli(root, "migrations", "--database-url", server_url, "-v")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "upgraded 4 of 4 revisions to head" in run.stderr, run.stderr

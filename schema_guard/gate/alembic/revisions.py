@@ -11,6 +11,7 @@ import configparser
 import re
 import subprocess
 import sys
+import tomllib
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -96,18 +97,21 @@ def load_project(config: Config, *, bind: Connection | None = None) -> Migration
     imports them (raises :class:`NeedsOperations` without one when a revision needs it)."""
     root = config.root.resolve()
     ini_path = (root / config.migrations.alembic_config).resolve()
+    ini, toml = _configuration_files(ini_path)
+    ini_path = ini or toml or ini_path  # what findings about the configuration point at
     where = relative_to_root(ini_path, root)
     at = Location(str(ini_path))
-    if not ini_path.is_file():
+    if ini is None and toml is None:
         raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: Alembic configuration file not found", at)
     try:
-        alembic_config = AlembicConfig(str(ini_path))
-        location = alembic_config.get_main_option("script_location")
-    except (configparser.Error, UnicodeDecodeError) as error:
+        alembic_config = AlembicConfig(str(ini) if ini else None, toml_file=str(toml) if toml else None)
+        location = alembic_config.get_alembic_option("script_location")
+    except (configparser.Error, UnicodeDecodeError, ValueError, OSError) as error:  # tomllib's error is a ValueError
         raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: not a valid Alembic configuration: {first_line(error)}",
                              at) from None
     if not location:
-        raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: no script_location in the [alembic] section", at)
+        section = "[alembic] section" if toml is None else "[alembic] section or [tool.alembic] table"
+        raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: no script_location in the {section}", at)
     _anchor_paths(alembic_config, ini_path, where, at)
     _put_on_sys_path(root)
     try:
@@ -166,6 +170,30 @@ def _operations(bind: Connection | None) -> Iterator[None]:
         yield
 
 
+def _configuration_files(configured: Path) -> tuple[Path | None, Path | None]:
+    """The ``alembic.ini`` and the ``pyproject.toml`` with a ``[tool.alembic]`` table that ``alembic`` run from the
+    configured file's folder reads (Alembic 1.16 and later take the script options from ``pyproject.toml``; the ini
+    then holds only logging and the URL, or does not exist). ``alembic-config`` may name either file."""
+    if configured.name == "pyproject.toml":
+        beside = configured.with_name("alembic.ini")
+        return (beside if beside.is_file() else None), (configured if _has_alembic_table(configured) else None)
+    pyproject = configured.with_name("pyproject.toml")
+    toml = pyproject if _has_alembic_table(pyproject) else None
+    return (configured if configured.is_file() else None), toml
+
+
+def _has_alembic_table(path: Path) -> bool:
+    """Whether ``path`` is a readable TOML file with a ``[tool.alembic]`` table (a broken one is Alembic's error to
+    report, so it counts)."""
+    if not path.is_file():
+        return False
+    try:
+        with path.open("rb") as handle:
+            return isinstance(tomllib.load(handle).get("tool", {}).get("alembic"), dict)
+    except (OSError, tomllib.TOMLDecodeError):
+        return True
+
+
 def _anchor_paths(alembic_config: AlembicConfig, ini_path: Path, where: str, at: Location) -> None:
     """Make ``script_location``, ``version_locations`` and ``prepend_sys_path`` absolute, as ``alembic upgrade``
     run from the folder of ``alembic.ini`` reads them (Alembic takes relative paths from the working directory,
@@ -174,7 +202,7 @@ def _anchor_paths(alembic_config: AlembicConfig, ini_path: Path, where: str, at:
 
     Without this, ``version_locations = src/app/migrations/versions`` read from another folder finds no revision
     at all, silently: the database stays empty and every table looks like drift."""
-    location = alembic_config.get_main_option("script_location") or ""
+    location = alembic_config.get_alembic_option("script_location") or ""
     if ":" not in location or Path(location).is_absolute():
         resolved = _anchored(location, ini_path.parent)
         if not resolved.is_dir():
