@@ -313,3 +313,15 @@ def test_alembic_options_in_pyproject_toml(tmp_path: Path, server_url: str, ini:
     run = cli(root, "migrations", "--database-url", server_url, "-v")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "upgraded 4 of 4 revisions to head" in run.stderr, run.stderr
+
+
+def test_path_lists_split_as_alembic_1_13_splits_them() -> None:
+    """Projects pin Alembic 1.13 (the oldest schema-guard accepts), which has neither ``path_separator`` nor the
+    list helpers; the gate then splits the options the way that Alembic does."""
+    from schema_guard.gate.alembic.revisions import legacy_path_lists
+
+    assert legacy_path_lists("a/versions b/versions,c", None, ". src:lib") == (
+        ["a/versions", "b/versions", "c"], [".", "src", "lib"])
+    assert legacy_path_lists("a b:c", "os", None) == (["a b", "c"], None)
+    assert legacy_path_lists("a b;c", ";", None) == (["a b", "c"], None)
+    assert legacy_path_lists(None, None, None) == (None, None)

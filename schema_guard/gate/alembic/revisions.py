@@ -8,6 +8,7 @@ relative to the project root.
 from __future__ import annotations
 
 import configparser
+import os
 import re
 import subprocess
 import sys
@@ -104,8 +105,9 @@ def load_project(config: Config, *, bind: Connection | None = None) -> Migration
     if ini is None and toml is None:
         raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: Alembic configuration file not found", at)
     try:
-        alembic_config = AlembicConfig(str(ini) if ini else None, toml_file=str(toml) if toml else None)
-        location = alembic_config.get_alembic_option("script_location")
+        alembic_config = (AlembicConfig(str(ini) if ini else None, toml_file=str(toml)) if toml
+                          else AlembicConfig(str(ini)))
+        location = _option(alembic_config, "script_location")
     except (configparser.Error, UnicodeDecodeError, ValueError, OSError) as error:  # tomllib's error is a ValueError
         raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: not a valid Alembic configuration: {first_line(error)}",
                              at) from None
@@ -176,9 +178,10 @@ def _configuration_files(configured: Path) -> tuple[Path | None, Path | None]:
     then holds only logging and the URL, or does not exist). ``alembic-config`` may name either file."""
     if configured.name == "pyproject.toml":
         beside = configured.with_name("alembic.ini")
-        return (beside if beside.is_file() else None), (configured if _has_alembic_table(configured) else None)
+        toml = configured if _MODERN_ALEMBIC and _has_alembic_table(configured) else None
+        return (beside if beside.is_file() else None), toml
     pyproject = configured.with_name("pyproject.toml")
-    toml = pyproject if _has_alembic_table(pyproject) else None
+    toml = pyproject if _MODERN_ALEMBIC and _has_alembic_table(pyproject) else None
     return (configured if configured.is_file() else None), toml
 
 
@@ -202,26 +205,65 @@ def _anchor_paths(alembic_config: AlembicConfig, ini_path: Path, where: str, at:
 
     Without this, ``version_locations = src/app/migrations/versions`` read from another folder finds no revision
     at all, silently: the database stays empty and every table looks like drift."""
-    location = alembic_config.get_alembic_option("script_location") or ""
+    location = _option(alembic_config, "script_location") or ""
     if ":" not in location or Path(location).is_absolute():
         resolved = _anchored(location, ini_path.parent)
         if not resolved.is_dir():
             raise ToolingProblem(BROKEN_ALEMBIC,
                                  f"{where}: script_location '{location}' is not a folder ({resolved})", at)
         alembic_config.set_main_option("script_location", _ini_text(str(resolved)))
-    with warnings.catch_warnings():  # Alembic's deprecation notes on path separators are not the user's problem here
-        warnings.simplefilter("ignore")
-        version_locations = alembic_config.get_version_locations_list()
-        sys_paths = alembic_config.get_prepend_sys_paths_list()
+    version_locations, sys_paths = _path_lists(alembic_config)
     if version_locations:
-        alembic_config.set_main_option("version_locations", _ini_text("\n".join(
+        alembic_config.set_main_option("version_locations", _ini_text(os.pathsep.join(
             location if ":" in location and not Path(location).is_absolute()
             else str(_anchored(location, ini_path.parent)) for location in version_locations if location)))
     if sys_paths:
-        alembic_config.set_main_option("prepend_sys_path", _ini_text("\n".join(
+        alembic_config.set_main_option("prepend_sys_path", _ini_text(os.pathsep.join(
             str(_anchored(entry, ini_path.parent)) for entry in sys_paths if entry)))
-    if version_locations or sys_paths:  # both lists now hold one path a line, whatever separator the ini used
-        alembic_config.set_main_option("path_separator", "newline")
+    if version_locations or sys_paths:  # both lists are now joined with os.pathsep, whatever the ini used
+        separator = "path_separator" if _MODERN_ALEMBIC else "version_path_separator"
+        alembic_config.set_main_option(separator, "os")
+
+
+# Alembic 1.16 added pyproject.toml configuration, ``path_separator`` and the option-list helpers; projects still
+# pin 1.13 (the oldest schema-guard accepts), so both are read the way the installed Alembic reads them.
+_MODERN_ALEMBIC = hasattr(AlembicConfig, "get_version_locations_list")
+
+
+def _option(alembic_config: AlembicConfig, name: str) -> str | None:
+    """An ``[alembic]`` option, from ``[tool.alembic]`` too where the installed Alembic reads that."""
+    if _MODERN_ALEMBIC:
+        return alembic_config.get_alembic_option(name)  # type: ignore[no-any-return]
+    return alembic_config.get_main_option(name)
+
+
+_LEGACY_VERSION_SPLIT = re.compile(r", *|(?: +)")
+_LEGACY_SYS_PATH_SPLIT = re.compile(r", *|(?: +)|\:")
+_LEGACY_SEPARATORS = {"space": " ", "os": os.pathsep, ":": ":", ";": ";"}
+
+
+def _path_lists(alembic_config: AlembicConfig) -> tuple[list[str] | None, list[str] | None]:
+    """``version_locations`` and ``prepend_sys_path`` as lists, split exactly as the installed Alembic splits them."""
+    if _MODERN_ALEMBIC:
+        with warnings.catch_warnings():  # Alembic's deprecation notes on separators are not the gate's to show
+            warnings.simplefilter("ignore")
+            return alembic_config.get_version_locations_list(), alembic_config.get_prepend_sys_paths_list()
+    return legacy_path_lists(alembic_config.get_main_option("version_locations"),
+                             alembic_config.get_main_option("version_path_separator"),
+                             alembic_config.get_main_option("prepend_sys_path"))
+
+
+def legacy_path_lists(version_locations: str | None, separator: str | None,
+                      prepend_sys_path: str | None) -> tuple[list[str] | None, list[str] | None]:
+    """Alembic 1.13-1.15's splitting: ``version_path_separator`` (or spaces and commas) for the version folders,
+    spaces, commas and colons for ``prepend_sys_path``."""
+    versions = None
+    if version_locations:
+        split = _LEGACY_SEPARATORS.get(separator) if separator else None
+        versions = ([part for part in version_locations.split(split) if part] if split
+                    else _LEGACY_VERSION_SPLIT.split(version_locations))
+    sys_paths = _LEGACY_SYS_PATH_SPLIT.split(prepend_sys_path) if prepend_sys_path else None
+    return versions, sys_paths
 
 
 def _anchored(path: str, ini_folder: Path) -> Path:
