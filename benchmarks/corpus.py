@@ -6,14 +6,16 @@ factories in ``env.py``, URLs read from settings objects). This script runs the 
 reader and the migration gate over a corpus of such projects and records exit codes, timings, findings by code
 and every crash, so a person can judge each finding TRUE or FALSE positive (see ``docs/real-code.md``).
 
-How: the projects are NOT part of this repository. Check them out somewhere (``/tmp/corpus/<name>``), describe
-them in a manifest, build each project's virtualenv (``--setup``: the manifest's interpreter, schema-guard
-installed editable from ``--schema-guard-src`` so it follows that clone, then the project's own requirements),
-then run::
+How: the projects are NOT part of this repository. Their checkouts live in a corpus folder (``--corpus``,
+default ``/tmp/corpus``; project ``<name>`` in ``<corpus>/<name>``); the manifest that describes them and the
+requirement lists it names are in this repository (``benchmarks/corpus/manifest.json``, the default, and
+``benchmarks/corpus/reqs/``), so a new machine only needs the checkouts (``docs/real-code.md``, "Rebuilding the
+corpus"). Build each project's virtualenv (``--setup``: the manifest's interpreter, schema-guard installed
+editable from ``--schema-guard-src`` so it follows that clone, then the project's own requirements), then run::
 
-    python benchmarks/corpus.py --manifest /tmp/corpus/manifest.json --setup [--only NAME]
-    python benchmarks/corpus.py --manifest /tmp/corpus/manifest.json [--only NAME] [--gate] \\
-        [--json-out results.json] [--schema-guard-bin /tmp/corpus/.venv/bin/schema-guard]
+    python benchmarks/corpus.py --setup [--only NAME] [--schema-guard-src /work/main]
+    python benchmarks/corpus.py [--only NAME] [--gate] [--json-out results.json] \\
+        [--manifest benchmarks/corpus/manifest.json] [--corpus /tmp/corpus]
 
 A project without ``venv`` runs with ``--schema-guard-bin`` (and the ``python`` next to it).
 
@@ -26,7 +28,7 @@ creates and drops itself (``corpus_<name>``), so we know whether the gate starts
 Manifest format (JSON): a list of objects, one per project::
 
     {
-      "name": "mealie",                       # short unique name; the checkout is <manifest dir>/<name>
+      "name": "mealie",                       # short unique name; the checkout is <corpus>/<name>
       "repo": "https://github.com/mealie-recipes/mealie",
       "commit": "b5643a93...",                # the commit the checkout was taken from
       "kind": "SQLAlchemy",                   # or "SQLModel" (informational)
@@ -35,20 +37,22 @@ Manifest format (JSON): a list of objects, one per project::
       "src": ["mealie"],                      # source-reader paths (default: models_src)
       "models_src": ["mealie/db/models"],     # folders holding the model files
       "model_modules": ["mealie.db.models"],  # importable modules for the metadata reader
-      "alembic_ini": "alembic.ini",           # or null: no gate; may be absolute (a rendered template)
+      "alembic_ini": "alembic.ini",           # or null: no gate; may be "{corpus}/..." (a rendered template)
       "tenant_table": "groups", "tenant_column": "group_id", "tenant_key": "id",   # optional tenancy anchor
       "shared_tables": ["..."],               # optional reference-data tables
       "env": {"DB_ENGINE": "postgres", "POSTGRES_DB": "{db}"},   # extra environment for every run
       "python": "/root/.pyenv/versions/3.12.1/bin/python",   # optional: interpreter for the venv
-      "venv": "venvs/mealie",                 # optional: virtualenv, relative to the manifest folder
+      "venv": "venvs/mealie",                 # optional: virtualenv, relative to the corpus folder
       "requirements": ["-r", "{checkout}/requirements.txt", "pillow"],  # optional: extra ``pip install`` args
       "pins": ["sqlmodel==0.0.14"],          # optional: installed afterwards, over schema-guard's own floors
+      "ignore": ["SG2", "SG70"],              # optional: schema-guard ``ignore`` (a project without tenancy)
       "notes": "free text"
     }
 
 ``env`` values may use ``{url}`` (a ``postgresql+psycopg`` URL), ``{url_plain}`` (``postgresql://``), ``{host}``,
 ``{port}``, ``{user}``, ``{db}`` and ``{scratch}`` (an empty folder per project, for settings that want an
-existing directory); ``requirements`` and ``pins`` may use ``{checkout}`` and ``{corpus}`` (the manifest folder).
+existing directory); ``requirements``, ``pins`` and ``alembic_ini`` may use ``{checkout}``, ``{corpus}`` (the corpus folder) and
+``{manifest}`` (the manifest's folder, for ``-r {manifest}/reqs/<name>.txt``).
 For ``alembic upgrade`` the database placeholders name the comparison database; for the schema-guard runs they
 name an empty stand-in for the developer's application database (``corpus_<name>_app``), as a real environment would;
 the script counts its tables afterwards and flags any run that changed it (the gate must only migrate its own
@@ -71,6 +75,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+DEFAULT_CORPUS = Path("/tmp/corpus")
+DEFAULT_MANIFEST = Path(__file__).resolve().parent / "corpus" / "manifest.json"
 DEFAULT_BIN = "/tmp/corpus/.venv/bin/schema-guard"
 SERVER = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
 SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -81,15 +87,20 @@ TRACEBACK = "Traceback (most recent call last)"
 
 @dataclass(frozen=True)
 class Project:
-    """One manifest entry, with paths resolved against the checkout."""
+    """One manifest entry, with paths resolved against the checkout (``<corpus>/<name>``)."""
 
     name: str
-    checkout: Path
+    corpus: Path
+    manifest_dir: Path
     raw: dict[str, Any]
 
     @property
-    def corpus(self) -> Path:
-        return self.checkout.parent
+    def checkout(self) -> Path:
+        return self.corpus / self.name
+
+    def expand(self, value: Any) -> str:
+        """``{checkout}``, ``{corpus}`` and ``{manifest}`` filled in (manifest paths stay machine-independent)."""
+        return str(value).format(checkout=self.checkout, corpus=self.corpus, manifest=self.manifest_dir)
 
     @property
     def venv(self) -> Path | None:
@@ -116,7 +127,7 @@ class Project:
     @property
     def alembic_ini(self) -> Path | None:
         ini = self.raw.get("alembic_ini")
-        return (self.root / ini).resolve() if ini else None
+        return (self.root / self.expand(ini)).resolve() if ini else None
 
     def paths(self, key: str) -> list[Path]:
         values = self.raw.get(key)
@@ -143,10 +154,10 @@ class RunResult:
         return " ".join(f"{code}:{count}" for code, count in sorted(self.codes.items())) or "-"
 
 
-def load_manifest(path: Path) -> list[Project]:
-    """The manifest's projects; each checkout is ``<manifest folder>/<name>``."""
+def load_manifest(path: Path, corpus: Path = DEFAULT_CORPUS) -> list[Project]:
+    """The manifest's projects; each checkout is ``<corpus>/<name>``."""
     entries = json.loads(path.read_text(encoding="utf-8"))
-    return [Project(entry["name"], path.parent / entry["name"], entry) for entry in entries]
+    return [Project(entry["name"], corpus.resolve(), path.resolve().parent, entry) for entry in entries]
 
 
 def toml_list(values: list[str]) -> str:
@@ -164,6 +175,8 @@ def config_text(project: Project, *, with_models: bool) -> str:
             lines.append(f"{key.replace('_', '-')} = {json.dumps(raw[key])}")
     if raw.get("shared_tables"):
         lines.append(f"shared-tables = {toml_list(raw['shared_tables'])}")
+    if raw.get("ignore"):
+        lines.append(f"ignore = {toml_list(raw['ignore'])}")
     lines.append("")
     lines.append("[tool.schema_guard.migrations]")
     if project.alembic_ini:
@@ -303,12 +316,11 @@ def setup_project(project: Project, schema_guard_src: Path) -> int:
     if not Path(python).exists():
         interpreter = project.raw.get("python", sys.executable)
         subprocess.run([interpreter, "-m", "venv", str(project.venv)], check=True)
-    placeholders = {"checkout": str(project.checkout), "corpus": str(project.corpus)}
-    extra = [str(arg).format(**placeholders) for arg in project.raw.get("requirements", [])]
+    extra = [project.expand(arg) for arg in project.raw.get("requirements", [])]
     command = [python, "-m", "pip", "install", "-q", "-e", str(schema_guard_src), *extra]
     print(f"{project.name}: {' '.join(command)}", flush=True)
     code = subprocess.run(command).returncode
-    pins = [str(arg).format(**placeholders) for arg in project.raw.get("pins", [])]
+    pins = [project.expand(arg) for arg in project.raw.get("pins", [])]
     if code == 0 and pins:  # the project's own pins, installed over schema-guard's declared floors
         code = subprocess.run([python, "-m", "pip", "install", "-q", *pins]).returncode
     return code
@@ -401,7 +413,9 @@ def print_table(results: list[RunResult]) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--manifest", type=Path, default=Path("/tmp/corpus/manifest.json"))
+    parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
+                        help="folder holding the checkouts (<corpus>/<name>) and the venvs (default /tmp/corpus)")
     parser.add_argument("--only", action="append", help="project name (repeatable)")
     parser.add_argument("--gate", action=argparse.BooleanOptionalAction, default=False,
                         help="also run the migration gate and a plain alembic upgrade head")
@@ -416,7 +430,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    projects = [p for p in load_manifest(args.manifest) if not args.only or p.name in args.only]
+    projects = [p for p in load_manifest(args.manifest, args.corpus) if not args.only or p.name in args.only]
     if not projects:
         print("no project selected", file=sys.stderr)
         return 2
