@@ -16,6 +16,8 @@ from typing import Literal
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from schema_guard.gate.analysis.cst_walk import walk
+
 BodyKind = Literal["missing", "empty", "raises", "ok"]
 
 _OP_PARAMETERS: dict[str, tuple[str, ...]] = {
@@ -349,14 +351,14 @@ class RevisionSource:
         if function is None:
             return []
         collector = _SqlCollector()
-        function.body.visit(collector)
+        walk(function.body, collector)
         return collector.found
 
     def _collect(self, function: cst.FunctionDef | None) -> list[OpCall]:
         if function is None:
             return []
         collector = _OpCollector(self)
-        function.body.visit(collector)
+        walk(function.body, collector)
         return collector.calls
 
     @property

@@ -20,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 import sqlalchemy as sa
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.reflection import ObjectKind
 
 from schema_guard.facts import Location
 from schema_guard.findings import Finding
@@ -74,11 +75,11 @@ def compare_with_models(connection: Connection, metadata: MetaData, *, version_t
 def default_differences(connection: Connection, metadata: MetaData) -> Iterator[tuple[Any, ...]]:
     """``modify_default`` tuples (Alembic's shape) for columns of tables both sides have whose server default,
     identity or generated expression differ."""
-    inspector = sa.inspect(connection)
+    reflected_tables = _reflected_columns(connection, {table.schema for table in metadata.tables.values()})
     for table in metadata.tables.values():
-        if not inspector.has_table(table.name, schema=table.schema):
+        reflected = reflected_tables.get((table.schema, table.name))
+        if reflected is None:
             continue
-        reflected = {column["name"]: column for column in inspector.get_columns(table.name, schema=table.schema)}
         for column in table.columns:
             found = reflected.get(column.name)
             if found is None:
@@ -86,6 +87,19 @@ def default_differences(connection: Connection, metadata: MetaData) -> Iterator[
             database_value, model_value = _database_default(found), _model_default(column)
             if _default_key(database_value, column) != _default_key(model_value, column):
                 yield ("modify_default", table.schema, table.name, column.name, {}, database_value, model_value)
+
+
+def _reflected_columns(connection: Connection, schemas: set[str | None]) -> dict[tuple[str | None, str],
+                                                                               dict[str, dict[str, Any]]]:
+    """The columns of every table, view and foreign table of ``schemas``, by schema, table and column name: one
+    catalog query per schema (asking table by table costs two round trips per table of the history)."""
+    inspector = sa.inspect(connection)
+    found: dict[tuple[str | None, str], dict[str, dict[str, Any]]] = {}
+    for schema in schemas:
+        reflected = inspector.get_multi_columns(schema=schema, kind=ObjectKind.ANY)
+        for (_, name), columns in reflected.items():
+            found[(schema, name)] = {column["name"]: column for column in columns}
+    return found
 
 
 def _database_default(reflected: dict[str, Any]) -> Any:
