@@ -28,13 +28,10 @@ READER_PRECISION = {"source": 0, "metadata": 1, "database": 2, "migrations": 3, 
 def evaluate(facts: SchemaFacts, context: RuleContext, decider: Decider | None = None) -> list[Finding]:
     """Run every enabled fact rule (default: every rule) that applies to this reader over ``facts``."""
     findings = list(facts.problems)
-    facts.__dict__["_memo"] = {}  # see schema_guard.facts.memo
-    try:
-        for rule in fact_rules():
-            if facts.reader in rule.readers and (decider is None or decider.enabled(rule.code)):
-                findings.extend(once_per_definition(rule.check(facts, context.for_rule(rule.code))))
-    finally:
-        facts.__dict__.pop("_memo", None)
+    context = context.for_facts(facts)
+    for rule in fact_rules():
+        if facts.reader in rule.readers and (decider is None or decider.enabled(rule.code)):
+            findings.extend(once_per_definition(rule.check(facts, context.for_rule(rule.code))))
     return findings
 
 

@@ -20,7 +20,7 @@ from schema_guard.location import Location
 
 __all__ = [
     "ClassFact", "ColumnFact", "FieldSyntax", "ForeignKeyFact", "IndexFact", "Location", "MappingCallFact",
-    "ReaderName", "RelationshipFact", "SchemaFacts", "TableFact", "UniqueFact", "memo", "normalise_type_name",
+    "ReaderName", "RelationshipFact", "SchemaFacts", "TableFact", "UniqueFact", "normalise_type_name",
 ]
 
 ReaderName = Literal["source", "metadata", "database", "migrations", "runtime"]
@@ -82,6 +82,16 @@ class ColumnFact:
     def has_default(self) -> bool:
         return self.python_default is not None or self.server_default is not None
 
+    @property
+    def opaque(self) -> bool:
+        """The source reader could not see all that defines this column (:attr:`FieldSyntax.opaque`): a helper call
+        such as ``tenant_field()``, or a computed ``__tablename__``/``__table_args__``.
+
+        The reader leaves unknown what the call may decide (nullability, default, time zone are ``None``), so rules
+        about those stay silent by themselves; rules that conclude from an *absent* key, index, foreign key, column
+        or relationship ask this (or :attr:`TableFact.incomplete`) before they do."""
+        return self.syntax is not None and self.syntax.opaque
+
 
 @dataclass(frozen=True)
 class IndexFact:
@@ -132,6 +142,12 @@ class TableFact:
 
     def column(self, name: str) -> ColumnFact | None:
         return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def incomplete(self) -> bool:
+        """The reader could not see all of the table or of one of its columns (:attr:`opaque`,
+        :attr:`ColumnFact.opaque`): its keys, indexes, foreign keys, columns and scope are only a lower bound."""
+        return self.opaque or any(column.opaque for column in self.columns)
 
     def foreign_keys_of(self, column: str) -> list[ForeignKeyFact]:
         return [fk for fk in self.foreign_keys if column in fk.columns]
@@ -273,25 +289,12 @@ class SchemaFacts:
     import); everything else is still read."""
 
     def table(self, name: str) -> TableFact | None:
-        """The first table of that name. Rules ask once per foreign key: during an evaluation the answer comes
-        from an index built once (a scan per question made checks quadratic in the number of tables)."""
-        cache = memo(self)
-        if cache is None:
-            return next((t for t in self.tables if t.name == name), None)
-        index = cache.get(SchemaFacts.table)
-        if not isinstance(index, dict):
-            index = cache[SchemaFacts.table] = {t.name: t for t in reversed(self.tables)}  # the first one wins
-        return index.get(name)
+        """The first table of that name (a scan: rules ask the indexed :meth:`SchemaView.table
+        <schema_guard.schema_view.SchemaView.table>`)."""
+        return next((t for t in self.tables if t.name == name), None)
 
     def table_names(self) -> set[str]:
         return {t.name for t in self.tables} | self.known_tables
-
-
-def memo(facts: SchemaFacts) -> dict[object, object] | None:
-    """The cache of values derived from ``facts`` while :func:`schema_guard.engine.evaluate` runs its rules over them
-    (tenant scopes, the relationship index): several rules ask for the same ones, and the facts do not change
-    during an evaluation. ``None`` outside one, where every caller computes afresh."""
-    return facts.__dict__.get("_memo")  # type: ignore[no-any-return]
 
 
 _TYPE_ALIASES = {

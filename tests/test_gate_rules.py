@@ -12,12 +12,12 @@ from schema_guard.config import parse_config
 from schema_guard.gate.checks.drift import normalise_default
 from schema_guard.gate.analysis.operations import RevisionSource
 from schema_guard.gate.alembic.revisions import Revision
-from schema_guard.gate.analysis.safety import check_revisions
+from schema_guard.gate.checks.revision_safety import check_revisions
 from schema_guard.gate.db.snapshot import Snapshot, TableShape, compare_snapshots
 from schema_guard.facts import SchemaFacts
-from schema_guard.rules.base import Example
-from schema_guard.rules.registry import catalogue
-from schema_guard.rules.migrations import RevisionRule, revision_rules
+from schema_guard.rules.base import Example, RuleContext
+from schema_guard.rules.registry import catalogue, revision_rules
+from schema_guard.rules.revision import RevisionRule
 
 GATE_CODES = [code for code, rule in catalogue().items() if code.startswith("SG6")]
 REVISION_RULES = [rule for rule in catalogue().values() if issubclass(rule, RevisionRule)]
@@ -28,8 +28,8 @@ def judge(code: str, tmp_path: Path, config: tuple[tuple[str, object], ...] = ()
     source = RevisionSource(path, code)
     revision = Revision("0002_example", path, "0002_example.py", ("0001",), script=None)  # type: ignore[arg-type]
     settings = parse_config(dict(config), root=tmp_path)
-    findings = check_revisions([(revision, source)], rules=revision_rules(), in_scope=None, tenancy=settings.tenancy,
-                               shared_tables=frozenset(settings.shared_tables))
+    findings = check_revisions([(revision, source)], rules=revision_rules(), in_scope=None,
+                               context=RuleContext(settings.tenancy))
     return [(f.line, f.code) for f in findings]
 
 
@@ -174,8 +174,7 @@ def judge_history(revisions: list[str], tmp_path: Path) -> list[tuple[str, int |
         parsed.append((Revision(f"{number:04d}", path, path.name, (), script=None),  # type: ignore[arg-type]
                        RevisionSource(path, example(upgrade))))
     settings = parse_config({}, root=tmp_path)
-    findings = check_revisions(parsed, rules=revision_rules(), in_scope=None, tenancy=settings.tenancy,
-                               shared_tables=frozenset(settings.shared_tables))
+    findings = check_revisions(parsed, rules=revision_rules(), in_scope=None, context=RuleContext(settings.tenancy))
     return [(Path(f.path or "").name, f.line, f.code) for f in findings]
 
 

@@ -214,7 +214,7 @@ def test_every_command_in_docs_plugins_md_runs(tmp_path: Path) -> None:
                                  if "--output" in words else done.stdout)
         elif words[:3] == ["python", "-m", "pytest"]:
             done = run(REPO_ROOT, "-m", "pytest", "-q", "-p", "no:cacheprovider", *words[3:])
-            assert done.returncode == 0 and re.search(r"^6 passed", done.stdout, re.M), done.stdout + done.stderr
+            assert done.returncode == 0 and re.search(r"^12 passed", done.stdout, re.M), done.stdout + done.stderr
         else:
             raise AssertionError(f"docs/plugins.md shows a command no test runs: {command}")
         seen.append(words[0] if words[0] == "schema-guard" else " ".join(words[:4]))
@@ -226,3 +226,14 @@ def test_the_rule_in_docs_plugins_md_is_the_tested_one() -> None:
     shown = re.search(r"```python\n(# team_rules\.py\n.*?)```", PLUGINS_MD.read_text(encoding="utf-8"), re.S)
     assert shown is not None
     assert textwrap.dedent(shown.group(1)).split("\n", 1)[1] == ISSUE_EXAMPLE.split("\n", 1)[1]
+
+
+def test_the_schema_view_rule_in_docs_plugins_md_is_the_example_packages() -> None:
+    shown = re.search(r"```python\n(@register\nclass SoftDeleteTenantRows.*?)```", PLUGINS_MD.read_text(encoding="utf-8"),
+                      re.S)
+    assert shown is not None
+    head, check = shown.group(1).split("    ...\n")
+    source = (EXAMPLE_PACKAGE / "team_rules.py").read_text(encoding="utf-8")
+    assert head in source and check.replace("def check(self, facts, context):",
+                                            "def check(self, facts: SchemaFacts, context: RuleContext) -> "
+                                            "Iterator[Finding]:") in source

@@ -1,7 +1,8 @@
-"""A team's own schema-guard rule: every table has a ``created_at`` column (TEAM001).
+"""A team's own schema-guard rules: every table has a ``created_at`` column (TEAM001), and every tenant-scoped
+table can be soft-deleted (TEAM002).
 
 Loaded by schema-guard from the entry point in this package's pyproject.toml, or from ``plugins = ["team_rules"]``
-in a project's ``[tool.schema_guard]``. The column it asks for is an option:
+in a project's ``[tool.schema_guard]``. The column each asks for is an option:
 ``[tool.schema_guard.rules.TEAM001] column = "inserted_at"``.
 """
 
@@ -13,6 +14,7 @@ from schema_guard.api import FactRule, Finding, Invalid, RuleContext, SchemaFact
 
 _HEADER = """
 from datetime import datetime, timezone
+from typing import Optional
 import uuid
 
 from sqlmodel import Field, SQLModel
@@ -20,6 +22,15 @@ from sqlmodel import Field, SQLModel
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+"""
+
+_STUDENTS = """
+
+class Student(SQLModel, table=True):
+    __tablename__ = "students"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    created_at: datetime = Field(default_factory=now, nullable=False)
+    deleted_at: Optional[datetime] = None
 """
 
 
@@ -55,4 +66,38 @@ class Invoice(SQLModel, table=True):  # expect: TEAM001
         for table in facts.tables:
             if table.column(column) is None:
                 yield self.finding(f"table '{table.name}' has no {column}", table.location,
+                                   reader=facts.reader, table=table.name)
+
+
+@register
+class SoftDeleteTenantRows(FactRule):
+    code = "TEAM002"
+    name = "soft-delete-tenant-rows"
+    summary = "Every tenant-scoped table has a deleted_at column"
+    rationale = "A student's rows are soft-deleted, so that a deletion can be audited and undone."
+    how_to_fix = "Add `deleted_at: Optional[datetime] = None`."
+    readers = ("source", "metadata", "database")
+    examples = (
+        Invalid(_HEADER + _STUDENTS + """
+class Essay(SQLModel, table=True):  # expect: TEAM002
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+"""),
+        Valid(_HEADER + _STUDENTS + """
+class Essay(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    deleted_at: Optional[datetime] = None
+"""),
+        Valid(_HEADER + _STUDENTS + """
+class Subject(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+""", config=(("shared-tables", ["subject"]),), title="shared reference data is not a student's"),
+    )
+
+    def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
+        column = str(context.options.get("column", "deleted_at"))
+        for table in context.view.tenant_tables:  # the anchor and shared tables are not tenant-scoped
+            if table.column(column) is None and not table.incomplete:
+                yield self.finding(f"tenant-scoped table '{table.name}' has no {column}", table.location,
                                    reader=facts.reader, table=table.name)

@@ -80,8 +80,8 @@ class _Gate:
         import libcst
         import sqlalchemy.dialects.postgresql.psycopg  # noqa: F401
 
-        from schema_guard.gate.analysis import operations, safety  # noqa: F401
-        from schema_guard.gate.checks import exercise, graph, head_rules, models  # noqa: F401
+        from schema_guard.gate.analysis import operations
+        from schema_guard.gate.checks import exercise, graph, head_rules, models, revision_safety  # noqa: F401
         from schema_guard.gate.db.provision import Provision
         from schema_guard.gate.alembic.revisions import load_project
 
@@ -138,8 +138,9 @@ class _Gate:
         from schema_guard.gate.checks.head_rules import without_repeats
         from schema_guard.gate.checks.models import with_declared_shared
         from schema_guard.gate.alembic.revisions import revisions_since
-        from schema_guard.gate.analysis.safety import check_revisions
-        from schema_guard.rules.migrations import revision_rules
+        from schema_guard.gate.checks.revision_safety import check_revisions
+        from schema_guard.rules.base import RuleContext
+        from schema_guard.rules.registry import revision_rules
 
         try:
             in_scope = revisions_since(project, self.since)
@@ -165,7 +166,7 @@ class _Gate:
             self.findings.append(self._located(problem.finding))
         self.progress.phase("checking each revision's operations")
         self.findings += check_revisions(sources.result(), rules=revision_rules(), in_scope=in_scope,
-                                         tenancy=tenancy, shared_tables=tenancy.shared_tables)
+                                         context=RuleContext(tenancy, self.config.rule_options))
         self.findings = without_repeats(self.findings)
 
 

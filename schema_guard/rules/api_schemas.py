@@ -13,7 +13,6 @@ from schema_guard.facts import SchemaFacts
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 from schema_guard.rules.example_models import with_students
-from schema_guard.rules.queries import tables_by_class
 
 _API = """
 from fastapi import APIRouter
@@ -168,7 +167,7 @@ def create_exam(body: ExamCreate) -> Exam:
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         if not facts.api_models:
             return
-        classes = tables_by_class(facts)
+        classes = context.view.tables_by_class
         for use in facts.api_models:
             table = classes.get(use.model)
             if table is None:

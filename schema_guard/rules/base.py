@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from schema_guard.facts import ColumnFact, Location, SchemaFacts, TableFact
 from schema_guard.findings import Finding
+from schema_guard.schema_view import SchemaView
 from schema_guard.tenancy import TenantPolicy
 
 EXPECT_MARKER = re.compile(r"#\s*expect:\s*([A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*)")
@@ -57,18 +58,32 @@ def Invalid(code: str, **kwargs: object) -> Example:  # noqa: N802
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a fact rule may know besides the facts: the tenancy policy and its own options
-    (``[tool.schema_guard.rules.<CODE>]``)."""
+    """What a fact rule may know besides the facts: the tenancy policy, its own options
+    (``[tool.schema_guard.rules.<CODE>]``) and the :class:`~schema_guard.schema_view.SchemaView` of the facts."""
 
     tenancy: TenantPolicy
     rule_options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     """Every rule's options by code, as configured."""
     options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     """The options of the rule being run (empty when none are configured)."""
+    bound_view: SchemaView | None = field(default=None, repr=False, compare=False)
+    """The view :meth:`for_facts` made; rules read :attr:`view`."""
 
     def for_rule(self, code: str) -> RuleContext:
         """This context as the rule ``code`` sees it: with its own options."""
         return replace(self, options=MappingProxyType(dict(self.rule_options.get(code, {}))))
+
+    def for_facts(self, facts: SchemaFacts) -> RuleContext:
+        """This context for the rules run over ``facts``: with one view of them, shared by every rule."""
+        return replace(self, bound_view=SchemaView(facts, self.tenancy))
+
+    @property
+    def view(self) -> SchemaView:
+        """What rules derive from the facts (tenant tables and columns, the relationship index...), computed once
+        for every rule run over them."""
+        if self.bound_view is None:
+            raise RuntimeError("the rule was run without RuleContext.for_facts(facts)")
+        return self.bound_view
 
 
 class Rule:

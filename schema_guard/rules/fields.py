@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from schema_guard.facts import ColumnFact, SchemaFacts, TableFact, memo
+from schema_guard.facts import ColumnFact, SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 from schema_guard.rules.example_models import students_before_first_class
@@ -35,32 +35,6 @@ _COLUMN_EQUIVALENT = {
     "sa_column_args": "Column's positional arguments",
     "sa_column_kwargs": "Column's keyword arguments",
 }
-
-
-def is_opaque(column: ColumnFact) -> bool:
-    """The source reader could not see all that defines this column (:attr:`FieldSyntax.opaque`): a helper call
-    such as ``tenant_field()``, or a computed ``__tablename__``/``__table_args__``.
-
-    The reader leaves unknown what the call may decide (nullability, default, time zone are ``None``), so the field
-    rules here stay silent by themselves; rules that conclude from an *absent* key, index, foreign key, column or
-    relationship ask this (or :func:`has_opaque_columns`) before they do."""
-    return column.syntax is not None and column.syntax.opaque
-
-
-def has_opaque_columns(table: TableFact) -> bool:
-    """Some column of ``table`` is opaque: its keys, indexes, foreign keys and scope are only a lower bound."""
-    return table.opaque or any(is_opaque(column) for column in table.columns)
-
-
-def _columns(facts: SchemaFacts) -> list[tuple[TableFact, ColumnFact]]:
-    """Every column with its table; listed once per evaluation (:func:`~schema_guard.facts.memo`)."""
-    cache = memo(facts)
-    pairs = cache.get("columns") if cache is not None else None
-    if pairs is None:
-        pairs = [(table, column) for table in facts.tables for column in table.columns]
-        if cache is not None:
-            cache["columns"] = pairs
-    return pairs  # type: ignore[return-value]
 
 
 def _optional(annotation: str) -> str:
@@ -132,7 +106,7 @@ class Essay(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        for table, column in _columns(facts):
+        for table, column in context.view.columns:
             conflicts = column.syntax.sa_column_conflicts if column.syntax else ()
             if not conflicts:
                 continue
@@ -200,7 +174,7 @@ class Grade(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        for table, column in _columns(facts):
+        for table, column in context.view.columns:
             for key in column.syntax.unknown_column_kwargs if column.syntax else ():
                 yield self.column_finding(
                     f"{_where(table, column)}: Column() does not accept {key!r} (from sa_column_kwargs): "
@@ -290,7 +264,7 @@ class Profile(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        for table, column in _columns(facts):
+        for table, column in context.view.columns:
             literal = column.syntax.mutable_default if column.syntax else None
             if literal is None:
                 continue
@@ -367,7 +341,7 @@ class Submission(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        for table, column in _columns(facts):
+        for table, column in context.view.columns:
             problems, advice = [], []
             if column.python_default in NAIVE_CLOCKS:
                 clock = column.python_default.removeprefix("datetime.")
@@ -436,7 +410,7 @@ class Attempt(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        for table, column in _columns(facts):
+        for table, column in context.view.columns:
             if column.type == "JSON":
                 yield self.column_finding(
                     f"{_where(table, column)} is a JSON column; on PostgreSQL use JSONB "
@@ -493,7 +467,7 @@ class Course(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        for table, column in _columns(facts):
+        for table, column in context.view.columns:
             if column.syntax is None or column.syntax.annotation is not None or column.syntax.sqlalchemy:
                 continue
             attribute = column.attribute or column.name
@@ -579,7 +553,7 @@ class Guardian(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        for table, column in _columns(facts):
+        for table, column in context.view.columns:
             optional = column.syntax.annotation_optional if column.syntax else None
             if optional is None or column.nullable is None or column.name in table.primary_key:
                 continue

@@ -8,7 +8,6 @@ from schema_guard.facts import SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 from schema_guard.rules.example_models import IMPORTS, with_students
-from schema_guard.rules.fields import has_opaque_columns
 
 
 def is_association(table: TableFact) -> bool:
@@ -170,7 +169,7 @@ class SubjectCreate(SQLModel):
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         for table in facts.tables:
             # A ``Table(...)`` object mapped by no class (an association table) may have no key.
-            if not table.primary_key and table.class_name and not has_opaque_columns(table):
+            if not table.primary_key and table.class_name and not table.incomplete:
                 yield self.finding(
                     f"table '{table.name}' has no primary key", table.location, reader=facts.reader, table=table.name
                 )
@@ -203,7 +202,7 @@ class Exam(SQLModel, table=True):
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         for table in facts.tables:
             for fk in table.foreign_keys:
-                target = facts.table(fk.target_table)
+                target = context.view.table(fk.target_table)
                 if target is None:
                     continue
                 for column_name, target_name in zip(fk.columns, fk.target_columns):

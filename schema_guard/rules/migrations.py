@@ -2,72 +2,24 @@
 
 SG601-SG604 and SG606 are judged by running the migrations on a throwaway PostgreSQL (``schema_guard.gate``); they
 are documented here so that ``schema-guard rules``/``explain`` and ``--select`` know them. SG605, SG607 and
-SG651-SG656 are per-revision rules: data plus one check over the revision's ``op.*`` calls (read with libcst), in
-the context of that revision — a table created earlier in the same ``upgrade()`` is new, every other table is
-existing, possibly large and serving traffic. Their examples are revision files; ``tests/test_gate_rules.py`` runs
-every example through its rule, and the fixture trees under ``tests/gate/fixtures`` prove the database rules.
+SG651-SG656 are per-revision rules (:class:`~schema_guard.rules.revision.RevisionRule`): data plus one check over
+the revision's operations (:mod:`schema_guard.revision_facts`), in the context of that revision — a table created
+earlier in the same ``upgrade()`` is new, every other table is existing, possibly large and serving traffic. Their
+examples are revision files; ``tests/test_gate_rules.py`` runs every example through its rule, and the fixture
+trees under ``tests/gate/fixtures`` prove the database rules.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
 
-from schema_guard.facts import Location
-from schema_guard.findings import Finding
+from schema_guard.revision_facts import Operation, RevisionFacts
 from schema_guard.rules.base import Invalid, Rule, Valid, register
-from schema_guard.rules.registry import catalogue
-
-if TYPE_CHECKING:
-    import libcst as cst
-
-    from schema_guard.gate.analysis.operations import OpCall, RevisionSource
-    from schema_guard.gate.analysis.safety import RevisionContext
+from schema_guard.rules.revision import RevisionContext, RevisionRule, Violation
 
 MIGRATION_READERS = ("migrations",)
 DATABASE_READERS = ("migrations", "database")
-
-
-@dataclass(frozen=True)
-class Violation:
-    """What a per-revision rule found at one op call."""
-
-    message: str
-    table: str | None = None
-    column: str | None = None
-    detail: str = ""
-    fix: str | None = None
-
-
-class RevisionRule(Rule):
-    """A per-revision rule: ``check_op`` sees each op call of ``upgrade()`` whose name is in ``operations``;
-    ``check_source`` sees the whole revision once."""
-
-    operations: ClassVar[frozenset[str]] = frozenset()
-
-    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
-        return iter(())
-
-    def check_source(self, source: RevisionSource, context: RevisionContext) -> Iterator[
-            tuple[Violation, cst.CSTNode | None]]:
-        return iter(())
-
-    def violation_finding(self, violation: Violation, location: Location, revision_id: str) -> Finding:
-        return self.finding(
-            violation.message,
-            location,
-            reader="migrations",
-            table=violation.table,
-            column=violation.column,
-            detail=f"{revision_id}:{violation.detail}",
-            fix=violation.fix,
-        )
-
-
-def revision_rules() -> list[RevisionRule]:
-    return [rule() for rule in catalogue().values() if issubclass(rule, RevisionRule)]
 
 
 def revision(upgrade: str, downgrade: str = "    pass\n", *, header: str = "") -> str:
@@ -250,17 +202,14 @@ class MissingDowngrade(RevisionRule):
                 title="irreversible"),
     )
 
-    def check_source(self, source: RevisionSource, context: RevisionContext) -> Iterator[
-            tuple[Violation, cst.CSTNode | None]]:
-        from schema_guard.gate.analysis.safety import is_irreversible
-
-        if not is_irreversible(source):
+    def check_revision(self, revision: RevisionFacts, context: RevisionContext) -> Iterator[Violation]:
+        if not revision.irreversible:
             return
-        kind = source.downgrade_kind
+        kind = revision.downgrade_body
         what = {"missing": "has no downgrade()", "empty": "has an empty downgrade()",
                 "raises": "has a downgrade() that only raises"}[kind]
-        yield Violation(f"revision {what} although its upgrade() changes the schema", detail=kind), \
-            source.downgrade_def
+        yield Violation(f"revision {what} although its upgrade() changes the schema", detail=kind,
+                        location=revision.downgrade_location)
 
 
 @register
@@ -301,15 +250,15 @@ class TenancyWeakened(RevisionRule):
         ), title="batch"),
     )
 
-    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+    def check_operation(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
         tenant = context.tenant_column
         if context.drops_table(call.table):
             return  # dropping the table's index, key or column first weakens nothing: the table goes
-        if call.name in {"drop_column", "alter_column"}:
+        if call.kind in {"drop_column", "alter_column"}:
             table, column = call.table, call.text("column_name")
             if column != tenant or not context.is_tenant_table(table):
                 return
-            if call.name == "drop_column":
+            if call.kind == "drop_column":
                 yield Violation(f"drops the tenant column {table}.{tenant}", table, tenant, "drop-column")
                 return
             if call.flag("nullable") is True:
@@ -322,12 +271,12 @@ class TenancyWeakened(RevisionRule):
             if type_code is not None and "uuid" not in type_code.lower():
                 yield Violation(f"changes the tenant column {table}.{tenant} to {type_code}, not a UUID", table,
                                 tenant, "type")
-        elif call.name == "drop_index":
+        elif call.kind == "drop_index":
             yield from self._dropped_index(call, context)
-        elif call.name == "drop_constraint":
+        elif call.kind == "drop_constraint":
             yield from self._dropped_foreign_key(call, context)
 
-    def _dropped_index(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+    def _dropped_index(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
         name, tenant = call.text("index_name"), context.tenant_column
         known = context.index(name)
         table = call.table or (known[0] if known else None)
@@ -340,7 +289,7 @@ class TenancyWeakened(RevisionRule):
                 table, tenant, f"index:{name}",
             )
 
-    def _dropped_foreign_key(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+    def _dropped_foreign_key(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
         name, tenant, table = call.text("constraint_name"), context.tenant_column, call.table
         kind = call.text("type_")
         known = context.constraint(name)
@@ -393,17 +342,17 @@ class IndexWithoutConcurrently(RevisionRule):
         Invalid(revision('    op.create_unique_constraint("uq_exams_code", "exams", ["code"])  # expect: SG651\n')),
     )
 
-    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
-        if call.name == "execute":
+    def check_operation(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
+        if call.kind == "execute":
             yield from self._check_sql(call, context)
             return
         table = call.table
-        if call.name == "drop_index" and table is None:
+        if call.kind == "drop_index" and table is None:
             known = context.index(call.text("index_name"))
             table = known[0] if known else None
-        if context.is_new(table) or (call.name == "drop_index" and context.drops_table(table)):
+        if context.is_new(table) or (call.kind == "drop_index" and context.drops_table(table)):
             return
-        if call.name == "create_unique_constraint":
+        if call.kind == "create_unique_constraint":
             name = call.text("constraint_name")
             yield Violation(
                 f"adds unique constraint {name} to existing table {table}, building its index under an ACCESS "
@@ -415,26 +364,24 @@ class IndexWithoutConcurrently(RevisionRule):
             return
         name = named(call.text("index_name"), "index")
         table = named(table, "table")
-        verb = "creates" if call.name == "create_index" else "drops"
+        verb = "creates" if call.kind == "create_index" else "drops"
         if call.flag("postgresql_concurrently") is not True:
             lock = "a SHARE lock (blocking writes)" if verb == "creates" else "an ACCESS EXCLUSIVE lock"
             yield Violation(
                 f"{verb} index {name} on existing table {table} without CONCURRENTLY, holding {lock} on the table",
-                table, detail=f"{call.name}:{name}",
-                fix=(f"with op.get_context().autocommit_block(): op.{call.name}({name!r}, ..., "
+                table, detail=f"{call.kind}:{name}",
+                fix=(f"with op.get_context().autocommit_block(): op.{call.kind}({name!r}, ..., "
                      "postgresql_concurrently=True)"),
             )
         elif not call.in_autocommit_block:
             yield Violation(
                 f"{verb} index {name} CONCURRENTLY inside the migration's transaction, which PostgreSQL refuses",
-                table, detail=f"{call.name}:{name}",
+                table, detail=f"{call.kind}:{name}",
                 fix="Wrap the call in `with op.get_context().autocommit_block():`.",
             )
 
-    def _check_sql(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
-        from schema_guard.gate.analysis.safety import sql_statements
-
-        for statement in sql_statements(call):
+    def _check_sql(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
+        for statement in call.statements:
             if statement.kind == "create_index" and not statement.concurrently and not context.is_new(statement.table):
                 yield Violation(
                     f"creates index {named(statement.name, 'index')} on existing table "
@@ -489,15 +436,15 @@ class ConstraintWithoutNotValid(RevisionRule):
         ), title="validated in the same transaction"),
     )
 
-    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
-        if call.name == "execute":
+    def check_operation(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
+        if call.kind == "execute":
             yield from self._check_sql(call, context)
             return
         table = call.table
         if context.is_new(table):
             return
-        if call.name == "add_column":
-            spec = call.column()
+        if call.kind == "add_column":
+            spec = call.column
             if spec is not None and spec.has_foreign_key:
                 yield Violation(
                     f"adds column {table}.{spec.name} with a foreign key, validated at once under a lock that blocks "
@@ -508,17 +455,15 @@ class ConstraintWithoutNotValid(RevisionRule):
             return
         if call.flag("postgresql_not_valid") is True:
             return
-        kind = "foreign key" if call.name == "create_foreign_key" else "check constraint"
+        kind = "foreign key" if call.kind == "create_foreign_key" else "check constraint"
         name = call.text("constraint_name")
         yield Violation(
             f"adds {kind} {name} to existing table {table} without NOT VALID: the whole table is scanned under a lock "
-            "that blocks writes", table, detail=f"{call.name}:{name}",
+            "that blocks writes", table, detail=f"{call.kind}:{name}",
         )
 
-    def _check_sql(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
-        from schema_guard.gate.analysis.safety import sql_statements
-
-        for statement in sql_statements(call):
+    def _check_sql(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
+        for statement in call.statements:
             table = statement.table
             if statement.kind == "add_constraint" and statement.constraint in {"foreign key", "check"} \
                     and not statement.not_valid and not context.is_new(table):
@@ -537,14 +482,12 @@ class ConstraintWithoutNotValid(RevisionRule):
 
     @staticmethod
     def _added_not_valid_here(name: str, context: RevisionContext) -> bool:
-        from schema_guard.gate.analysis.safety import sql_statements
-
-        for call in context.calls:
+        for call in context.operations:
             if call.in_autocommit_block:
                 continue
-            if call.name in {"create_foreign_key", "create_check_constraint"} and call.text("constraint_name") == name:
+            if call.kind in {"create_foreign_key", "create_check_constraint"} and call.text("constraint_name") == name:
                 return True
-            if any(s.kind == "add_constraint" and s.name == name and s.not_valid for s in sql_statements(call)):
+            if any(s.kind == "add_constraint" and s.name == name and s.not_valid for s in call.statements):
                 return True
         return False
 
@@ -574,12 +517,12 @@ class NotNullOnExistingTable(RevisionRule):
         Invalid(revision('    op.alter_column("exams", "title", nullable=False)  # expect: SG653\n')),
     )
 
-    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+    def check_operation(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
         table = call.table
         if context.is_new(table):
             return
-        if call.name == "add_column":
-            spec = call.column()
+        if call.kind == "add_column":
+            spec = call.column
             if spec is not None and spec.nullable is False and spec.server_default is None:
                 yield Violation(
                     f"adds NOT NULL column {table}.{spec.name} without a server default: it fails on a table with "
@@ -617,7 +560,7 @@ class ColumnTypeChange(RevisionRule):
                          '  # expect: SG654\n')),
     )
 
-    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+    def check_operation(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
         table = call.table
         new_type = call.code("type_")
         if new_type is None or context.is_new(table) or _widening(call.code("existing_type"), new_type):
@@ -677,35 +620,33 @@ class DestructiveChange(RevisionRule):
         Invalid(revision('    op.alter_column("exams", "title", new_column_name="name")  # expect: SG655\n')),
     )
 
-    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
+    def check_operation(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
         table = call.table
-        if call.name == "execute":
+        if call.kind == "execute":
             yield from self._check_sql(call, context)
             return
         if context.is_new(table):
             return
-        if call.name == "drop_column":
+        if call.kind == "drop_column":
             if context.drops_table(table):
                 return  # the table goes in this revision: its drop_table is the finding
             column = call.text("column_name")
             yield Violation(f"drops column {named(table, 'table')}.{named(column, 'column')}: running code breaks and "
                             "the data is gone", table, column, "drop-column")
-        elif call.name == "drop_table":
+        elif call.kind == "drop_table":
             yield Violation(f"drops table {table}: running code breaks and the data is gone", table,
                             detail="drop-table")
-        elif call.name == "rename_table":
+        elif call.kind == "rename_table":
             yield Violation(f"renames table {table} to {call.text('new_table_name')}: running code breaks", table,
                             detail="rename-table")
-        elif call.name == "alter_column" and "new_column_name" in call.params:
+        elif call.kind == "alter_column" and "new_column_name" in call.arguments:
             column = call.text("column_name")
             yield Violation(f"renames column {table}.{column} to {call.text('new_column_name')}: running code breaks",
                             table, column, "rename-column")
 
 
-    def _check_sql(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
-        from schema_guard.gate.analysis.safety import sql_statements
-
-        for statement in sql_statements(call):
+    def _check_sql(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
+        for statement in call.statements:
             table = statement.table
             if context.is_new(table):
                 continue
@@ -752,8 +693,8 @@ class VolatileDefaultOnExistingTable(RevisionRule):
                          '                                     server_default=sa.text("gen_random_uuid()")))\n')),
     )
 
-    def check_op(self, call: OpCall, context: RevisionContext) -> Iterator[Violation]:
-        spec = call.column()
+    def check_operation(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
+        spec = call.column
         table = call.table
         if spec is None or spec.server_default is None or context.is_new(table):
             return

@@ -17,19 +17,9 @@ from schema_guard.facts import QueryFact, SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 from schema_guard.rules.query_examples import app
-from schema_guard.rules.tenancy import tenant_tables
 
 BOTH = ("source", "runtime")
 """Examples the run-time guard can execute too."""
-
-
-def tables_by_class(facts: SchemaFacts) -> dict[str, TableFact]:
-    """Mapped classes by name; a name two tables share is left out (the reader cannot tell which is meant)."""
-    found: dict[str, TableFact | None] = {}
-    for table in facts.tables:
-        if table.class_name:
-            found[table.class_name] = None if table.class_name in found else table
-    return {name: table for name, table in found.items() if table is not None}
 
 
 @register
@@ -337,8 +327,8 @@ def every_exam(session: Session) -> int:
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         if not facts.queries:
             return
-        scoped = {id(table) for table in tenant_tables(facts, context)}
-        classes = tables_by_class(facts)
+        scoped = {id(table) for table in context.view.tenant_tables}
+        classes = context.view.tables_by_class
         covered = _covered_kinds(facts, context.tenancy.tenant_column)
         reported: set[tuple[str | None, int | None, str]] = set()
         seen: dict[tuple[str | None, str, str], int] = {}

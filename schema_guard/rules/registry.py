@@ -22,6 +22,7 @@ from types import MappingProxyType, ModuleType
 
 from schema_guard.config import Config, ConfigError
 from schema_guard.rules.base import FactRule, Rule, declared_rules
+from schema_guard.rules.revision import RevisionRule
 
 ENTRY_POINT_GROUP = "schema_guard.rules"
 CORE_PREFIX = "SG"
@@ -52,6 +53,9 @@ class Registry:
     def fact_rules(self) -> list[FactRule]:
         return [rule() for rule in self.rules.values() if issubclass(rule, FactRule)]
 
+    def revision_rules(self) -> list[RevisionRule]:
+        return [rule() for rule in self.rules.values() if issubclass(rule, RevisionRule)]
+
 
 _registries: dict[tuple[str, ...], Registry] = {}
 _active: tuple[str, ...] = ()
@@ -65,6 +69,11 @@ def catalogue() -> Mapping[str, type[Rule]]:
 
 def fact_rules() -> list[FactRule]:
     return registry().fact_rules()
+
+
+def revision_rules() -> list[RevisionRule]:
+    """The per-revision rules the migration gate runs on each revision."""
+    return registry().revision_rules()
 
 
 def is_core(rule: type[Rule]) -> bool:

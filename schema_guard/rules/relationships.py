@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from schema_guard.facts import ForeignKeyFact, RelationshipFact, SchemaFacts, TableFact, memo
+from schema_guard.facts import ForeignKeyFact, RelationshipFact, SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
-from schema_guard.rules.fields import has_opaque_columns, is_opaque
+from schema_guard.schema_view import RelationshipIndex
 from schema_guard.suggestions import Suggestions
 
 _STUDENTS = '''
@@ -28,98 +28,6 @@ class Student(SQLModel, table=True):
     name: str
 '''
 """The anchor table every example starts from."""
-
-
-class _Relationships:
-    """Relationships and table classes by class, for looking up "the other side".
-
-    Classes are told apart by module where the reader knows it, so two ``User`` classes of two files (or two
-    tables of one name) never answer for each other; a target known only by name is the one class of that name,
-    or the one in the owner's module, and unknown (silence) when that is still ambiguous."""
-
-    def __init__(self, facts: SchemaFacts) -> None:
-        self.by_owner: dict[tuple[str | None, str], dict[str, RelationshipFact]] = {}
-        self.backrefs: dict[tuple[str | None, str], dict[str, RelationshipFact]] = {}
-        """``Target.x`` attributes that SQLAlchemy creates from another side's ``backref="x"``."""
-        modules: dict[str, set[str | None]] = {}
-        for relationship in facts.relationships:
-            key = (relationship.owner_module, relationship.owner_class)
-            self.by_owner.setdefault(key, {})[relationship.attribute] = relationship
-            modules.setdefault(relationship.owner_class, set()).add(relationship.owner_module)
-        self.tables: dict[tuple[str | None, str], TableFact] = {}
-        for table in facts.tables:
-            if table.class_name:
-                self.tables.setdefault((table.module, table.class_name), table)
-                modules.setdefault(table.class_name, set()).add(table.module)
-        self._modules = modules
-        self.known_classes = {c.name for c in facts.classes} | set(modules)
-        for relationship in facts.relationships:
-            target = self.target_key(relationship)
-            if relationship.backref and target is not None:
-                self.backrefs.setdefault(target, {})[relationship.backref] = relationship
-
-    @classmethod
-    def of(cls, facts: SchemaFacts) -> _Relationships:
-        """The index of ``facts``, built once per evaluation (:func:`~schema_guard.facts.memo`)."""
-        cache = memo(facts)
-        if cache is None:
-            return cls(facts)
-        index = cache.get(cls)
-        if index is None:
-            index = cache[cls] = cls(facts)
-        return index  # type: ignore[return-value]
-
-    def key(self, class_name: str | None, module: str | None, near: str | None) -> tuple[str | None, str] | None:
-        """The one class ``class_name`` means: in ``module`` when known, else the only one of that name, else the
-        one in the module ``near`` (the owner's); ``None`` when that is ambiguous or unknown."""
-        if class_name is None:
-            return None
-        candidates = self._modules.get(class_name, set())
-        if module is not None and module in candidates:
-            return (module, class_name)
-        if len(candidates) == 1:
-            return (next(iter(candidates)), class_name)
-        if near in candidates:
-            return (near, class_name)
-        return None
-
-    def target_key(self, relationship: RelationshipFact) -> tuple[str | None, str] | None:
-        return self.key(relationship.target_class, relationship.target_module, relationship.owner_module)
-
-    def owner_key(self, relationship: RelationshipFact) -> tuple[str | None, str]:
-        return (relationship.owner_module, relationship.owner_class)
-
-    def table_of(self, class_name: str | None, module: str | None, near: str | None) -> TableFact | None:
-        key = self.key(class_name, module, near)
-        return self.tables.get(key) if key is not None else None
-
-    def ambiguous(self, relationship: RelationshipFact) -> bool:
-        """The target's name is shared by several classes the reader cannot tell apart."""
-        return relationship.target_class in self._modules and self.target_key(relationship) is None
-
-    def other_side(self, relationship: RelationshipFact) -> RelationshipFact | None:
-        if relationship.target_class is None or relationship.back_populates is None:
-            return None
-        target = self.target_key(relationship)
-        return self.by_owner.get(target, {}).get(relationship.back_populates) if target else None
-
-    def created_by_backref(self, relationship: RelationshipFact) -> bool:
-        """``back_populates`` names an attribute a ``backref=`` on the target's side creates."""
-        target = self.target_key(relationship)
-        return target is not None and relationship.back_populates in self.backrefs.get(target, {})
-
-    def maybe_hidden(self, relationship: RelationshipFact, attribute: str) -> bool:
-        """The target has attributes the source reader cannot see (``essays = essays_relationship()``, a
-        ``@declared_attr``, a base class from another package): ``Target.attribute`` may be one of them."""
-        table = self.table_of(relationship.target_class, relationship.target_module, relationship.owner_module)
-        return table is not None and has_opaque_columns(table)
-
-    def pointing_back(self, relationship: RelationshipFact) -> list[RelationshipFact]:
-        """Relationships on the target class whose target is the owner: candidates for ``back_populates``."""
-        target = self.target_key(relationship)
-        candidates = self.by_owner.get(target, {}).values() if target else ()
-        owner = self.owner_key(relationship)
-        return [r for r in candidates if self.target_key(r) == owner and r is not relationship]
 
 
 def _same_join(one: RelationshipFact, other: RelationshipFact) -> bool:
@@ -196,7 +104,7 @@ class Essay(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        index = _Relationships.of(facts)
+        index = context.view.relationships
         for relationship in facts.relationships:
             if relationship.back_populates is not None or relationship.backref or relationship.viewonly:
                 continue
@@ -280,7 +188,7 @@ class Essay(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        index = _Relationships.of(facts)
+        index = context.view.relationships
         for relationship in facts.relationships:
             target, name = relationship.target_class, relationship.back_populates
             if target is None or name is None or target not in index.known_classes or index.ambiguous(relationship):
@@ -384,7 +292,7 @@ class Club(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        index = _Relationships.of(facts)
+        index = context.view.relationships
         for relationship in facts.relationships:
             if relationship.is_list is not True or relationship.link_model is not None or relationship.viewonly:
                 continue
@@ -410,12 +318,12 @@ class Club(SQLModel, table=True):
             )
 
     @staticmethod
-    def _no_foreign_key_back(relationship: RelationshipFact, index: _Relationships) -> bool:
+    def _no_foreign_key_back(relationship: RelationshipFact, index: RelationshipIndex) -> bool:
         target = index.table_of(relationship.target_class, relationship.target_module, relationship.owner_module)
         owner = index.tables.get(index.owner_key(relationship))
         if target is None or relationship.owner_table is None:
             return False
-        if has_opaque_columns(target) or (owner is not None and has_opaque_columns(owner)):
+        if target.incomplete or (owner is not None and owner.incomplete):
             return False  # a foreign key (or the owner's real table name) may be where the reader cannot see
         return not any(_table_name(fk.target_table) == relationship.owner_table for fk in target.foreign_keys)
 
@@ -503,7 +411,7 @@ class Essay(SQLModel, table=True):
             )
         target = tables.get(fk.target_table) or tables.get(_table_name(fk.target_table))
         missing = [c for c in fk.target_columns if target is not None and c not in columns[target.name]]
-        if target is None or not missing or has_opaque_columns(target):
+        if target is None or not missing or target.incomplete:
             return None
         return (
             f"{where}: foreign key to \"{written}\" names column '{missing[0]}', which "

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from schema_guard.facts import ColumnFact, SchemaFacts, TableFact, memo
+from schema_guard.facts import SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 from schema_guard.rules.example_models import IMPORTS, with_students
-from schema_guard.rules.fields import has_opaque_columns, is_opaque
 from schema_guard.tenancy import TableScope, TenantPolicy
 
 GOOD_EXAM = """
@@ -21,37 +20,6 @@ class Exam(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
 """
-
-
-def tenant_tables(facts: SchemaFacts, context: RuleContext) -> list[TableFact]:
-    """The tenant-scoped tables; computed once per evaluation (:func:`~schema_guard.facts.memo`), as several rules
-    ask."""
-    cache = memo(facts)
-    key = ("tenant_tables", context.tenancy)
-    if cache is not None and key in cache:
-        return cache[key]  # type: ignore[return-value]
-    scope = context.tenancy.scope
-    tables = [table for table in facts.tables if scope(table, facts) is TableScope.TENANT]
-    if cache is not None:
-        cache[key] = tables
-    return tables
-
-
-def tenant_columns(facts: SchemaFacts, context: RuleContext) -> list[tuple[TableFact, ColumnFact]]:
-    """The tenant column of every tenant-scoped table, for SG202-SG205; not an opaque one (``tenant_field()``): its
-    nullability, index, foreign key and type may be decided where the source reader cannot see."""
-    cache = memo(facts)
-    key = ("tenant_columns", context.tenancy)
-    if cache is not None and key in cache:
-        return cache[key]  # type: ignore[return-value]
-    pairs = []
-    for table in tenant_tables(facts, context):
-        column = table.column(context.tenancy.tenant_column)
-        if column is not None and not is_opaque(column):
-            pairs.append((table, column))
-    if cache is not None:
-        cache[key] = pairs
-    return pairs
 
 
 def _anchor_references(table: TableFact, policy: TenantPolicy) -> list[str]:
@@ -178,10 +146,10 @@ class Invoice(SQLModel, table=True):  # expect: SG201
             "or declare the table shared (`shared-tables` in configuration or "
             "`__table_args__ = {\"info\": {\"schema_guard\": {\"shared\": True}}}`)."
         )
-        for table in tenant_tables(facts, context):
+        for table in context.view.tenant_tables:
             # With an opaque column the table's keys (a shared association?) or its name and shared marker
             # (``@declared_attr``) may be unseen: its scope is not known, so a missing column is not concluded.
-            if table.column(column) is not None or has_opaque_columns(table) or keyed_by_anchor(table, policy):
+            if table.column(column) is not None or table.incomplete or keyed_by_anchor(table, policy):
                 continue
             pointing = [c for c in _anchor_references(table, policy) if c != column]
             hint = (
@@ -243,7 +211,7 @@ class Exam(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        for table, column in tenant_columns(facts, context):
+        for table, column in context.view.tenant_columns:
             if column.nullable:
                 yield self.column_finding(
                     f"tenant column '{table.name}.{column.name}' is nullable",
@@ -323,7 +291,7 @@ class Exam(SQLModel, table=True):
     )
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
-        for table, column in tenant_columns(facts, context):
+        for table, column in context.view.tenant_columns:
             if column.name not in table.leading_index_columns():
                 second = [ix.name or ", ".join(ix.columns) for ix in table.indexes if column.name in ix.columns[1:]]
                 hint = f" (it is not first in {', '.join(second)})" if second else ""
@@ -368,7 +336,7 @@ class Exam(SQLModel, table=True):
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         policy = context.tenancy
-        for table, column in tenant_columns(facts, context):
+        for table, column in context.view.tenant_columns:
             pins_anchor = any(
                 fk.target_table == policy.anchor_table
                 and fk.target_columns[fk.columns.index(column.name)] == policy.anchor_key
@@ -406,7 +374,7 @@ class Exam(SQLModel, table=True):
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         expected = context.tenancy.anchor_key_type(facts)
-        for table, column in tenant_columns(facts, context):
+        for table, column in context.view.tenant_columns:
             if column.type not in {expected, "UNKNOWN"}:
                 yield self.column_finding(
                     f"tenant column '{table.name}.{column.name}' is {column.type}, not {expected}",
@@ -461,8 +429,8 @@ class Attempt(SQLModel, table=True):
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         tenant = context.tenancy.tenant_column
-        scoped = {table.name for table in tenant_tables(facts, context)}
-        for table in tenant_tables(facts, context):
+        scoped = {table.name for table in context.view.tenant_tables}
+        for table in context.view.tenant_tables:
             for fk in table.foreign_keys:
                 if fk.target_table not in scoped or tenant in fk.columns:
                     continue
@@ -506,7 +474,7 @@ class Exam(SQLModel, table=True):
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         tenant = context.tenancy.tenant_column
-        for table in tenant_tables(facts, context):
+        for table in context.view.tenant_tables:
             constraints = [(u.name, u.columns, u.location) for u in table.uniques]
             constraints += [(ix.name, ix.columns, ix.location) for ix in table.indexes if ix.unique]
             for name, columns, location in constraints:

@@ -3,22 +3,23 @@
 Each call is bound to Alembic's parameter names (``op.create_index("ix", "t", ["c"])`` → ``index_name``,
 ``table_name``, ``columns``), ``batch_op.*`` calls inside ``with op.batch_alter_table("t") as batch_op`` get their
 table filled in, and every call knows whether it sits inside ``with op.get_context().autocommit_block():``.
-Positions (line, column) are computed lazily, only for calls that end up in a finding.
+Positions (line, column) are computed lazily, only for calls that end up in a finding. The per-revision rules see
+none of this: :meth:`RevisionSource.facts` translates it into :mod:`schema_guard.revision_facts`, plain data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
-from typing import Literal
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from schema_guard.gate.analysis.cst_walk import walk
-
-BodyKind = Literal["missing", "empty", "raises", "ok"]
+from schema_guard.gate.analysis.sql import statements
+from schema_guard.location import Location
+from schema_guard.revision_facts import Argument, BodyKind, NewColumn, Operation, RevisionFacts, Sql
 
 _OP_PARAMETERS: dict[str, tuple[str, ...]] = {
     "create_table": ("table_name", "*columns"),
@@ -146,6 +147,10 @@ class ColumnSpec:
             node=node,
         )
 
+    def fact(self) -> NewColumn:
+        return NewColumn(self.name, self.type_code, self.nullable, self.primary_key, self.server_default,
+                         self.has_foreign_key, self.index, self.unique)
+
 
 def sql_text(node: cst.BaseExpression, module: cst.Module) -> str:
     """The SQL a server default renders: ``sa.text("now()")`` → ``now()``, ``"x"`` → ``'x'``, else the code."""
@@ -219,6 +224,26 @@ class OpCall:
     @property
     def position(self) -> tuple[int, int]:
         return self.source.position(self.node)
+
+    def fact(self) -> Operation:
+        """This call as the per-revision rules see it."""
+        column = self.column() if self.name == "add_column" else None
+        module = self.source.module
+        return Operation(
+            kind=self.name,
+            table=self.table,
+            arguments={name: _argument(node, module) for name, node in self.params.items()},
+            in_autocommit_block=self.in_autocommit_block,
+            column=column.fact() if column is not None else None,
+            table_columns=tuple(spec.fact() for spec in self.table_columns()) if self.name == "create_table" else (),
+            sql=Sql(self.sql(), statements) if self.name == "execute" else None,
+            resolve_location=partial(self.source.location, self.node),
+        )
+
+
+def _argument(node: cst.BaseExpression, module: cst.Module) -> Argument:
+    code = node.value if isinstance(node, (cst.SimpleString, cst.Name, cst.Integer)) else module.code_for_node(node)
+    return Argument(code, text=name_value(node), flag=bool_value(node), strings=string_list(node))
 
 
 class _OpCollector(cst.CSTVisitor):
@@ -380,3 +405,27 @@ class RevisionSource:
         if found is None:
             return (1, 1)
         return (found.start.line, found.start.column + 1)
+
+    def location(self, node: cst.CSTNode | None) -> Location:
+        """Where ``node`` is written in this file (its first line for ``None``: a function that is missing)."""
+        line, column = self.position(node) if node is not None else (1, 1)
+        return Location(str(self.path), line, column)
+
+    @cached_property
+    def _operations(self) -> tuple[tuple[Operation, ...], tuple[Operation, ...]]:
+        return tuple(call.fact() for call in self.upgrade), tuple(call.fact() for call in self.downgrade)
+
+    def facts(self, revision_id: str, down_revisions: tuple[str, ...]) -> RevisionFacts:
+        """The revision as the per-revision rules see it (its operations translated once per file)."""
+        upgrade, downgrade = self._operations
+        return RevisionFacts(
+            id=revision_id,
+            path=str(self.path),
+            down_revisions=down_revisions,
+            upgrade=upgrade,
+            downgrade=downgrade,
+            upgrade_body=self.upgrade_kind,
+            downgrade_body=self.downgrade_kind,
+            connection_sql=tuple(Sql(sql, statements) for sql in self.upgrade_connection_sql),
+            resolve_downgrade_location=partial(self.location, self.downgrade_def),
+        )

@@ -5,45 +5,16 @@ exactly as the server will read it — ``CREATE INDEX CONCURRENTLY``, ``ADD CONS
 CONSTRAINT``, dollar-quoted ``DO`` blocks, several statements in one string. (sqlglot, the other candidate, is a
 multi-dialect approximation: it turns much PostgreSQL DDL it does not model into an opaque ``Command`` and accepts
 text PostgreSQL would refuse, which is how a rule ends up guessing.) SQL that does not parse — a template with
-placeholders, another dialect — is ``None``: the rules then make no guess about it, and nothing crashes.
+placeholders, another dialect — is ``None``: the rules then make no guess about it, and nothing crashes. What is read
+is given to the rules as :class:`~schema_guard.revision_facts.SqlStatement` facts.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
 
-Kind = Literal[
-    "data",  # SELECT / INSERT / UPDATE / DELETE / MERGE / COPY: rows, not schema
-    "create_index",
-    "drop_index",
-    "add_constraint",
-    "validate_constraint",
-    "drop_table",
-    "drop_column",
-    "rename_table",
-    "rename_column",
-    "schema",  # any other DDL (CREATE TABLE, ALTER TYPE, CREATE EXTENSION, DO blocks, ...)
-    "session",  # SET, transaction control, comments on nothing: neither rows nor schema
-]
-
-
-@dataclass(frozen=True)
-class Statement:
-    """One statement, as much of it as the rules ask about."""
-
-    kind: Kind
-    table: str | None = None
-    name: str | None = None
-    """The index, constraint or column the statement is about (a renamed column's old name, a renamed table's new
-    one)."""
-    concurrently: bool = False
-    not_valid: bool = False
-    constraint: str | None = None
-    """``foreign key``, ``check``, ``unique``, ``primary key``... for ``add_constraint``."""
-
+from schema_guard.revision_facts import Sql, SqlStatement
 
 _PARAMETERS = re.compile(r"(?<![:\w]):\w+|%\(\w+\)s|%s")
 _DATA = {"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CopyStmt"}
@@ -54,7 +25,7 @@ _CONSTRAINT_KINDS = {"CONSTR_FOREIGN": "foreign key", "CONSTR_CHECK": "check", "
 
 
 @lru_cache(maxsize=1024)
-def statements(sql: str) -> tuple[Statement, ...] | None:
+def statements(sql: str) -> tuple[SqlStatement, ...] | None:
     """Every statement of ``sql`` (several may be separated by ``;``), or ``None`` when PostgreSQL's parser refuses
     the text."""
     try:
@@ -69,7 +40,7 @@ def statements(sql: str) -> tuple[Statement, ...] | None:
             parsed = parse_sql(_PARAMETERS.sub("$1", sql))
         except (ParseError, ValueError, RecursionError):
             return None
-    found: list[Statement] = []
+    found: list[SqlStatement] = []
     for raw in parsed:
         found.extend(_read(raw.stmt))
     return tuple(found)
@@ -77,18 +48,17 @@ def statements(sql: str) -> tuple[Statement, ...] | None:
 
 def is_data_only(sql: str) -> bool:
     """``sql`` parses and changes rows only (or nothing): no statement alters the schema."""
-    parsed = statements(sql)
-    return parsed is not None and all(statement.kind in {"data", "session"} for statement in parsed)
+    return Sql(sql, statements).data_only
 
 
-def _read(node: object) -> list[Statement]:
+def _read(node: object) -> list[SqlStatement]:
     kind = type(node).__name__
     if kind in _DATA:
-        return [Statement("data", _relation(node))]
+        return [SqlStatement("data", _relation(node))]
     if kind in _SESSION:
-        return [Statement("session")]
+        return [SqlStatement("session")]
     if kind == "IndexStmt":
-        return [Statement("create_index", _relation(node), getattr(node, "idxname", None),
+        return [SqlStatement("create_index", _relation(node), getattr(node, "idxname", None),
                           concurrently=bool(getattr(node, "concurrent", False)))]
     if kind == "DropStmt":
         return _drop(node)
@@ -96,49 +66,49 @@ def _read(node: object) -> list[Statement]:
         return _alter_table(node)
     if kind == "RenameStmt":
         return _rename(node)
-    return [Statement("schema", _relation(node))]
+    return [SqlStatement("schema", _relation(node))]
 
 
-def _drop(node: object) -> list[Statement]:
+def _drop(node: object) -> list[SqlStatement]:
     what = _enum_name(getattr(node, "removeType", None))
     names = [_dotted(item) for item in getattr(node, "objects", None) or ()]
     concurrently = bool(getattr(node, "concurrent", False))
     if what == "OBJECT_INDEX":
-        return [Statement("drop_index", None, name, concurrently=concurrently) for name in names]
+        return [SqlStatement("drop_index", None, name, concurrently=concurrently) for name in names]
     if what == "OBJECT_TABLE":
-        return [Statement("drop_table", name) for name in names]
-    return [Statement("schema")]
+        return [SqlStatement("drop_table", name) for name in names]
+    return [SqlStatement("schema")]
 
 
-def _alter_table(node: object) -> list[Statement]:
+def _alter_table(node: object) -> list[SqlStatement]:
     table = _relation(node)
-    found: list[Statement] = []
+    found: list[SqlStatement] = []
     for command in getattr(node, "cmds", None) or ():
         subtype = _enum_name(getattr(command, "subtype", None))
         if subtype == "AT_AddConstraint":
             definition = getattr(command, "def_", None)
-            found.append(Statement(
+            found.append(SqlStatement(
                 "add_constraint", table, getattr(definition, "conname", None),
                 not_valid=bool(getattr(definition, "skip_validation", False)),
                 constraint=_CONSTRAINT_KINDS.get(_enum_name(getattr(definition, "contype", None)) or "", "constraint"),
             ))
         elif subtype == "AT_ValidateConstraint":
-            found.append(Statement("validate_constraint", table, getattr(command, "name", None)))
+            found.append(SqlStatement("validate_constraint", table, getattr(command, "name", None)))
         elif subtype == "AT_DropColumn":
-            found.append(Statement("drop_column", table, getattr(command, "name", None)))
+            found.append(SqlStatement("drop_column", table, getattr(command, "name", None)))
         else:
-            found.append(Statement("schema", table))
-    return found or [Statement("schema", table)]
+            found.append(SqlStatement("schema", table))
+    return found or [SqlStatement("schema", table)]
 
 
-def _rename(node: object) -> list[Statement]:
+def _rename(node: object) -> list[SqlStatement]:
     what = _enum_name(getattr(node, "renameType", None))
     table = _relation(node)
     if what == "OBJECT_TABLE":
-        return [Statement("rename_table", table, getattr(node, "newname", None))]
+        return [SqlStatement("rename_table", table, getattr(node, "newname", None))]
     if what == "OBJECT_COLUMN":
-        return [Statement("rename_column", table, getattr(node, "subname", None))]
-    return [Statement("schema", table)]
+        return [SqlStatement("rename_column", table, getattr(node, "subname", None))]
+    return [SqlStatement("schema", table)]
 
 
 def _relation(node: object) -> str | None:

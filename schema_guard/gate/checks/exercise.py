@@ -25,7 +25,6 @@ from schema_guard.gate.checks.models import ModelLocations, with_declared_shared
 from schema_guard.gate.analysis.operations import RevisionSource
 from schema_guard.gate.analysis.provenance import Provenance
 from schema_guard.gate.alembic.revisions import MigrationProject, Revision
-from schema_guard.gate.analysis.safety import is_irreversible
 from schema_guard.gate.db.provision import Scratch
 from schema_guard.gate.progress import Progress, silent
 from schema_guard.gate.db.snapshot import Difference, Snapshot, compare_snapshots, take_snapshot
@@ -155,7 +154,8 @@ class _Exercise:
 
     def _round_trip_target(self, parsed: Parsed) -> str | None:
         """``base``, or the latest irreversible revision (the round trip stops above it); ``None``: nothing to do."""
-        irreversible = [revision.id for revision, source in parsed if is_irreversible(source)]
+        irreversible = [revision.id for revision, source in parsed
+                        if source.facts(revision.id, revision.down_revisions).irreversible]
         if not irreversible:
             return "base"
         target = irreversible[-1]

@@ -27,7 +27,7 @@ def head_rule_findings(
 ) -> list[Finding]:
     """Run the database fact rules that ``enabled`` selects (default: all but the opt-in ones); ``refine`` turns a
     finding's coarse location (the revision file) into the line that created the table or column."""
-    context = RuleContext(tenancy=tenancy, rule_options=rule_options or {})
+    context = RuleContext(tenancy=tenancy, rule_options=rule_options or {}).for_facts(facts)
     findings: list[Finding] = []
     for rule in fact_rules():
         selected = enabled(rule.code) if enabled is not None else not rule.opt_in
