@@ -12,8 +12,9 @@ against ``reference_models`` (``tests/test_query_views.py``): the two views of t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from schema_guard.facts import QueryFact, SchemaFacts, TableFact
+from schema_guard.facts import QueryFact, RowLink, SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 from schema_guard.rules.query_examples import app
@@ -285,6 +286,94 @@ def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
     statement = select(Exam).options(with_loader_criteria(Exam, Exam.student_id == student_id))
     return session.exec(statement).all()
 """), readers=BOTH, title="with_loader_criteria"),
+        # -- rows loaded earlier in the function: ownership checks and keys taken from them ------------------
+        Valid(app("""
+def attempts(session: Session, student_id: uuid.UUID, exam_id: uuid.UUID) -> list[Attempt]:
+    exam = session.exec(select(Exam).where(Exam.student_id == student_id, Exam.id == exam_id)).one()
+    return session.exec(select(Attempt).where(Attempt.exam_id == exam.id)).all()
+"""), title="a foreign key equal to the key of a row a scoped statement loaded"),
+        Valid(app("""
+def attempts(session: Session, exam_id: uuid.UUID, current: Student) -> list[Attempt]:
+    exam = session.get(Exam, exam_id)
+    if exam is None or exam.student_id != current.id:
+        raise LookupError(exam_id)
+    return session.exec(select(Attempt).where(Attempt.exam_id == exam.id)).all()
+"""), title="a foreign key equal to the key of a row session.get loaded and checked"),
+        Valid(app("""
+async def exam_of(session, student_id: uuid.UUID, attempt_id: uuid.UUID) -> Exam:
+    result = await session.execute(select(Attempt).where(Attempt.id == attempt_id, Attempt.student_id == student_id))
+    attempt = result.scalar_one()
+    return (await session.execute(select(Exam).where(Exam.id == attempt.exam_id))).scalar_one()
+"""), title="a key equal to the foreign key of a scoped row that references it (async, through a result)"),
+        Valid(app("""
+def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
+    found = []
+    exams = session.exec(select(Exam).where(Exam.student_id == student_id)).all()
+    for exam in exams:
+        found += session.exec(select(Attempt).where(Attempt.exam_id == exam.id)).all()
+    return found
+"""), title="a foreign key equal to the key of each row of a scoped list"),
+        Valid(app("""
+def exam(session: Session, exam_id: uuid.UUID, current: Student) -> Exam:
+    exam = session.exec(select(Exam).where(Exam.id == exam_id)).first()
+    if exam is None or exam.student_id != current.id:
+        raise LookupError(exam_id)
+    return exam
+"""), title="a row loaded by key, then checked for ownership"),
+        Valid(app("""
+def exams(session: Session, current: Student, ids: list[uuid.UUID]) -> list[Exam]:
+    rows = session.exec(select(Exam).where(Exam.id.in_(ids))).all()
+    if any(row.student_id != current.id for row in rows):
+        raise PermissionError("not yours")
+    return rows
+"""), title="a list checked row by row, refusing another tenant's"),
+        Valid(app("""
+def exams(session: Session, current: Student, ids: list[uuid.UUID]) -> list[Exam]:
+    rows = session.scalars(select(Exam).where(Exam.id.in_(ids))).all()
+    mine = []
+    for row in rows:
+        if row.student_id != current.id:
+            continue
+        mine.append(row)
+    return mine
+"""), title="a list filtered row by row, skipping another tenant's"),
+        Invalid(app("""
+def attempts(session: Session, exam_id: uuid.UUID) -> list[Attempt]:
+    exam = session.exec(select(Exam).where(Exam.id == exam_id)).one()  # expect: SG702
+    return session.exec(select(Attempt).where(Attempt.exam_id == exam.id)).all()  # expect: SG702
+"""), readers=BOTH, title="a key taken from a row an unscoped statement loaded scopes nothing"),
+        Invalid(app("""
+def exams(session: Session, subject_id: uuid.UUID) -> list[Exam]:
+    subject = session.get(Subject, subject_id)
+    return session.exec(select(Exam).where(Exam.subject_id == subject.id)).all()  # expect: SG702
+"""), title="a key taken from a row of a shared table scopes nothing"),
+        Invalid(app("""
+def attempts(session: Session, student_id: uuid.UUID, exam_id: uuid.UUID) -> list[Attempt]:
+    exam = session.exec(select(Exam).where(Exam.student_id == student_id, Exam.id == exam_id)).one()
+    return session.exec(select(Attempt).where(Attempt.id == exam.id)).all()  # expect: SG702
+"""), readers=BOTH, title="a scoped row's key compared with a column that is not its foreign key"),
+        Invalid(app("""
+def attempts(session: Session, student_id: uuid.UUID, exam_id: uuid.UUID, flag: bool) -> list[Attempt]:
+    exam = session.exec(select(Exam).where(Exam.student_id == student_id, Exam.id == exam_id)).one()
+    if flag:
+        exam = session.exec(select(Exam).where(Exam.id == exam_id)).one()  # expect: SG702
+    return session.exec(select(Attempt).where(Attempt.exam_id == exam.id)).all()  # expect: SG702
+"""), readers=BOTH, title="a row name bound twice: either load may reach the use"),
+        Invalid(app("""
+def exams(session: Session, current: Student, ids: list[uuid.UUID]) -> list[Exam]:
+    rows = session.exec(select(Exam).where(Exam.id.in_(ids))).all()  # expect: SG702
+    for row in rows:
+        if row.student_id != current.id:
+            print("another student's exam", row.id)
+    return rows
+"""), title="a list check that neither refuses nor skips the row"),
+        Invalid(app("""
+def exams(session: Session, current: Student, ids: list[uuid.UUID]) -> list[Exam]:
+    rows = session.exec(select(Exam).where(Exam.id.in_(ids))).all()  # expect: SG702
+    if all(row.student_id != current.id for row in rows):
+        raise PermissionError("none is yours")
+    return rows
+"""), title="a list check that refuses only when no row is the tenant's"),
         # -- session.get with an ownership check; exempt tables; acknowledged queries -------------------------
         Valid(app("""
 def exam(session: Session, exam_id: uuid.UUID, current: Student) -> Exam:
@@ -340,6 +429,7 @@ def every_exam(session: Session) -> int:
         scoped = {id(table) for table in tenant_tables(facts, context)}
         classes = tables_by_class(facts)
         covered = _covered_kinds(facts, context.tenancy.tenant_column)
+        through = _Scope(classes, scoped, covered, context.tenancy.tenant_column)
         reported: set[tuple[str | None, int | None, str]] = set()
         seen: dict[tuple[str | None, str, str], int] = {}
         for query in facts.queries:
@@ -353,12 +443,63 @@ def every_exam(session: Session) -> int:
             key = (query.location.path, query.location.line, query.model)
             if attribute in query.pinned or key in reported:
                 continue
+            if any(_through_scoped_row(link, table, through) for link in query.links):
+                continue
             reported.add(key)
             ordinal = seen[(query.location.path, query.function, query.model)] = seen.get(
                 (query.location.path, query.function, query.model), 0) + 1
             yield self.finding(_message(query, table, attribute), query.location, reader=facts.reader,
                                table=table.name, column=column.name,
                                detail=f"{query.function or '<module>'}: {query.kind} #{ordinal}")
+
+
+@dataclass(frozen=True)
+class _Scope:
+    classes: dict[str, TableFact]
+    scoped: set[int]
+    covered: frozenset[str]
+    tenant_column: str
+
+
+def _through_scoped_row(link: RowLink, table: TableFact, scope: _Scope, depth: int = 0) -> bool:
+    """``table.attribute == row.attribute`` scopes the statement when the two are the ends of a foreign key between
+    ``table`` and the row's table (either way), or the same primary key of one table, and the row's own load is
+    scoped: it is tenant-scoped and pinned its tenant column (or was checked on it), or reached through such a row.
+    A row of a shared table or the anchor scopes nothing, nor does a row loaded by an unscoped statement."""
+    row_table = scope.classes.get(link.row_model)
+    if row_table is None or id(row_table) not in scope.scoped or depth > 8:
+        return False
+    if not _keyed(table, link.attribute, row_table, link.row_attribute):
+        return False
+    if link.row_opaque or link.row_kind in scope.covered:
+        return True
+    column = row_table.column(scope.tenant_column)
+    if column is not None and (column.attribute or column.name) in link.row_pinned:
+        return True
+    return any(_through_scoped_row(inner, row_table, scope, depth + 1) for inner in link.row_links)
+
+
+def _keyed(table: TableFact, attribute: str, row_table: TableFact, row_attribute: str) -> bool:
+    """The two attributes are a foreign key and the column it references (in either direction), or the same
+    single-column primary key."""
+    column, row_column = _column_name(table, attribute), _column_name(row_table, row_attribute)
+    if column is None or row_column is None:
+        return False
+    if table is row_table:
+        return column == row_column and table.primary_key == (column,)
+    for source, source_column, target, target_column in ((table, column, row_table, row_column),
+                                                         (row_table, row_column, table, column)):
+        for fk in source.foreign_keys:
+            if fk.target_table == target.name and (source_column, target_column) in zip(fk.columns, fk.target_columns):
+                return True
+    return False
+
+
+def _column_name(table: TableFact, attribute: str) -> str | None:
+    for column in table.columns:
+        if (column.attribute or column.name) == attribute:
+            return column.name
+    return None
 
 
 def _covered_kinds(facts: SchemaFacts, tenant_column: str) -> frozenset[str]:

@@ -27,17 +27,18 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from schema_guard.facts import QueryFact, SchemaFacts, SessionFilterFact, TableFact
+from schema_guard.facts import QueryFact, RowLink, SchemaFacts, SessionFilterFact, TableFact
 from schema_guard.readers.source.imports import is_library_name, last_part
+from schema_guard.readers.source.loads import EXECUTE as _EXECUTE
+from schema_guard.readers.source.loads import Check, compared, read_loads
 from schema_guard.readers.source.module import ParsedModule
 
 TEXT_MARKERS = ("select(", "query(", ".get(", "update(", "delete(")
 """A module with none of these builds no statement and is not walked."""
 LISTENER_EVENT = "do_orm_execute"
 
-_EXECUTE = frozenset({"exec", "execute", "scalars", "scalar", "stream", "stream_scalars", "paginate"})
 _QUERY_TERMINALS = frozenset({"all", "first", "one", "one_or_none", "scalar", "count", "delete", "update", "get",
                               "__iter__"})
 _CHAIN = frozenset({"order_by", "limit", "offset", "group_by", "distinct", "execution_options", "values",
@@ -47,8 +48,6 @@ _CHAIN = frozenset({"order_by", "limit", "offset", "group_by", "distinct", "exec
 _FILTERS = frozenset({"where", "filter", "having"})
 _JOINS = frozenset({"join", "outerjoin", "join_from", "outerjoin_from"})
 _NOT_VALUES = frozenset({"literal_column", "column", "text"})
-_OWNERSHIP_WORDS = ("owner", "access", "permission", "authoriz", "authoris", "check", "verify", "ensure", "assert")
-"""A loaded object handed to a function whose name says it checks ownership counts as checked (opaque)."""
 
 Column = tuple[str, str]
 """A mapped class and one of its attributes: ``("Exam", "student_id")``."""
@@ -66,12 +65,17 @@ class _Statement:
     opaque: bool = False
     entity: str | None = None
     """The class ``filter_by`` applies to (the last joined one, else the first)."""
+    row: str | None = None
+    """The class of the rows it returns when it selects one whole entity (``select(Exam)``): a loaded row."""
+    links: frozenset[tuple[str, RowLink]] = frozenset()
+    """Predicates comparing a class's attribute with a row loaded earlier (``Answer.exam_id == exam.id``)."""
 
     def with_conditions(self, conditions: _Conditions, only: str | None = None) -> _Statement:
         pins = {c for c in conditions.pins if only is None or c[0] == only}
         equalities = {e for e in conditions.equalities if only is None or only in (e[0][0], e[1][0])}
+        links = {link for link in conditions.links if only is None or link[0] == only}
         return replace(self, pins=self.pins | pins, equalities=self.equalities | equalities,
-                       opaque=self.opaque or conditions.opaque)
+                       links=self.links | links, opaque=self.opaque or conditions.opaque)
 
     def pinned(self) -> frozenset[Column]:
         """The pins, closed over the equalities (``Attempt.student_id == Exam.student_id`` with Exam pinned)."""
@@ -92,10 +96,12 @@ class _Conditions:
     pins: set[Column]
     equalities: set[tuple[Column, Column]]
     opaque: bool = False
+    links: set[tuple[str, RowLink]] = field(default_factory=set)
 
     def add(self, other: _Conditions) -> None:
         self.pins |= other.pins
         self.equalities |= other.equalities
+        self.links |= other.links
         self.opaque = self.opaque or other.opaque
 
 
@@ -205,7 +211,7 @@ class _ModuleQueries:
         self.module = module
         self.models = models
         self.relationships = relationships
-        self.found: dict[tuple[int, str, frozenset[str], bool], QueryFact] = {}
+        self.found: dict[tuple[int, str, frozenset[str], bool, tuple[RowLink, ...]], QueryFact] = {}
 
     def facts(self) -> list[QueryFact]:
         _Function(self, self.module.tree.body, "").run()
@@ -224,10 +230,11 @@ class _ModuleQueries:
         closed = state.pinned() if pinned is None else frozenset(pinned)
         for model in dict.fromkeys(state.models):
             attributes = frozenset(attr for cls, attr in closed if cls == model)
-            key = (id(state.origin), model, attributes, state.opaque)
+            links = tuple(sorted((link for cls, link in state.links if cls == model), key=repr))
+            key = (id(state.origin), model, attributes, state.opaque, links)
             if key not in self.found:
                 self.found[key] = QueryFact(model, state.kind, attributes, self.module.location(state.origin),
-                                            state.opaque, function)
+                                            state.opaque, function, links)
 
 
 class _Function:
@@ -241,14 +248,33 @@ class _Function:
         """The last expression assigned to each name (conditions built before ``.where(condition)``)."""
         self.loaded: list[tuple[str | None, _Loaded]] = []
         self.locals: set[str] = set()
+        self.loads = read_loads(body, self._callee)
+        self.executed: dict[int, tuple[_Statement, ...]] = {}
+        """``id()`` of each executing call walked so far → the statements it executed."""
+        self.gets: dict[str, _Loaded] = {}
+        """Names bound once to ``session.get(...)``: rows too."""
 
     def run(self) -> None:
         self._block(self.body, {})
         for name, loaded in self.loaded:
             self._judge_loaded(name, loaded)
 
-    def _judge(self, state: _Statement) -> None:
-        self.owner.judge(state, self.name)
+    def _callee(self, func: ast.expr) -> str:
+        return last_part(self.owner.module.imports.qualify(func))
+
+    def _judge(self, state: _Statement, check: Check | None = None) -> None:
+        """Judge a statement where it runs; ``check`` is what the function checks on the rows it loads."""
+        if check is None or state.row is None:
+            self.owner.judge(state, self.name)
+            return
+        pinned = state.pinned() | {(state.row, attribute) for attribute in check.attributes}
+        self.owner.judge(replace(state, opaque=state.opaque or check.opaque), self.name, pinned)
+
+    def _executed(self, node: ast.Call, states: tuple[_Statement, ...]) -> None:
+        self.executed[id(node)] = states
+        check = self.loads.checks.get(id(node))
+        for state in states:
+            self._judge(state, check)
 
     # statements ---------------------------------------------------------------------------------------------
 
@@ -319,6 +345,8 @@ class _Function:
                 env.pop(target.id, None)
             if loaded is not None:
                 self.loaded.append((target.id, loaded))
+                if len(targets) == 1 and target.id in self.loads.bound:
+                    self.gets[target.id] = loaded
 
     # expressions --------------------------------------------------------------------------------------------
 
@@ -365,9 +393,10 @@ class _Function:
         return ()
 
     def _execute(self, node: ast.Call, env: Env) -> tuple[_Statement, ...]:
+        states: tuple[_Statement, ...] = ()
         for argument in [*node.args, *(k.value for k in node.keywords)]:
-            for state in self._eval(argument, env):
-                self._judge(state)
+            states += self._eval(argument, env)
+        self._executed(node, states)
         return ()
 
     def _start(self, node: ast.Call) -> _Statement | None:
@@ -377,12 +406,16 @@ class _Function:
         if is_library_name(qualified, "select", "update", "delete"):
             models = self._models_in(node.args)
             kind = last_part(qualified)
-            return _Statement(node, kind, models, entity=models[0] if models else None)
+            return _Statement(node, kind, models, entity=models[0] if models else None, row=self._row_class(node))
         if isinstance(func, ast.Attribute) and func.attr == "query" and node.args:
             models = self._models_in(node.args)
             if models:
-                return _Statement(node, "query", models, entity=models[0])
+                return _Statement(node, "query", models, entity=models[0], row=self._row_class(node))
         return None
+
+    def _row_class(self, node: ast.Call) -> str | None:
+        """The class of the rows a statement returns, when it selects exactly one whole entity."""
+        return self._model(node.args[0]) if len(node.args) == 1 and not node.keywords else None
 
     def _loaded_call(self, node: ast.expr) -> _Loaded | None:
         """``session.get(M, key)`` (awaited or not)."""
@@ -411,8 +444,7 @@ class _Function:
         if name in _CHAIN:
             return states
         if name in _QUERY_TERMINALS and any(state.kind == "query" for state in states):
-            for state in states:
-                self._judge(state)
+            self._executed(node, states)
             return ()
         return ()  # subquery(), cte(), union() and anything unknown: no longer followed
 
@@ -516,7 +548,34 @@ class _Function:
             column, other = (first, right) if first is not None else (second, left)
             if self._is_value(other):
                 conditions.pins.add(column)  # type: ignore[arg-type]
+                link = self._row_link(column[1], other)  # type: ignore[index]
+                if link is not None:
+                    conditions.links.add((column[0], link))  # type: ignore[index]
         return conditions
+
+    def _row_link(self, attribute: str, node: ast.expr) -> RowLink | None:
+        """``attribute == row.other`` where ``row`` is a row loaded earlier in the function: what that load pinned."""
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+            return None
+        name = node.value.id
+        call = self.loads.rows.get(name)
+        if call is not None:
+            states = self.executed.get(id(call), ())
+            rows = {state.row for state in states}
+            if len(rows) != 1 or None in rows:
+                return None
+            row = next(iter(rows))
+            check = self.loads.checks.get(id(call), Check())
+            pinned = frozenset.intersection(*(
+                frozenset(a for cls, a in state.pinned() if cls == row) for state in states)) | check.attributes
+            links = frozenset.intersection(*(frozenset(l for cls, l in state.links if cls == row) for state in states))
+            return RowLink(attribute, row, node.attr, states[0].kind, pinned,
+                           check.opaque or any(state.opaque for state in states), tuple(sorted(links, key=repr)))
+        loaded = self.gets.get(name)
+        if loaded is None:
+            return None
+        check = compared(self.body, name, loaded.origin.lineno, self._callee)
+        return RowLink(attribute, loaded.model, node.attr, "get", check.attributes, check.opaque)
 
     def _is_value(self, node: ast.expr) -> bool:
         if _is_none(node):
@@ -575,23 +634,9 @@ class _Function:
             self.loaded.append((None, loaded))
 
     def _judge_loaded(self, name: str | None, loaded: _Loaded) -> None:
-        compared: set[Column] = set()
-        opaque = False
-        line = loaded.origin.lineno
-        for statement in self.body:
-            for node in ast.walk(statement):
-                if getattr(node, "lineno", 0) < line or name is None:
-                    continue
-                if isinstance(node, ast.Compare):
-                    for side in (node.left, *node.comparators):
-                        if isinstance(side, ast.Attribute) and isinstance(side.value, ast.Name) and \
-                                side.value.id == name:
-                            compared.add((loaded.model, side.attr))
-                elif isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name for a in node.args):
-                    callee = last_part(self.owner.module.imports.qualify(node.func)).lower()
-                    opaque = opaque or any(word in callee for word in _OWNERSHIP_WORDS)
-        state = _Statement(loaded.origin, "get", (loaded.model,), opaque=opaque)
-        self.owner.judge(state, self.name, compared)
+        check = compared(self.body, name, loaded.origin.lineno, self._callee) if name is not None else Check()
+        state = _Statement(loaded.origin, "get", (loaded.model,), opaque=check.opaque)
+        self.owner.judge(state, self.name, {(loaded.model, attribute) for attribute in check.attributes})
 
 
 def _merge(*envs: Env | None) -> Env | None:
