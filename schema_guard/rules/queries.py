@@ -12,7 +12,7 @@ against ``reference_models`` (``tests/test_query_views.py``): the two views of t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from schema_guard.facts import QueryFact, RowLink, SchemaFacts, TableFact
 from schema_guard.findings import Finding
@@ -374,6 +374,50 @@ def exams(session: Session, current: Student, ids: list[uuid.UUID]) -> list[Exam
         raise PermissionError("none is yours")
     return rows
 """), title="a list check that refuses only when no row is the tenant's"),
+        Valid(app("""
+def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
+    exam_ids = session.exec(select(Exam.id).where(Exam.student_id == student_id)).all()
+    return session.exec(select(Attempt).where(Attempt.exam_id.in_(exam_ids))).all()
+"""), title="a foreign key IN the keys a scoped statement selected"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    attempts = session.exec(select(Attempt).where(Attempt.student_id == student_id, Attempt.score > 0)).all()
+    exam_ids = {attempt.exam_id for attempt in attempts}
+    return session.exec(select(Exam).where(Exam.id.in_(exam_ids))).all()
+"""), title="a key IN the foreign keys collected from a scoped list"),
+        Invalid(app("""
+def attempts(session: Session) -> list[Attempt]:
+    exam_ids = session.exec(select(Exam.id).where(Exam.title == "algebra")).all()  # expect: SG702
+    return session.exec(select(Attempt).where(Attempt.exam_id.in_(exam_ids))).all()  # expect: SG702
+"""), readers=BOTH, title="a foreign key IN the keys an unscoped statement selected"),
+        Valid(app("""
+def exam(session: Session, exam_id: uuid.UUID, current: Student) -> Exam:
+    exam = session.get(Exam, exam_id)
+    if exam is None or exam.student is not current:
+        raise LookupError(exam_id)
+    return exam
+"""), title="session.get checked through the relationship to the anchor"),
+        # -- the tenant reached through a join or a relationship to the anchor --------------------------------
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    return session.exec(select(Exam).join(Student).where(Student.id == student_id)).all()
+"""), readers=BOTH, title="a join to the anchor (foreign key inferred) filtered by its key"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    return session.exec(select(Exam).join(Exam.student).where(Student.id == student_id)).all()
+"""), readers=BOTH, title="a relationship join to the anchor filtered by its key"),
+        Valid(app("""
+def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
+    return session.exec(select(Attempt).join(Exam).where(Exam.student_id == student_id)).all()
+"""), readers=BOTH, title="a join inferred over a tenant-pinned foreign key"),
+        Valid(app("""
+def exams(session: Session, current: Student) -> list[Exam]:
+    return session.exec(select(Exam).where(Exam.student == current)).all()
+"""), readers=BOTH, title="the relationship to the anchor compared with the current tenant"),
+        Invalid(app("""
+def exams(session: Session) -> list[Exam]:
+    return session.exec(select(Exam).join(Student).where(Student.email == "a@example.org")).all()  # expect: SG702
+"""), readers=BOTH, title="a join to the anchor filtered by another column"),
         # -- session.get with an ownership check; exempt tables; acknowledged queries -------------------------
         Valid(app("""
 def exam(session: Session, exam_id: uuid.UUID, current: Student) -> Exam:
@@ -429,7 +473,7 @@ def every_exam(session: Session) -> int:
         scoped = {id(table) for table in tenant_tables(facts, context)}
         classes = tables_by_class(facts)
         covered = _covered_kinds(facts, context.tenancy.tenant_column)
-        through = _Scope(classes, scoped, covered, context.tenancy.tenant_column)
+        through = _Scope(classes, scoped, covered, context.tenancy.tenant_column, facts, context)
         reported: set[tuple[str | None, int | None, str]] = set()
         seen: dict[tuple[str | None, str, str], int] = {}
         for query in facts.queries:
@@ -441,7 +485,7 @@ def every_exam(session: Session) -> int:
                 continue  # SG201 reports the missing column
             attribute = column.attribute or column.name
             key = (query.location.path, query.location.line, query.model)
-            if attribute in query.pinned or key in reported:
+            if not query.pinned.isdisjoint(through.tenant_attributes(table)) or key in reported:
                 continue
             if any(_through_scoped_row(link, table, through) for link in query.links):
                 continue
@@ -453,12 +497,42 @@ def every_exam(session: Session) -> int:
                                detail=f"{query.function or '<module>'}: {query.kind} #{ordinal}")
 
 
+def _tenant_attributes(table: TableFact, column: str, attribute: str, facts: SchemaFacts,
+                       context: RuleContext) -> frozenset[str]:
+    """The attributes whose equality with a value pins the tenant: the tenant column's, and a many-to-one
+    relationship to the anchor over it (``Exam.student == current`` compares ``student_id``)."""
+    anchor = facts.table(context.tenancy.anchor_table)
+    if anchor is None or not anchor.class_name:
+        return frozenset({attribute})
+    to_anchor = [fk for fk in table.foreign_keys if fk.target_table == anchor.name]
+    found = {attribute}
+    for relationship in facts.relationships:
+        if relationship.owner_class != table.class_name or relationship.target_class != anchor.class_name or \
+                relationship.link_model:
+            continue
+        columns = relationship.join_columns or (to_anchor[0].columns if len(to_anchor) == 1 else ())
+        if tuple(columns) == (column,):
+            found.add(relationship.attribute)
+    return frozenset(found)
+
+
 @dataclass(frozen=True)
 class _Scope:
     classes: dict[str, TableFact]
     scoped: set[int]
     covered: frozenset[str]
     tenant_column: str
+    facts: SchemaFacts
+    context: RuleContext
+    known: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def tenant_attributes(self, table: TableFact) -> frozenset[str]:
+        """:func:`_tenant_attributes` of a table with a tenant column, once per table."""
+        if id(table) not in self.known:
+            column = table.column(self.tenant_column)
+            self.known[id(table)] = frozenset() if column is None else _tenant_attributes(
+                table, column.name, column.attribute or column.name, self.facts, self.context)
+        return self.known[id(table)]
 
 
 def _through_scoped_row(link: RowLink, table: TableFact, scope: _Scope, depth: int = 0) -> bool:
@@ -473,8 +547,7 @@ def _through_scoped_row(link: RowLink, table: TableFact, scope: _Scope, depth: i
         return False
     if link.row_opaque or link.row_kind in scope.covered:
         return True
-    column = row_table.column(scope.tenant_column)
-    if column is not None and (column.attribute or column.name) in link.row_pinned:
+    if not link.row_pinned.isdisjoint(scope.tenant_attributes(row_table)):
         return True
     return any(_through_scoped_row(inner, row_table, scope, depth + 1) for inner in link.row_links)
 

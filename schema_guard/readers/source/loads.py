@@ -46,6 +46,10 @@ class Loads:
     """``id()`` of an executing call → the ownership checks on what it loaded."""
     bound: set[str] = field(default_factory=set)
     """The names bound exactly once in the function."""
+    lists: dict[str, ast.Call] = field(default_factory=dict)
+    """A name bound once to a loaded list (of rows, or of one column's values) → the call that executed it."""
+    collected: dict[str, tuple[ast.Call, str]] = field(default_factory=dict)
+    """A name bound once to one attribute of each row of a loaded list (``{r.exam_id for r in rows}``)."""
 
 
 def read_loads(body: list[ast.stmt], callee_name: Callable[[ast.expr], str]) -> Loads:
@@ -53,7 +57,7 @@ def read_loads(body: list[ast.stmt], callee_name: Callable[[ast.expr], str]) -> 
     bound = _bound_once(body)
     loads = Loads(bound=bound)
     results: dict[str, ast.Call] = {}
-    lists: dict[str, ast.Call] = {}
+    lists = loads.lists
     nodes = list(_walk(body))
     for node in nodes:
         if not (isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None):
@@ -68,6 +72,9 @@ def read_loads(body: list[ast.stmt], callee_name: Callable[[ast.expr], str]) -> 
             continue
         found = executed_load(node.value, results)
         if found is None:
+            collected = _collected(node.value, lists)
+            if collected is not None:
+                loads.collected[name] = collected
             continue
         call, single = found
         if single:
@@ -89,8 +96,11 @@ def executed_load(node: ast.expr, results: dict[str, ast.Call]) -> tuple[ast.Cal
     if not isinstance(node, ast.Call):
         return None
     func = node.func
-    if isinstance(func, ast.Name) and func.id == "list" and len(node.args) == 1 and not node.keywords:
+    if isinstance(func, ast.Name) and func.id in ("list", "set") and len(node.args) == 1 and not node.keywords:
         inner = _result(node.args[0], results)
+        if inner is None:
+            loaded = executed_load(node.args[0], results)
+            inner = loaded[0] if loaded is not None and not loaded[1] else None
         return (inner, False) if inner is not None else None
     if not isinstance(func, ast.Attribute):
         return None
@@ -100,6 +110,18 @@ def executed_load(node: ast.expr, results: dict[str, ast.Call]) -> tuple[ast.Cal
     if func.attr == "scalar" and node.args:
         return node, True
     return None
+
+
+def _collected(node: ast.expr, lists: dict[str, ast.Call]) -> tuple[ast.Call, str] | None:
+    """``{r.a for r in rows}`` / ``[r.a for r in rows if ...]`` over a loaded list: one attribute of its rows (a
+    filter only leaves fewer)."""
+    if not isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp) or len(node.generators) != 1:
+        return None
+    loop = node.generators[0]
+    if not (isinstance(loop.target, ast.Name) and isinstance(loop.iter, ast.Name) and loop.iter.id in lists):
+        return None
+    attribute = _attribute_of(node.elt, loop.target.id)
+    return (lists[loop.iter.id], attribute) if attribute is not None else None
 
 
 def compared(body: list[ast.stmt], name: str, line: int, callee_name: Callable[[ast.expr], str]) -> Check:

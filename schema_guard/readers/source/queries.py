@@ -67,6 +67,8 @@ class _Statement:
     """The class ``filter_by`` applies to (the last joined one, else the first)."""
     row: str | None = None
     """The class of the rows it returns when it selects one whole entity (``select(Exam)``): a loaded row."""
+    value: Column | None = None
+    """The column it returns when it selects exactly one (``select(Exam.id)``)."""
     links: frozenset[tuple[str, RowLink]] = frozenset()
     """Predicates comparing a class's attribute with a row loaded earlier (``Answer.exam_id == exam.id``)."""
 
@@ -122,9 +124,10 @@ def read_queries(modules: Iterable[ParsedModule], facts: SchemaFacts) -> None:
     if not models:
         return
     relationships = _relationship_joins(facts)
+    keys = _foreign_key_joins(facts)
     for module in modules:
         if any(marker in module.text for marker in TEXT_MARKERS):
-            facts.queries.extend(_ModuleQueries(module, models, relationships).facts())
+            facts.queries.extend(_ModuleQueries(module, models, relationships, keys).facts())
         if LISTENER_EVENT in module.text:
             facts.session_filters.extend(_session_filters(module))
 
@@ -190,6 +193,25 @@ def _relationship_joins(facts: SchemaFacts) -> dict[tuple[str, str], Join]:
     return joins
 
 
+KeyJoins = dict[frozenset[str], list[frozenset[tuple[Column, Column]]]]
+"""Two classes → the columns each foreign key between their tables equates (what ``join(Target)`` infers)."""
+
+
+def _foreign_key_joins(facts: SchemaFacts) -> KeyJoins:
+    tables = {t.class_name: t for t in facts.tables if t.class_name}
+    by_name = {t.name: t for t in tables.values()}
+    joins: KeyJoins = {}
+    for name, table in tables.items():
+        for fk in table.foreign_keys:
+            target = by_name.get(fk.target_table)
+            if target is None or target is table or len(fk.columns) != len(fk.target_columns):
+                continue
+            pairs = frozenset(((name, _attribute(table, a)), (target.class_name, _attribute(target, b)))
+                              for a, b in zip(fk.columns, fk.target_columns))
+            joins.setdefault(frozenset({name, target.class_name}), []).append(pairs)  # type: ignore[arg-type]
+    return joins
+
+
 def _attribute(table: TableFact, column: str) -> str:
     fact = table.column(column)
     return (fact.attribute or fact.name) if fact is not None else column
@@ -207,10 +229,11 @@ def functions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunct
 
 class _ModuleQueries:
     def __init__(self, module: ParsedModule, models: frozenset[str],
-                 relationships: dict[tuple[str, str], Join]) -> None:
+                 relationships: dict[tuple[str, str], Join], keys: KeyJoins) -> None:
         self.module = module
         self.models = models
         self.relationships = relationships
+        self.keys = keys
         self.found: dict[tuple[int, str, frozenset[str], bool, tuple[RowLink, ...]], QueryFact] = {}
 
     def facts(self) -> list[QueryFact]:
@@ -406,7 +429,8 @@ class _Function:
         if is_library_name(qualified, "select", "update", "delete"):
             models = self._models_in(node.args)
             kind = last_part(qualified)
-            return _Statement(node, kind, models, entity=models[0] if models else None, row=self._row_class(node))
+            return _Statement(node, kind, models, entity=models[0] if models else None, row=self._row_class(node),
+                              value=self._column(node.args[0]) if len(node.args) == 1 else None)
         if isinstance(func, ast.Attribute) and func.attr == "query" and node.args:
             models = self._models_in(node.args)
             if models:
@@ -469,15 +493,24 @@ class _Function:
                 target, equated = self.owner.relationships[(owner, joined.attr)]
         if target is None:
             return state
+        onclause = node.args[2:] if name.endswith("_from") else node.args[1:]
+        if not equated and not onclause and not node.keywords:
+            equated = self._inferred_join(state, target)
         models = (*state.models, target)
         if equated and not name.startswith("outer"):
             state = replace(state, equalities=state.equalities | equated)
         state = replace(state, models=models, entity=target)
-        onclause = node.args[2:] if name.endswith("_from") else node.args[1:]
         if onclause:
             conditions = self._conditions_of(onclause, env)
             state = state.with_conditions(conditions, only=target if name.startswith("outer") else None)
         return state
+
+    def _inferred_join(self, state: _Statement, target: str) -> frozenset[tuple[Column, Column]]:
+        """``join(Target)`` with no ON clause: SQLAlchemy joins on the one foreign key between ``Target`` and the
+        statement's classes; none is assumed where there are several (SQLAlchemy refuses those)."""
+        found = [pairs for model in dict.fromkeys(state.models) if model != target
+                 for pairs in self.owner.keys.get(frozenset({model, target}), [])]
+        return found[0] if len(found) == 1 else frozenset()
 
     # conditions ---------------------------------------------------------------------------------------------
 
@@ -527,6 +560,10 @@ class _Function:
             if column is not None:
                 if node.func.attr == "in_" and len(node.args) == 1 and _single_element(node.args[0]):
                     none.pins.add(column)
+                elif node.func.attr == "in_" and len(node.args) == 1:
+                    link = self._values_link(column[1], node.args[0])
+                    if link is not None:
+                        none.links.add((column[0], link))
                 return none  # any other column method (like, is_, between...) pins nothing
             if node.func.attr in ("exists", "any", "has") or self._column(node.func) is not None:
                 return none
@@ -553,6 +590,38 @@ class _Function:
                     conditions.links.add((column[0], link))  # type: ignore[index]
         return conditions
 
+    def _values_link(self, attribute: str, node: ast.expr) -> RowLink | None:
+        """``attribute.in_(ids)`` where ``ids`` holds one column of rows loaded earlier: ``select(Exam.id)``'s list,
+        or ``{exam.id for exam in exams}``."""
+        if not isinstance(node, ast.Name):
+            return None
+        if node.id in self.loads.lists:
+            call = self.loads.lists[node.id]
+            states = self.executed.get(id(call), ())
+            values = {state.value for state in states}
+            if len(values) != 1 or None in values:
+                return None
+            model, column = next(iter(values))  # type: ignore[misc]
+            return self._link_to(attribute, call, states, model, column)
+        if node.id in self.loads.collected:
+            call, column = self.loads.collected[node.id]
+            states = self.executed.get(id(call), ())
+            rows = {state.row for state in states}
+            if len(rows) != 1 or None in rows:
+                return None
+            return self._link_to(attribute, call, states, next(iter(rows)), column)  # type: ignore[arg-type]
+        return None
+
+    def _link_to(self, attribute: str, call: ast.Call, states: tuple[_Statement, ...], model: str,
+                 column: str) -> RowLink:
+        """What the load at ``call`` pinned on ``model``, as a link from ``attribute`` to its ``column``."""
+        check = self.loads.checks.get(id(call), Check())
+        pinned = frozenset.intersection(*(
+            frozenset(a for cls, a in state.pinned() if cls == model) for state in states)) | check.attributes
+        links = frozenset.intersection(*(frozenset(l for cls, l in state.links if cls == model) for state in states))
+        return RowLink(attribute, model, column, states[0].kind, pinned,
+                       check.opaque or any(state.opaque for state in states), tuple(sorted(links, key=repr)))
+
     def _row_link(self, attribute: str, node: ast.expr) -> RowLink | None:
         """``attribute == row.other`` where ``row`` is a row loaded earlier in the function: what that load pinned."""
         if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
@@ -564,13 +633,7 @@ class _Function:
             rows = {state.row for state in states}
             if len(rows) != 1 or None in rows:
                 return None
-            row = next(iter(rows))
-            check = self.loads.checks.get(id(call), Check())
-            pinned = frozenset.intersection(*(
-                frozenset(a for cls, a in state.pinned() if cls == row) for state in states)) | check.attributes
-            links = frozenset.intersection(*(frozenset(l for cls, l in state.links if cls == row) for state in states))
-            return RowLink(attribute, row, node.attr, states[0].kind, pinned,
-                           check.opaque or any(state.opaque for state in states), tuple(sorted(links, key=repr)))
+            return self._link_to(attribute, call, states, next(iter(rows)), node.attr)  # type: ignore[arg-type]
         loaded = self.gets.get(name)
         if loaded is None:
             return None
