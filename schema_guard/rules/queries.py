@@ -397,6 +397,22 @@ def exam(session: Session, exam_id: uuid.UUID, current: Student) -> Exam:
         raise LookupError(exam_id)
     return exam
 """), title="session.get checked through the relationship to the anchor"),
+        Valid(app("""
+async def attempts(session, student_id: uuid.UUID) -> list[Attempt]:
+    result = await session.execute(select(Exam.id).where(Exam.student_id == student_id))
+    exam_ids = list(result.scalars().all())
+    result = await session.execute(select(Attempt).where(Attempt.exam_id.in_(exam_ids)))
+    return list(result.scalars())
+"""), title="a result name rebound: each use reads the execution just before it"),
+        Invalid(app("""
+async def attempts(session, student_id: uuid.UUID, flag: bool) -> list[Attempt]:
+    result = await session.execute(select(Exam.id).where(Exam.student_id == student_id))
+    if flag:
+        result = await session.execute(select(Exam.id))  # expect: SG702
+    exam_ids = list(result.scalars().all())
+    result = await session.execute(select(Attempt).where(Attempt.exam_id.in_(exam_ids)))  # expect: SG702
+    return list(result.scalars())
+"""), title="a result name rebound on one path: the keys may come from the unscoped one"),
         # -- the tenant reached through a join or a relationship to the anchor --------------------------------
         Valid(app("""
 def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
@@ -501,8 +517,8 @@ def _tenant_attributes(table: TableFact, column: str, attribute: str, facts: Sch
                        context: RuleContext) -> frozenset[str]:
     """The attributes whose equality with a value pins the tenant: the tenant column's, and a many-to-one
     relationship to the anchor over it (``Exam.student == current`` compares ``student_id``)."""
-    anchor = facts.table(context.tenancy.anchor_table)
-    if anchor is None or not anchor.class_name:
+    anchor = next((t for t in facts.tables if t.name == context.tenancy.anchor_table and t.class_name), None)
+    if anchor is None:  # a mapped class: a migration's ``sa.table("projects", ...)`` has none
         return frozenset({attribute})
     to_anchor = [fk for fk in table.foreign_keys if fk.target_table == anchor.name]
     found = {attribute}

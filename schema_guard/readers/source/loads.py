@@ -54,40 +54,74 @@ class Loads:
 
 def read_loads(body: list[ast.stmt], callee_name: Callable[[ast.expr], str]) -> Loads:
     """The loads of a function body. ``callee_name`` gives a call's function name (imports resolved)."""
-    bound = _bound_once(body)
-    loads = Loads(bound=bound)
-    results: dict[str, ast.Call] = {}
-    lists = loads.lists
+    loads = Loads(bound=_bound_once(body))
     nodes = list(_walk(body))
-    for node in nodes:
-        if not (isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None):
-            continue
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if len(targets) != 1 or not isinstance(targets[0], ast.Name) or targets[0].id not in bound:
-            continue
-        name = targets[0].id
-        execution = _execution(node.value, results)
-        if execution is not None:
-            results[name] = execution
-            continue
-        found = executed_load(node.value, results)
-        if found is None:
-            collected = _collected(node.value, lists)
-            if collected is not None:
-                loads.collected[name] = collected
-            continue
-        call, single = found
-        if single:
-            loads.rows[name] = call
-            loads.checks[id(call)] = compared(body, name, node.lineno, callee_name)
-        else:
-            lists[name] = call
-            loads.checks[id(call)] = Check(frozenset(_refusals(nodes, name)))
+    _block(body, {}, loads, _Reading(body, nodes, callee_name))
+    lists = loads.lists
     for node in nodes:
         if isinstance(node, ast.For | ast.AsyncFor) and isinstance(node.target, ast.Name) and \
-                node.target.id in bound and isinstance(node.iter, ast.Name) and node.iter.id in lists:
+                node.target.id in loads.bound and isinstance(node.iter, ast.Name) and node.iter.id in lists:
             loads.rows[node.target.id] = lists[node.iter.id]
     return loads
+
+
+@dataclass(frozen=True)
+class _Reading:
+    body: list[ast.stmt]
+    nodes: list[ast.AST]
+    callee_name: Callable[[ast.expr], str]
+
+
+def _block(statements: list[ast.stmt], results: dict[str, ast.Call], loads: Loads, reading: _Reading) -> None:
+    """Statements in order. ``results`` maps a name to the execution it holds *here* (``res = await
+    session.execute(...)`` is often rebound, so it is followed in order; a name rebound inside a nested block is
+    forgotten after it)."""
+    for statement in statements:
+        if isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
+            _assignment(statement, results, loads, reading)
+            continue
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue  # walked on its own
+        for field_name in ("body", "orelse", "finalbody"):
+            inner = getattr(statement, field_name, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                _block(inner, dict(results), loads, reading)
+        for handler in getattr(statement, "handlers", []) + getattr(statement, "cases", []):
+            _block(handler.body, dict(results), loads, reading)
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                results.pop(node.id, None)
+
+
+def _assignment(node: ast.Assign | ast.AnnAssign, results: dict[str, ast.Call], loads: Loads,
+                reading: _Reading) -> None:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    for target in targets:
+        for stored in ast.walk(target):
+            if isinstance(stored, ast.Name):
+                results.pop(stored.id, None)
+    if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+        return
+    name = targets[0].id
+    execution = _execution(node.value, results)  # type: ignore[arg-type]
+    if execution is not None:
+        results[name] = execution
+        return
+    if name not in loads.bound:
+        return
+    found = executed_load(node.value, results)  # type: ignore[arg-type]
+    if found is None:
+        collected = _collected(node.value, loads.lists)  # type: ignore[arg-type]
+        if collected is not None:
+            loads.collected[name] = collected
+        return
+    call, single = found
+    if single:
+        loads.rows[name] = call
+        loads.checks[id(call)] = compared(reading.body, name, node.lineno, reading.callee_name)
+    else:
+        loads.lists[name] = call
+        loads.checks[id(call)] = Check(frozenset(_refusals(reading.nodes, name)))
 
 
 def executed_load(node: ast.expr, results: dict[str, ast.Call]) -> tuple[ast.Call, bool] | None:
