@@ -292,6 +292,10 @@ class SchemaFacts:
     session_filters: list[SessionFilterFact] = field(default_factory=list)
     """Session-wide statement filters in application code (source reader only)."""
     """Classes used as request bodies and response models of web routes (source reader only)."""
+    application_models: SchemaFacts | None = None
+    """A partial check (pre-commit passes only the changed files): the checked files' models joined with those of
+    the rest of ``src``, which the application code in the checked files was read and is judged against (SG702).
+    Only application rules look at it; ``None`` when every file is checked."""
     known_tables: set[str] = field(default_factory=set)
     """Table names that exist outside the checked files (for SG404 when only some files are checked), and foreign-key
     targets the source reader trusts while some table's name is computed and so unknown to it."""

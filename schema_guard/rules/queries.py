@@ -486,10 +486,11 @@ def every_exam(session: Session) -> int:
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         if not facts.queries:
             return
-        scoped = {id(table) for table in tenant_tables(facts, context)}
-        classes = tables_by_class(facts)
+        models = facts.application_models or facts  # a partial check: the whole project's models
+        scoped = {id(table) for table in tenant_tables(models, context)}
+        classes = tables_by_class(models)
         covered = _covered_kinds(facts, context.tenancy.tenant_column)
-        through = _Scope(classes, scoped, covered, context.tenancy.tenant_column, facts, context)
+        through = _Scope(classes, scoped, covered, context.tenancy.tenant_column, models, context)
         reported: set[tuple[str | None, int | None, str]] = set()
         seen: dict[tuple[str | None, str, str], int] = {}
         for query in facts.queries:
