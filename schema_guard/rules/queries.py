@@ -434,6 +434,52 @@ def exams(session: Session, current: Student) -> list[Exam]:
 def exams(session: Session) -> list[Exam]:
     return session.exec(select(Exam).join(Student).where(Student.email == "a@example.org")).all()  # expect: SG702
 """), readers=BOTH, title="a join to the anchor filtered by another column"),
+        # -- subqueries: judged on their own, leaning on the enclosing statement --------------------------------
+        Invalid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).where(
+        Exam.student_id == student_id,
+        Exam.id.in_(select(Attempt.exam_id).where(Attempt.score > 0)),  # expect: SG702
+    )
+    return session.exec(statement).all()
+"""), readers=BOTH, title="a subquery IN on another tenant-scoped table, unscoped"),
+        Invalid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).where(
+        Exam.student_id == student_id,
+        select(Attempt.id).where(Attempt.exam_id == Exam.id).exists(),  # expect: SG702
+    )
+    return session.exec(statement).all()
+"""), readers=BOTH, title="a correlated EXISTS on a foreign key alone"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).where(
+        Exam.student_id == student_id,
+        select(Attempt.id).where(Attempt.exam_id == Exam.id, Attempt.student_id == Exam.student_id).exists(),
+    )
+    return session.exec(statement).all()
+"""), readers=BOTH, title="a correlated EXISTS equating the tenant columns"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).where(
+        Exam.student_id == student_id,
+        Exam.id.in_(select(Attempt.exam_id).where(Attempt.student_id == student_id)),
+    )
+    return session.exec(statement).all()
+"""), readers=BOTH, title="a subquery IN scoped on its own"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    latest = select(func.max(Exam.title)).where(Exam.student_id == student_id).scalar_subquery()
+    return session.exec(select(Exam).where(Exam.student_id == student_id, Exam.title == latest)).all()
+"""), readers=BOTH, title="a scalar subquery built before, scoped"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).where(
+        Exam.student_id == student_id,
+        Exam.id.in_(select(Exam.id).where(Exam.title == "algebra")),
+    )
+    return session.exec(statement).all()
+"""), title="a scoped outer statement with a subquery on the same class"),
         # -- session.get with an ownership check; exempt tables; acknowledged queries -------------------------
         Valid(app("""
 def exam(session: Session, exam_id: uuid.UUID, current: Student) -> Exam:

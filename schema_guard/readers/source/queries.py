@@ -46,6 +46,9 @@ _CHAIN = frozenset({"order_by", "limit", "offset", "group_by", "distinct", "exec
                     "slice", "fetch", "enable_eagerloads", "populate_existing", "yield_per", "with_hint",
                     "ordered_values", "set_label_style", "add_cte", "with_only_columns", "reduce_columns"})
 _FILTERS = frozenset({"where", "filter", "having"})
+_SUBQUERIES = frozenset({"exists", "scalar_subquery", "as_scalar"})
+"""Methods that turn a statement into an expression a condition uses."""
+_SUBQUERY_ARGUMENTS = frozenset({"in_", "not_in", "notin_", "any_", "all_"})
 _JOINS = frozenset({"join", "outerjoin", "join_from", "outerjoin_from"})
 _NOT_VALUES = frozenset({"literal_column", "column", "text"})
 
@@ -69,6 +72,9 @@ class _Statement:
     """The class of the rows it returns when it selects one whole entity (``select(Exam)``): a loaded row."""
     value: Column | None = None
     """The column it returns when it selects exactly one (``select(Exam.id)``)."""
+    nested: tuple[_Statement, ...] = ()
+    """Statements inside its conditions (``Exam.id.in_(select(...))``, ``select(...).exists()``): judged when it
+    is, leaning on what it pins (a correlated subquery) and skipping the classes it reads itself."""
     links: frozenset[tuple[str, RowLink]] = frozenset()
     """Predicates comparing a class's attribute with a row loaded earlier (``Answer.exam_id == exam.id``)."""
 
@@ -77,7 +83,8 @@ class _Statement:
         equalities = {e for e in conditions.equalities if only is None or only in (e[0][0], e[1][0])}
         links = {link for link in conditions.links if only is None or link[0] == only}
         return replace(self, pins=self.pins | pins, equalities=self.equalities | equalities,
-                       links=self.links | links, opaque=self.opaque or conditions.opaque)
+                       links=self.links | links, opaque=self.opaque or conditions.opaque,
+                       nested=self.nested + tuple(s for s in conditions.nested if s not in self.nested))
 
     def pinned(self) -> frozenset[Column]:
         """The pins, closed over the equalities (``Attempt.student_id == Exam.student_id`` with Exam pinned)."""
@@ -99,11 +106,13 @@ class _Conditions:
     equalities: set[tuple[Column, Column]]
     opaque: bool = False
     links: set[tuple[str, RowLink]] = field(default_factory=set)
+    nested: tuple[_Statement, ...] = ()
 
     def add(self, other: _Conditions) -> None:
         self.pins |= other.pins
         self.equalities |= other.equalities
         self.links |= other.links
+        self.nested += other.nested
         self.opaque = self.opaque or other.opaque
 
 
@@ -258,6 +267,9 @@ class _ModuleQueries:
             if key not in self.found:
                 self.found[key] = QueryFact(model, state.kind, attributes, self.module.location(state.origin),
                                             state.opaque, function, links)
+        for inner in state.nested:  # on its own, with the enclosing statement's pins (a correlated subquery)
+            self.judge(replace(inner, kind="select", models=tuple(m for m in inner.models if m not in state.models),
+                               pins=inner.pins | closed), function)
 
 
 class _Function:
@@ -276,6 +288,8 @@ class _Function:
         """``id()`` of each executing call walked so far → the statements it executed."""
         self.gets: dict[str, _Loaded] = {}
         """Names bound once to ``session.get(...)``: rows too."""
+        self.nested: list[_Statement] | None = None
+        """While a condition is read: the statements used as its subqueries."""
 
     def run(self) -> None:
         self._block(self.body, {})
@@ -411,8 +425,11 @@ class _Function:
                 return self._execute(node, env)
         elif isinstance(func, ast.Name) and func.id in _EXECUTE:
             return self._execute(node, env)
+        subquery = self.nested is not None and self._takes_subquery(node)
         for argument in [*node.args, *(k.value for k in node.keywords)]:
-            self._eval(argument, env)  # handed to another function: unjudged (the callee may scope it)
+            states = self._eval(argument, env)  # handed to another function: unjudged (the callee may scope it)
+            if subquery and states:
+                self.nested.extend(states)  # type: ignore[union-attr]
         return ()
 
     def _execute(self, node: ast.Call, env: Env) -> tuple[_Statement, ...]:
@@ -470,7 +487,16 @@ class _Function:
         if name in _QUERY_TERMINALS and any(state.kind == "query" for state in states):
             self._executed(node, states)
             return ()
+        if name in _SUBQUERIES and self.nested is not None:
+            self.nested.extend(states)
+            return ()
         return ()  # subquery(), cte(), union() and anything unknown: no longer followed
+
+    def _takes_subquery(self, node: ast.Call) -> bool:
+        """``column.in_(statement)``, ``exists(statement)``: a statement used inside a condition."""
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _SUBQUERY_ARGUMENTS:
+            return True
+        return is_library_name(self.owner.module.imports.qualify(node.func), "exists", "any_", "all_")
 
     def _filter_by(self, state: _Statement, node: ast.Call) -> _Statement:
         if state.entity is None or any(keyword.arg is None for keyword in node.keywords):
@@ -516,9 +542,14 @@ class _Function:
 
     def _conditions_of(self, arguments: Iterable[ast.expr], env: Env) -> _Conditions:
         conditions = _Conditions(set(), set())
-        for argument in arguments:
-            self._eval(argument, env)
-            conditions.add(self._condition(argument, 0))
+        outer, self.nested = self.nested, []
+        try:
+            for argument in arguments:
+                self._eval(argument, env)
+                conditions.add(self._condition(argument, 0))
+            conditions.nested = tuple(dict.fromkeys(self.nested))
+        finally:
+            self.nested = outer
         return conditions
 
     def _condition(self, node: ast.expr, depth: int) -> _Conditions:  # noqa: C901 - one branch per form
