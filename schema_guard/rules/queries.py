@@ -413,6 +413,11 @@ async def attempts(session, student_id: uuid.UUID, flag: bool) -> list[Attempt]:
     result = await session.execute(select(Attempt).where(Attempt.exam_id.in_(exam_ids)))  # expect: SG702
     return list(result.scalars())
 """), title="a result name rebound on one path: the keys may come from the unscoped one"),
+        Invalid(app("""
+def subject_of(session: Session, exam_id: uuid.UUID) -> Subject | None:
+    exam = session.exec(select(Exam).where(Exam.id == exam_id)).first()  # expect: SG702
+    return session.exec(select(Subject).where(Subject.id == exam.subject_id)).first()
+"""), readers=BOTH, title="a loaded row's attribute used in the next query is no ownership check"),
         # -- the tenant reached through a join or a relationship to the anchor --------------------------------
         Valid(app("""
 def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:

@@ -159,19 +159,23 @@ def _collected(node: ast.expr, lists: dict[str, ast.Call]) -> tuple[ast.Call, st
 
 
 def compared(body: list[ast.stmt], name: str, line: int, callee_name: Callable[[ast.expr], str]) -> Check:
-    """The attributes of ``name`` compared anywhere after ``line`` (``if exam.student_id != current.id``), and
-    whether it is handed to a function whose name says it checks ownership."""
+    """The attributes of ``name`` compared in a test after ``line`` (``if exam.student_id != current.id``,
+    ``assert ...``), and whether it is handed to a function whose name says it checks ownership. A comparison
+    elsewhere (``Organisation.id == project.organisation_id`` in the next query) checks nothing."""
     attributes: set[str] = set()
     opaque = False
     for statement in body:
         for node in ast.walk(statement):
             if getattr(node, "lineno", 0) < line:
                 continue
-            if isinstance(node, ast.Compare):
-                for side in (node.left, *node.comparators):
-                    attribute = _attribute_of(side, name)
-                    if attribute is not None:
-                        attributes.add(attribute)
+            if isinstance(node, ast.If | ast.Assert | ast.IfExp | ast.While):
+                for compare in ast.walk(node.test):
+                    if not isinstance(compare, ast.Compare):
+                        continue
+                    for side in (compare.left, *compare.comparators):
+                        attribute = _attribute_of(side, name)
+                        if attribute is not None:
+                            attributes.add(attribute)
             elif isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name for a in node.args):
                 callee = callee_name(node.func).lower()
                 opaque = opaque or any(word in callee for word in OWNERSHIP_WORDS)
