@@ -136,7 +136,8 @@ class SourceCache:
         gc.disable()  # loading and building allocate many objects that all live to the end of the run
         try:
             if context_files:  # a partial check: the few checked files are read, the context scans are cached
-                return reader.read_source(files, context_files=context_files, scan=self.scan_context)
+                return reader.read_source(files, context_files=context_files, scan=self.scan_context,
+                                          models=self.context_models)
             return self._read_all(list({reader._key(p): p for p in reader._python_files(files)}.values()))
         finally:
             # The facts live until the end of the check and hold no reference cycles: the collector need not
@@ -144,6 +145,28 @@ class SourceCache:
             gc.freeze()
             if collecting:
                 gc.enable()
+
+    def context_models(self, paths: Sequence[Path]) -> SchemaFacts:
+        """:func:`~schema_guard.readers.source.reader.read_models` for a partial check whose files hold statements:
+        the fragments of the last full read for every file unchanged since (nothing is written), the rest read."""
+        pack = self._load("facts")
+        cwd = os.getcwd()
+        facts = SchemaFacts(reader="source")
+        stale: list[Path] = []
+        for path in paths:
+            entry = pack.entries.get(_absolute(path, cwd))
+            if not (isinstance(entry, FileEntry) and _unchanged_by_signature(entry, path)):
+                stale.append(path)
+            elif entry.summary.model:
+                facts.tables.extend(entry.fragment.tables)
+                facts.classes.extend(entry.fragment.classes)
+                facts.relationships.extend(entry.fragment.relationships)
+        if stale:
+            read = reader.read_models(stale)
+            facts.tables.extend(read.tables)
+            facts.classes.extend(read.classes)
+            facts.relationships.extend(read.relationships)
+        return facts
 
     def scan_context(self, paths: Iterator[Path] | Sequence[Path]) -> ContextIndex:
         """:func:`scan_context`, from the cache for every context file that has not changed."""

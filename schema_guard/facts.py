@@ -214,6 +214,31 @@ class RelationshipFact:
 
 
 @dataclass(frozen=True)
+class RowLink:
+    """A predicate that compares an attribute of the statement's class with an attribute of a row an earlier
+    statement of the same function loaded (``Answer.exam_id == exam.id`` after ``exam = session.exec(...).one()``).
+
+    It scopes the statement transitively when the two attributes are the ends of a foreign key (or the same primary
+    key) and the row's own load was scoped: the reader records what that load pinned, the rule decides."""
+
+    attribute: str
+    """The attribute of the statement's class."""
+    row_model: str
+    """The class of the loaded row."""
+    row_attribute: str
+    """The attribute read on the row."""
+    row_kind: str
+    """How the row was loaded: the kind of its statement (``get`` for ``session.get`` with later checks)."""
+    row_pinned: frozenset[str] = frozenset()
+    """What every path of the row's load pins on ``row_model`` (for ``get``, the attributes the function compares
+    on the row; for a statement, its predicates and the ownership checks on its result)."""
+    row_opaque: bool = False
+    """The row's load is filtered by something the reader cannot follow."""
+    row_links: tuple[RowLink, ...] = ()
+    """The row's own load reached through an earlier row."""
+
+
+@dataclass(frozen=True)
 class QueryFact:
     """A statement application code builds on one mapped class (``select``, ``update``, ``delete``, the legacy
     ``session.query``, ``session.get``), read from source, with what every path to its execution filters (SG702).
@@ -235,6 +260,8 @@ class QueryFact:
     rules stay silent."""
     function: str = ""
     """The function it is built in (``""`` at module level), which tells apart findings about one table."""
+    links: tuple[RowLink, ...] = ()
+    """Predicates on ``model`` that compare it with a row loaded earlier in the function (every path has them)."""
 
 
 @dataclass(frozen=True)
@@ -281,6 +308,10 @@ class SchemaFacts:
     session_filters: list[SessionFilterFact] = field(default_factory=list)
     """Session-wide statement filters in application code (source reader only)."""
     """Classes used as request bodies and response models of web routes (source reader only)."""
+    application_models: SchemaFacts | None = None
+    """A partial check (pre-commit passes only the changed files): the checked files' models joined with those of
+    the rest of ``src``, which the application code in the checked files was read and is judged against (SG702).
+    Only application rules look at it; ``None`` when every file is checked."""
     known_tables: set[str] = field(default_factory=set)
     """Table names that exist outside the checked files (for SG404 when only some files are checked), and foreign-key
     targets the source reader trusts while some table's name is computed and so unknown to it."""

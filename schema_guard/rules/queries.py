@@ -12,11 +12,13 @@ against ``reference_models`` (``tests/test_query_views.py``): the two views of t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
-from schema_guard.facts import QueryFact, SchemaFacts, TableFact
+from schema_guard.facts import QueryFact, RowLink, SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 from schema_guard.rules.query_examples import app
+from schema_guard.schema_view import SchemaView
 
 BOTH = ("source", "runtime")
 """Examples the run-time guard can execute too."""
@@ -275,6 +277,205 @@ def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
     statement = select(Exam).options(with_loader_criteria(Exam, Exam.student_id == student_id))
     return session.exec(statement).all()
 """), readers=BOTH, title="with_loader_criteria"),
+        # -- rows loaded earlier in the function: ownership checks and keys taken from them ------------------
+        Valid(app("""
+def attempts(session: Session, student_id: uuid.UUID, exam_id: uuid.UUID) -> list[Attempt]:
+    exam = session.exec(select(Exam).where(Exam.student_id == student_id, Exam.id == exam_id)).one()
+    return session.exec(select(Attempt).where(Attempt.exam_id == exam.id)).all()
+"""), title="a foreign key equal to the key of a row a scoped statement loaded"),
+        Valid(app("""
+def attempts(session: Session, exam_id: uuid.UUID, current: Student) -> list[Attempt]:
+    exam = session.get(Exam, exam_id)
+    if exam is None or exam.student_id != current.id:
+        raise LookupError(exam_id)
+    return session.exec(select(Attempt).where(Attempt.exam_id == exam.id)).all()
+"""), title="a foreign key equal to the key of a row session.get loaded and checked"),
+        Valid(app("""
+async def exam_of(session, student_id: uuid.UUID, attempt_id: uuid.UUID) -> Exam:
+    result = await session.execute(select(Attempt).where(Attempt.id == attempt_id, Attempt.student_id == student_id))
+    attempt = result.scalar_one()
+    return (await session.execute(select(Exam).where(Exam.id == attempt.exam_id))).scalar_one()
+"""), title="a key equal to the foreign key of a scoped row that references it (async, through a result)"),
+        Valid(app("""
+def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
+    found = []
+    exams = session.exec(select(Exam).where(Exam.student_id == student_id)).all()
+    for exam in exams:
+        found += session.exec(select(Attempt).where(Attempt.exam_id == exam.id)).all()
+    return found
+"""), title="a foreign key equal to the key of each row of a scoped list"),
+        Valid(app("""
+def exam(session: Session, exam_id: uuid.UUID, current: Student) -> Exam:
+    exam = session.exec(select(Exam).where(Exam.id == exam_id)).first()
+    if exam is None or exam.student_id != current.id:
+        raise LookupError(exam_id)
+    return exam
+"""), title="a row loaded by key, then checked for ownership"),
+        Valid(app("""
+def exams(session: Session, current: Student, ids: list[uuid.UUID]) -> list[Exam]:
+    rows = session.exec(select(Exam).where(Exam.id.in_(ids))).all()
+    if any(row.student_id != current.id for row in rows):
+        raise PermissionError("not yours")
+    return rows
+"""), title="a list checked row by row, refusing another tenant's"),
+        Valid(app("""
+def exams(session: Session, current: Student, ids: list[uuid.UUID]) -> list[Exam]:
+    rows = session.scalars(select(Exam).where(Exam.id.in_(ids))).all()
+    mine = []
+    for row in rows:
+        if row.student_id != current.id:
+            continue
+        mine.append(row)
+    return mine
+"""), title="a list filtered row by row, skipping another tenant's"),
+        Invalid(app("""
+def attempts(session: Session, exam_id: uuid.UUID) -> list[Attempt]:
+    exam = session.exec(select(Exam).where(Exam.id == exam_id)).one()  # expect: SG702
+    return session.exec(select(Attempt).where(Attempt.exam_id == exam.id)).all()  # expect: SG702
+"""), readers=BOTH, title="a key taken from a row an unscoped statement loaded scopes nothing"),
+        Invalid(app("""
+def exams(session: Session, subject_id: uuid.UUID) -> list[Exam]:
+    subject = session.get(Subject, subject_id)
+    return session.exec(select(Exam).where(Exam.subject_id == subject.id)).all()  # expect: SG702
+"""), title="a key taken from a row of a shared table scopes nothing"),
+        Invalid(app("""
+def attempts(session: Session, student_id: uuid.UUID, exam_id: uuid.UUID) -> list[Attempt]:
+    exam = session.exec(select(Exam).where(Exam.student_id == student_id, Exam.id == exam_id)).one()
+    return session.exec(select(Attempt).where(Attempt.id == exam.id)).all()  # expect: SG702
+"""), readers=BOTH, title="a scoped row's key compared with a column that is not its foreign key"),
+        Invalid(app("""
+def attempts(session: Session, student_id: uuid.UUID, exam_id: uuid.UUID, flag: bool) -> list[Attempt]:
+    exam = session.exec(select(Exam).where(Exam.student_id == student_id, Exam.id == exam_id)).one()
+    if flag:
+        exam = session.exec(select(Exam).where(Exam.id == exam_id)).one()  # expect: SG702
+    return session.exec(select(Attempt).where(Attempt.exam_id == exam.id)).all()  # expect: SG702
+"""), readers=BOTH, title="a row name bound twice: either load may reach the use"),
+        Invalid(app("""
+def exams(session: Session, current: Student, ids: list[uuid.UUID]) -> list[Exam]:
+    rows = session.exec(select(Exam).where(Exam.id.in_(ids))).all()  # expect: SG702
+    for row in rows:
+        if row.student_id != current.id:
+            print("another student's exam", row.id)
+    return rows
+"""), title="a list check that neither refuses nor skips the row"),
+        Invalid(app("""
+def exams(session: Session, current: Student, ids: list[uuid.UUID]) -> list[Exam]:
+    rows = session.exec(select(Exam).where(Exam.id.in_(ids))).all()  # expect: SG702
+    if all(row.student_id != current.id for row in rows):
+        raise PermissionError("none is yours")
+    return rows
+"""), title="a list check that refuses only when no row is the tenant's"),
+        Valid(app("""
+def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
+    exam_ids = session.exec(select(Exam.id).where(Exam.student_id == student_id)).all()
+    return session.exec(select(Attempt).where(Attempt.exam_id.in_(exam_ids))).all()
+"""), title="a foreign key IN the keys a scoped statement selected"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    attempts = session.exec(select(Attempt).where(Attempt.student_id == student_id, Attempt.score > 0)).all()
+    exam_ids = {attempt.exam_id for attempt in attempts}
+    return session.exec(select(Exam).where(Exam.id.in_(exam_ids))).all()
+"""), title="a key IN the foreign keys collected from a scoped list"),
+        Invalid(app("""
+def attempts(session: Session) -> list[Attempt]:
+    exam_ids = session.exec(select(Exam.id).where(Exam.title == "algebra")).all()  # expect: SG702
+    return session.exec(select(Attempt).where(Attempt.exam_id.in_(exam_ids))).all()  # expect: SG702
+"""), readers=BOTH, title="a foreign key IN the keys an unscoped statement selected"),
+        Valid(app("""
+def exam(session: Session, exam_id: uuid.UUID, current: Student) -> Exam:
+    exam = session.get(Exam, exam_id)
+    if exam is None or exam.student is not current:
+        raise LookupError(exam_id)
+    return exam
+"""), title="session.get checked through the relationship to the anchor"),
+        Valid(app("""
+async def attempts(session, student_id: uuid.UUID) -> list[Attempt]:
+    result = await session.execute(select(Exam.id).where(Exam.student_id == student_id))
+    exam_ids = list(result.scalars().all())
+    result = await session.execute(select(Attempt).where(Attempt.exam_id.in_(exam_ids)))
+    return list(result.scalars())
+"""), title="a result name rebound: each use reads the execution just before it"),
+        Invalid(app("""
+async def attempts(session, student_id: uuid.UUID, flag: bool) -> list[Attempt]:
+    result = await session.execute(select(Exam.id).where(Exam.student_id == student_id))
+    if flag:
+        result = await session.execute(select(Exam.id))  # expect: SG702
+    exam_ids = list(result.scalars().all())
+    result = await session.execute(select(Attempt).where(Attempt.exam_id.in_(exam_ids)))  # expect: SG702
+    return list(result.scalars())
+"""), title="a result name rebound on one path: the keys may come from the unscoped one"),
+        Invalid(app("""
+def subject_of(session: Session, exam_id: uuid.UUID) -> Subject | None:
+    exam = session.exec(select(Exam).where(Exam.id == exam_id)).first()  # expect: SG702
+    return session.exec(select(Subject).where(Subject.id == exam.subject_id)).first()
+"""), readers=BOTH, title="a loaded row's attribute used in the next query is no ownership check"),
+        # -- the tenant reached through a join or a relationship to the anchor --------------------------------
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    return session.exec(select(Exam).join(Student).where(Student.id == student_id)).all()
+"""), readers=BOTH, title="a join to the anchor (foreign key inferred) filtered by its key"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    return session.exec(select(Exam).join(Exam.student).where(Student.id == student_id)).all()
+"""), readers=BOTH, title="a relationship join to the anchor filtered by its key"),
+        Valid(app("""
+def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
+    return session.exec(select(Attempt).join(Exam).where(Exam.student_id == student_id)).all()
+"""), readers=BOTH, title="a join inferred over a tenant-pinned foreign key"),
+        Valid(app("""
+def exams(session: Session, current: Student) -> list[Exam]:
+    return session.exec(select(Exam).where(Exam.student == current)).all()
+"""), readers=BOTH, title="the relationship to the anchor compared with the current tenant"),
+        Invalid(app("""
+def exams(session: Session) -> list[Exam]:
+    return session.exec(select(Exam).join(Student).where(Student.email == "a@example.org")).all()  # expect: SG702
+"""), readers=BOTH, title="a join to the anchor filtered by another column"),
+        # -- subqueries: judged on their own, leaning on the enclosing statement --------------------------------
+        Invalid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).where(
+        Exam.student_id == student_id,
+        Exam.id.in_(select(Attempt.exam_id).where(Attempt.score > 0)),  # expect: SG702
+    )
+    return session.exec(statement).all()
+"""), readers=BOTH, title="a subquery IN on another tenant-scoped table, unscoped"),
+        Invalid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).where(
+        Exam.student_id == student_id,
+        select(Attempt.id).where(Attempt.exam_id == Exam.id).exists(),  # expect: SG702
+    )
+    return session.exec(statement).all()
+"""), readers=BOTH, title="a correlated EXISTS on a foreign key alone"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).where(
+        Exam.student_id == student_id,
+        select(Attempt.id).where(Attempt.exam_id == Exam.id, Attempt.student_id == Exam.student_id).exists(),
+    )
+    return session.exec(statement).all()
+"""), readers=BOTH, title="a correlated EXISTS equating the tenant columns"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).where(
+        Exam.student_id == student_id,
+        Exam.id.in_(select(Attempt.exam_id).where(Attempt.student_id == student_id)),
+    )
+    return session.exec(statement).all()
+"""), readers=BOTH, title="a subquery IN scoped on its own"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    latest = select(func.max(Exam.title)).where(Exam.student_id == student_id).scalar_subquery()
+    return session.exec(select(Exam).where(Exam.student_id == student_id, Exam.title == latest)).all()
+"""), readers=BOTH, title="a scalar subquery built before, scoped"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
+    statement = select(Exam).where(
+        Exam.student_id == student_id,
+        Exam.id.in_(select(Exam.id).where(Exam.title == "algebra")),
+    )
+    return session.exec(statement).all()
+"""), title="a scoped outer statement with a subquery on the same class"),
         # -- session.get with an ownership check; exempt tables; acknowledged queries -------------------------
         Valid(app("""
 def exam(session: Session, exam_id: uuid.UUID, current: Student) -> Exam:
@@ -327,9 +528,13 @@ def every_exam(session: Session) -> int:
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         if not facts.queries:
             return
-        scoped = {id(table) for table in context.view.tenant_tables}
-        classes = context.view.tables_by_class
+        # a partial check (one staged application file) judges against the whole project's models
+        view = SchemaView(facts.application_models, context.tenancy) if facts.application_models else context.view
+        models = view.facts
+        scoped = {id(table) for table in view.tenant_tables}
+        classes = view.tables_by_class
         covered = _covered_kinds(facts, context.tenancy.tenant_column)
+        through = _Scope(classes, scoped, covered, context.tenancy.tenant_column, models, context)
         reported: set[tuple[str | None, int | None, str]] = set()
         seen: dict[tuple[str | None, str, str], int] = {}
         for query in facts.queries:
@@ -341,7 +546,9 @@ def every_exam(session: Session) -> int:
                 continue  # SG201 reports the missing column
             attribute = column.attribute or column.name
             key = (query.location.path, query.location.line, query.model)
-            if attribute in query.pinned or key in reported:
+            if not query.pinned.isdisjoint(through.tenant_attributes(table)) or key in reported:
+                continue
+            if any(_through_scoped_row(link, table, through) for link in query.links):
                 continue
             reported.add(key)
             ordinal = seen[(query.location.path, query.function, query.model)] = seen.get(
@@ -349,6 +556,84 @@ def every_exam(session: Session) -> int:
             yield self.finding(_message(query, table, attribute), query.location, reader=facts.reader,
                                table=table.name, column=column.name,
                                detail=f"{query.function or '<module>'}: {query.kind} #{ordinal}")
+
+
+def _tenant_attributes(table: TableFact, column: str, attribute: str, facts: SchemaFacts,
+                       context: RuleContext) -> frozenset[str]:
+    """The attributes whose equality with a value pins the tenant: the tenant column's, and a many-to-one
+    relationship to the anchor over it (``Exam.student == current`` compares ``student_id``)."""
+    anchor = next((t for t in facts.tables if t.name == context.tenancy.anchor_table and t.class_name), None)
+    if anchor is None:  # a mapped class: a migration's ``sa.table("projects", ...)`` has none
+        return frozenset({attribute})
+    to_anchor = [fk for fk in table.foreign_keys if fk.target_table == anchor.name]
+    found = {attribute}
+    for relationship in facts.relationships:
+        if relationship.owner_class != table.class_name or relationship.target_class != anchor.class_name or \
+                relationship.link_model:
+            continue
+        columns = relationship.join_columns or (to_anchor[0].columns if len(to_anchor) == 1 else ())
+        if tuple(columns) == (column,):
+            found.add(relationship.attribute)
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    classes: dict[str, TableFact]
+    scoped: set[int]
+    covered: frozenset[str]
+    tenant_column: str
+    facts: SchemaFacts
+    context: RuleContext
+    known: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def tenant_attributes(self, table: TableFact) -> frozenset[str]:
+        """:func:`_tenant_attributes` of a table with a tenant column, once per table."""
+        if id(table) not in self.known:
+            column = table.column(self.tenant_column)
+            self.known[id(table)] = frozenset() if column is None else _tenant_attributes(
+                table, column.name, column.attribute or column.name, self.facts, self.context)
+        return self.known[id(table)]
+
+
+def _through_scoped_row(link: RowLink, table: TableFact, scope: _Scope, depth: int = 0) -> bool:
+    """``table.attribute == row.attribute`` scopes the statement when the two are the ends of a foreign key between
+    ``table`` and the row's table (either way), or the same primary key of one table, and the row's own load is
+    scoped: it is tenant-scoped and pinned its tenant column (or was checked on it), or reached through such a row.
+    A row of a shared table or the anchor scopes nothing, nor does a row loaded by an unscoped statement."""
+    row_table = scope.classes.get(link.row_model)
+    if row_table is None or id(row_table) not in scope.scoped or depth > 8:
+        return False
+    if not _keyed(table, link.attribute, row_table, link.row_attribute):
+        return False
+    if link.row_opaque or link.row_kind in scope.covered:
+        return True
+    if not link.row_pinned.isdisjoint(scope.tenant_attributes(row_table)):
+        return True
+    return any(_through_scoped_row(inner, row_table, scope, depth + 1) for inner in link.row_links)
+
+
+def _keyed(table: TableFact, attribute: str, row_table: TableFact, row_attribute: str) -> bool:
+    """The two attributes are a foreign key and the column it references (in either direction), or the same
+    single-column primary key."""
+    column, row_column = _column_name(table, attribute), _column_name(row_table, row_attribute)
+    if column is None or row_column is None:
+        return False
+    if table is row_table:
+        return column == row_column and table.primary_key == (column,)
+    for source, source_column, target, target_column in ((table, column, row_table, row_column),
+                                                         (row_table, row_column, table, column)):
+        for fk in source.foreign_keys:
+            if fk.target_table == target.name and (source_column, target_column) in zip(fk.columns, fk.target_columns):
+                return True
+    return False
+
+
+def _column_name(table: TableFact, attribute: str) -> str | None:
+    for column in table.columns:
+        if (column.attribute or column.name) == attribute:
+            return column.name
+    return None
 
 
 def _covered_kinds(facts: SchemaFacts, tenant_column: str) -> frozenset[str]:

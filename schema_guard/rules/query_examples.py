@@ -22,6 +22,7 @@ class Student(SQLModel, table=True):
     __tablename__ = "students"
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     email: str = Field(unique=True, index=True)
+    exams: list["Exam"] = Relationship(back_populates="student")
 
 
 class Subject(SQLModel, table=True):
@@ -38,6 +39,7 @@ class Exam(SQLModel, table=True):
     student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
     subject_id: uuid.UUID = Field(foreign_key="subjects.id", index=True)
     title: str
+    student: Optional[Student] = Relationship(back_populates="exams")
     attempts: list["Attempt"] = Relationship(back_populates="exam")
 
 

@@ -27,17 +27,18 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from schema_guard.facts import QueryFact, SchemaFacts, SessionFilterFact, TableFact
+from schema_guard.facts import QueryFact, RowLink, SchemaFacts, SessionFilterFact, TableFact
 from schema_guard.readers.source.imports import is_library_name, last_part
+from schema_guard.readers.source.loads import EXECUTE as _EXECUTE
+from schema_guard.readers.source.loads import Check, compared, read_loads
 from schema_guard.readers.source.module import ParsedModule
 
 TEXT_MARKERS = ("select(", "query(", ".get(", "update(", "delete(")
 """A module with none of these builds no statement and is not walked."""
 LISTENER_EVENT = "do_orm_execute"
 
-_EXECUTE = frozenset({"exec", "execute", "scalars", "scalar", "stream", "stream_scalars", "paginate"})
 _QUERY_TERMINALS = frozenset({"all", "first", "one", "one_or_none", "scalar", "count", "delete", "update", "get",
                               "__iter__"})
 _CHAIN = frozenset({"order_by", "limit", "offset", "group_by", "distinct", "execution_options", "values",
@@ -45,10 +46,11 @@ _CHAIN = frozenset({"order_by", "limit", "offset", "group_by", "distinct", "exec
                     "slice", "fetch", "enable_eagerloads", "populate_existing", "yield_per", "with_hint",
                     "ordered_values", "set_label_style", "add_cte", "with_only_columns", "reduce_columns"})
 _FILTERS = frozenset({"where", "filter", "having"})
+_SUBQUERIES = frozenset({"exists", "scalar_subquery", "as_scalar"})
+"""Methods that turn a statement into an expression a condition uses."""
+_SUBQUERY_ARGUMENTS = frozenset({"in_", "not_in", "notin_", "any_", "all_"})
 _JOINS = frozenset({"join", "outerjoin", "join_from", "outerjoin_from"})
 _NOT_VALUES = frozenset({"literal_column", "column", "text"})
-_OWNERSHIP_WORDS = ("owner", "access", "permission", "authoriz", "authoris", "check", "verify", "ensure", "assert")
-"""A loaded object handed to a function whose name says it checks ownership counts as checked (opaque)."""
 
 Column = tuple[str, str]
 """A mapped class and one of its attributes: ``("Exam", "student_id")``."""
@@ -66,12 +68,23 @@ class _Statement:
     opaque: bool = False
     entity: str | None = None
     """The class ``filter_by`` applies to (the last joined one, else the first)."""
+    row: str | None = None
+    """The class of the rows it returns when it selects one whole entity (``select(Exam)``): a loaded row."""
+    value: Column | None = None
+    """The column it returns when it selects exactly one (``select(Exam.id)``)."""
+    nested: tuple[_Statement, ...] = ()
+    """Statements inside its conditions (``Exam.id.in_(select(...))``, ``select(...).exists()``): judged when it
+    is, leaning on what it pins (a correlated subquery) and skipping the classes it reads itself."""
+    links: frozenset[tuple[str, RowLink]] = frozenset()
+    """Predicates comparing a class's attribute with a row loaded earlier (``Answer.exam_id == exam.id``)."""
 
     def with_conditions(self, conditions: _Conditions, only: str | None = None) -> _Statement:
         pins = {c for c in conditions.pins if only is None or c[0] == only}
         equalities = {e for e in conditions.equalities if only is None or only in (e[0][0], e[1][0])}
+        links = {link for link in conditions.links if only is None or link[0] == only}
         return replace(self, pins=self.pins | pins, equalities=self.equalities | equalities,
-                       opaque=self.opaque or conditions.opaque)
+                       links=self.links | links, opaque=self.opaque or conditions.opaque,
+                       nested=self.nested + tuple(s for s in conditions.nested if s not in self.nested))
 
     def pinned(self) -> frozenset[Column]:
         """The pins, closed over the equalities (``Attempt.student_id == Exam.student_id`` with Exam pinned)."""
@@ -92,10 +105,14 @@ class _Conditions:
     pins: set[Column]
     equalities: set[tuple[Column, Column]]
     opaque: bool = False
+    links: set[tuple[str, RowLink]] = field(default_factory=set)
+    nested: tuple[_Statement, ...] = ()
 
     def add(self, other: _Conditions) -> None:
         self.pins |= other.pins
         self.equalities |= other.equalities
+        self.links |= other.links
+        self.nested += other.nested
         self.opaque = self.opaque or other.opaque
 
 
@@ -116,9 +133,10 @@ def read_queries(modules: Iterable[ParsedModule], facts: SchemaFacts) -> None:
     if not models:
         return
     relationships = _relationship_joins(facts)
+    keys = _foreign_key_joins(facts)
     for module in modules:
         if any(marker in module.text for marker in TEXT_MARKERS):
-            facts.queries.extend(_ModuleQueries(module, models, relationships).facts())
+            facts.queries.extend(_ModuleQueries(module, models, relationships, keys).facts())
         if LISTENER_EVENT in module.text:
             facts.session_filters.extend(_session_filters(module))
 
@@ -184,6 +202,25 @@ def _relationship_joins(facts: SchemaFacts) -> dict[tuple[str, str], Join]:
     return joins
 
 
+KeyJoins = dict[frozenset[str], list[frozenset[tuple[Column, Column]]]]
+"""Two classes → the columns each foreign key between their tables equates (what ``join(Target)`` infers)."""
+
+
+def _foreign_key_joins(facts: SchemaFacts) -> KeyJoins:
+    tables = {t.class_name: t for t in facts.tables if t.class_name}
+    by_name = {t.name: t for t in tables.values()}
+    joins: KeyJoins = {}
+    for name, table in tables.items():
+        for fk in table.foreign_keys:
+            target = by_name.get(fk.target_table)
+            if target is None or target is table or len(fk.columns) != len(fk.target_columns):
+                continue
+            pairs = frozenset(((name, _attribute(table, a)), (target.class_name, _attribute(target, b)))
+                              for a, b in zip(fk.columns, fk.target_columns))
+            joins.setdefault(frozenset({name, target.class_name}), []).append(pairs)  # type: ignore[arg-type]
+    return joins
+
+
 def _attribute(table: TableFact, column: str) -> str:
     fact = table.column(column)
     return (fact.attribute or fact.name) if fact is not None else column
@@ -201,11 +238,12 @@ def functions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunct
 
 class _ModuleQueries:
     def __init__(self, module: ParsedModule, models: frozenset[str],
-                 relationships: dict[tuple[str, str], Join]) -> None:
+                 relationships: dict[tuple[str, str], Join], keys: KeyJoins) -> None:
         self.module = module
         self.models = models
         self.relationships = relationships
-        self.found: dict[tuple[int, str, frozenset[str], bool], QueryFact] = {}
+        self.keys = keys
+        self.found: dict[tuple[int, str, frozenset[str], bool, tuple[RowLink, ...]], QueryFact] = {}
 
     def facts(self) -> list[QueryFact]:
         _Function(self, self.module.tree.body, "").run()
@@ -224,10 +262,14 @@ class _ModuleQueries:
         closed = state.pinned() if pinned is None else frozenset(pinned)
         for model in dict.fromkeys(state.models):
             attributes = frozenset(attr for cls, attr in closed if cls == model)
-            key = (id(state.origin), model, attributes, state.opaque)
+            links = tuple(sorted((link for cls, link in state.links if cls == model), key=repr))
+            key = (id(state.origin), model, attributes, state.opaque, links)
             if key not in self.found:
                 self.found[key] = QueryFact(model, state.kind, attributes, self.module.location(state.origin),
-                                            state.opaque, function)
+                                            state.opaque, function, links)
+        for inner in state.nested:  # on its own, with the enclosing statement's pins (a correlated subquery)
+            self.judge(replace(inner, kind="select", models=tuple(m for m in inner.models if m not in state.models),
+                               pins=inner.pins | closed), function)
 
 
 class _Function:
@@ -241,14 +283,35 @@ class _Function:
         """The last expression assigned to each name (conditions built before ``.where(condition)``)."""
         self.loaded: list[tuple[str | None, _Loaded]] = []
         self.locals: set[str] = set()
+        self.loads = read_loads(body, self._callee)
+        self.executed: dict[int, tuple[_Statement, ...]] = {}
+        """``id()`` of each executing call walked so far → the statements it executed."""
+        self.gets: dict[str, _Loaded] = {}
+        """Names bound once to ``session.get(...)``: rows too."""
+        self.nested: list[_Statement] | None = None
+        """While a condition is read: the statements used as its subqueries."""
 
     def run(self) -> None:
         self._block(self.body, {})
         for name, loaded in self.loaded:
             self._judge_loaded(name, loaded)
 
-    def _judge(self, state: _Statement) -> None:
-        self.owner.judge(state, self.name)
+    def _callee(self, func: ast.expr) -> str:
+        return last_part(self.owner.module.imports.qualify(func))
+
+    def _judge(self, state: _Statement, check: Check | None = None) -> None:
+        """Judge a statement where it runs; ``check`` is what the function checks on the rows it loads."""
+        if check is None or state.row is None:
+            self.owner.judge(state, self.name)
+            return
+        pinned = state.pinned() | {(state.row, attribute) for attribute in check.attributes}
+        self.owner.judge(replace(state, opaque=state.opaque or check.opaque), self.name, pinned)
+
+    def _executed(self, node: ast.Call, states: tuple[_Statement, ...]) -> None:
+        self.executed[id(node)] = states
+        check = self.loads.checks.get(id(node))
+        for state in states:
+            self._judge(state, check)
 
     # statements ---------------------------------------------------------------------------------------------
 
@@ -319,6 +382,8 @@ class _Function:
                 env.pop(target.id, None)
             if loaded is not None:
                 self.loaded.append((target.id, loaded))
+                if len(targets) == 1 and target.id in self.loads.bound:
+                    self.gets[target.id] = loaded
 
     # expressions --------------------------------------------------------------------------------------------
 
@@ -360,14 +425,18 @@ class _Function:
                 return self._execute(node, env)
         elif isinstance(func, ast.Name) and func.id in _EXECUTE:
             return self._execute(node, env)
+        subquery = self.nested is not None and self._takes_subquery(node)
         for argument in [*node.args, *(k.value for k in node.keywords)]:
-            self._eval(argument, env)  # handed to another function: unjudged (the callee may scope it)
+            states = self._eval(argument, env)  # handed to another function: unjudged (the callee may scope it)
+            if subquery and states:
+                self.nested.extend(states)  # type: ignore[union-attr]
         return ()
 
     def _execute(self, node: ast.Call, env: Env) -> tuple[_Statement, ...]:
+        states: tuple[_Statement, ...] = ()
         for argument in [*node.args, *(k.value for k in node.keywords)]:
-            for state in self._eval(argument, env):
-                self._judge(state)
+            states += self._eval(argument, env)
+        self._executed(node, states)
         return ()
 
     def _start(self, node: ast.Call) -> _Statement | None:
@@ -377,12 +446,17 @@ class _Function:
         if is_library_name(qualified, "select", "update", "delete"):
             models = self._models_in(node.args)
             kind = last_part(qualified)
-            return _Statement(node, kind, models, entity=models[0] if models else None)
+            return _Statement(node, kind, models, entity=models[0] if models else None, row=self._row_class(node),
+                              value=self._column(node.args[0]) if len(node.args) == 1 else None)
         if isinstance(func, ast.Attribute) and func.attr == "query" and node.args:
             models = self._models_in(node.args)
             if models:
-                return _Statement(node, "query", models, entity=models[0])
+                return _Statement(node, "query", models, entity=models[0], row=self._row_class(node))
         return None
+
+    def _row_class(self, node: ast.Call) -> str | None:
+        """The class of the rows a statement returns, when it selects exactly one whole entity."""
+        return self._model(node.args[0]) if len(node.args) == 1 and not node.keywords else None
 
     def _loaded_call(self, node: ast.expr) -> _Loaded | None:
         """``session.get(M, key)`` (awaited or not)."""
@@ -411,10 +485,18 @@ class _Function:
         if name in _CHAIN:
             return states
         if name in _QUERY_TERMINALS and any(state.kind == "query" for state in states):
-            for state in states:
-                self._judge(state)
+            self._executed(node, states)
+            return ()
+        if name in _SUBQUERIES and self.nested is not None:
+            self.nested.extend(states)
             return ()
         return ()  # subquery(), cte(), union() and anything unknown: no longer followed
+
+    def _takes_subquery(self, node: ast.Call) -> bool:
+        """``column.in_(statement)``, ``exists(statement)``: a statement used inside a condition."""
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _SUBQUERY_ARGUMENTS:
+            return True
+        return is_library_name(self.owner.module.imports.qualify(node.func), "exists", "any_", "all_")
 
     def _filter_by(self, state: _Statement, node: ast.Call) -> _Statement:
         if state.entity is None or any(keyword.arg is None for keyword in node.keywords):
@@ -437,23 +519,37 @@ class _Function:
                 target, equated = self.owner.relationships[(owner, joined.attr)]
         if target is None:
             return state
+        onclause = node.args[2:] if name.endswith("_from") else node.args[1:]
+        if not equated and not onclause and not node.keywords:
+            equated = self._inferred_join(state, target)
         models = (*state.models, target)
         if equated and not name.startswith("outer"):
             state = replace(state, equalities=state.equalities | equated)
         state = replace(state, models=models, entity=target)
-        onclause = node.args[2:] if name.endswith("_from") else node.args[1:]
         if onclause:
             conditions = self._conditions_of(onclause, env)
             state = state.with_conditions(conditions, only=target if name.startswith("outer") else None)
         return state
 
+    def _inferred_join(self, state: _Statement, target: str) -> frozenset[tuple[Column, Column]]:
+        """``join(Target)`` with no ON clause: SQLAlchemy joins on the one foreign key between ``Target`` and the
+        statement's classes; none is assumed where there are several (SQLAlchemy refuses those)."""
+        found = [pairs for model in dict.fromkeys(state.models) if model != target
+                 for pairs in self.owner.keys.get(frozenset({model, target}), [])]
+        return found[0] if len(found) == 1 else frozenset()
+
     # conditions ---------------------------------------------------------------------------------------------
 
     def _conditions_of(self, arguments: Iterable[ast.expr], env: Env) -> _Conditions:
         conditions = _Conditions(set(), set())
-        for argument in arguments:
-            self._eval(argument, env)
-            conditions.add(self._condition(argument, 0))
+        outer, self.nested = self.nested, []
+        try:
+            for argument in arguments:
+                self._eval(argument, env)
+                conditions.add(self._condition(argument, 0))
+            conditions.nested = tuple(dict.fromkeys(self.nested))
+        finally:
+            self.nested = outer
         return conditions
 
     def _condition(self, node: ast.expr, depth: int) -> _Conditions:  # noqa: C901 - one branch per form
@@ -495,6 +591,10 @@ class _Function:
             if column is not None:
                 if node.func.attr == "in_" and len(node.args) == 1 and _single_element(node.args[0]):
                     none.pins.add(column)
+                elif node.func.attr == "in_" and len(node.args) == 1:
+                    link = self._values_link(column[1], node.args[0])
+                    if link is not None:
+                        none.links.add((column[0], link))
                 return none  # any other column method (like, is_, between...) pins nothing
             if node.func.attr in ("exists", "any", "has") or self._column(node.func) is not None:
                 return none
@@ -516,7 +616,60 @@ class _Function:
             column, other = (first, right) if first is not None else (second, left)
             if self._is_value(other):
                 conditions.pins.add(column)  # type: ignore[arg-type]
+                link = self._row_link(column[1], other)  # type: ignore[index]
+                if link is not None:
+                    conditions.links.add((column[0], link))  # type: ignore[index]
         return conditions
+
+    def _values_link(self, attribute: str, node: ast.expr) -> RowLink | None:
+        """``attribute.in_(ids)`` where ``ids`` holds one column of rows loaded earlier: ``select(Exam.id)``'s list,
+        or ``{exam.id for exam in exams}``."""
+        if not isinstance(node, ast.Name):
+            return None
+        if node.id in self.loads.lists:
+            call = self.loads.lists[node.id]
+            states = self.executed.get(id(call), ())
+            values = {state.value for state in states}
+            if len(values) != 1 or None in values:
+                return None
+            model, column = next(iter(values))  # type: ignore[misc]
+            return self._link_to(attribute, call, states, model, column)
+        if node.id in self.loads.collected:
+            call, column = self.loads.collected[node.id]
+            states = self.executed.get(id(call), ())
+            rows = {state.row for state in states}
+            if len(rows) != 1 or None in rows:
+                return None
+            return self._link_to(attribute, call, states, next(iter(rows)), column)  # type: ignore[arg-type]
+        return None
+
+    def _link_to(self, attribute: str, call: ast.Call, states: tuple[_Statement, ...], model: str,
+                 column: str) -> RowLink:
+        """What the load at ``call`` pinned on ``model``, as a link from ``attribute`` to its ``column``."""
+        check = self.loads.checks.get(id(call), Check())
+        pinned = frozenset.intersection(*(
+            frozenset(a for cls, a in state.pinned() if cls == model) for state in states)) | check.attributes
+        links = frozenset.intersection(*(frozenset(l for cls, l in state.links if cls == model) for state in states))
+        return RowLink(attribute, model, column, states[0].kind, pinned,
+                       check.opaque or any(state.opaque for state in states), tuple(sorted(links, key=repr)))
+
+    def _row_link(self, attribute: str, node: ast.expr) -> RowLink | None:
+        """``attribute == row.other`` where ``row`` is a row loaded earlier in the function: what that load pinned."""
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+            return None
+        name = node.value.id
+        call = self.loads.rows.get(name)
+        if call is not None:
+            states = self.executed.get(id(call), ())
+            rows = {state.row for state in states}
+            if len(rows) != 1 or None in rows:
+                return None
+            return self._link_to(attribute, call, states, next(iter(rows)), node.attr)  # type: ignore[arg-type]
+        loaded = self.gets.get(name)
+        if loaded is None:
+            return None
+        check = compared(self.body, name, loaded.origin.lineno, self._callee)
+        return RowLink(attribute, loaded.model, node.attr, "get", check.attributes, check.opaque)
 
     def _is_value(self, node: ast.expr) -> bool:
         if _is_none(node):
@@ -575,23 +728,9 @@ class _Function:
             self.loaded.append((None, loaded))
 
     def _judge_loaded(self, name: str | None, loaded: _Loaded) -> None:
-        compared: set[Column] = set()
-        opaque = False
-        line = loaded.origin.lineno
-        for statement in self.body:
-            for node in ast.walk(statement):
-                if getattr(node, "lineno", 0) < line or name is None:
-                    continue
-                if isinstance(node, ast.Compare):
-                    for side in (node.left, *node.comparators):
-                        if isinstance(side, ast.Attribute) and isinstance(side.value, ast.Name) and \
-                                side.value.id == name:
-                            compared.add((loaded.model, side.attr))
-                elif isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name for a in node.args):
-                    callee = last_part(self.owner.module.imports.qualify(node.func)).lower()
-                    opaque = opaque or any(word in callee for word in _OWNERSHIP_WORDS)
-        state = _Statement(loaded.origin, "get", (loaded.model,), opaque=opaque)
-        self.owner.judge(state, self.name, compared)
+        check = compared(self.body, name, loaded.origin.lineno, self._callee) if name is not None else Check()
+        state = _Statement(loaded.origin, "get", (loaded.model,), opaque=check.opaque)
+        self.owner.judge(state, self.name, {(loaded.model, attribute) for attribute in check.attributes})
 
 
 def _merge(*envs: Env | None) -> Env | None:

@@ -66,6 +66,7 @@ from schema_guard.readers.source.declarative import (
     table_call_columns,
 )
 from schema_guard.readers.source.project import ProjectModules
+from schema_guard.readers.source.queries import TEXT_MARKERS as QUERY_MARKERS
 
 _BUILTIN_BASES = {"object", "Exception", "dict", "str", "int"}
 _LIBRARY_ROOTS = {"sqlmodel", "sqlalchemy", "pydantic", "typing", "typing_extensions", "enum", "abc", "builtins"}
@@ -76,17 +77,20 @@ def read_source(
     *,
     context_files: Sequence[Path] = (),
     scan: Callable[[Iterable[Path]], ContextIndex] = scan_context,
+    models: Callable[[Sequence[Path]], SchemaFacts] | None = None,
 ) -> SchemaFacts:
     """Facts for the models defined in ``files``; ``context_files`` only lend their classes and table names.
 
     Folders among the paths are searched for ``*.py`` files. A file that cannot be read or parsed becomes a fatal
     SG001 finding in ``facts.problems``; every other file is still read. ``scan`` reads the context files
-    (:mod:`schema_guard.cache` answers it from its cache).
+    (:mod:`schema_guard.cache` answers it from its cache). When a checked file holds statements, the models of the
+    context files are needed to judge them: ``models`` reads them (default :func:`read_models`; the cache answers
+    from the fragments of its last full read).
     """
     paused = gc.isenabled()
     gc.disable()  # the trees are kept until the end: collecting them early only re-scans them (~25% of the time)
     try:
-        return _read(files, context_files, scan)
+        return _read(files, context_files, scan, models or read_models)
     finally:
         # The facts live until the end of the check and hold no reference cycles: the collector need not traverse
         # them again while the rules run (a full collection over 5,000 files' facts costs ~0.3 s).
@@ -96,7 +100,8 @@ def read_source(
 
 
 def _read(
-    files: Sequence[Path], context_files: Sequence[Path], scan: Callable[[Iterable[Path]], ContextIndex]
+    files: Sequence[Path], context_files: Sequence[Path], scan: Callable[[Iterable[Path]], ContextIndex],
+    models: Callable[[Sequence[Path]], SchemaFacts] | None = None,
 ) -> SchemaFacts:
     facts = SchemaFacts(reader="source")
     checked = list({_key(path): path for path in _python_files(files)}.values())  # each file once
@@ -119,10 +124,38 @@ def _read(
         except RecursionError:  # an expression that parses but nests too deeply to walk
             facts.problems.append(problem("SG001", "cannot read: nested too deeply to analyse",
                                           Location(module.path, 1, 1), "source"))
-    read_application(modules, index, facts)
+    if models is not None and context_paths and any(
+            marker in module.text for module in modules for marker in QUERY_MARKERS):
+        _read_application_with_context(modules, index, facts, models(_model_candidates(context)))
+    elif models is not None:
+        read_application(modules, index, facts)
     index.release()
     _finish(facts, context.table_names, index.unnamed)
     return facts
+
+
+def read_models(paths: Sequence[Path]) -> SchemaFacts:
+    """The models of ``paths``, without their application code: what a partial check lends the checked files'
+    statements."""
+    return _read(paths, (), scan_context, None)
+
+
+def _model_candidates(context: ContextIndex) -> list[Path]:
+    """The context files that define some class (the only ones that can define a model), each once."""
+    return list({_key(path): path for paths in context.files_by_class.values() for path in paths}.values())
+
+
+def _read_application_with_context(modules: Sequence[ParsedModule], index: ClassIndex, facts: SchemaFacts,
+                                   lent: SchemaFacts) -> None:
+    """Read the checked files' application code against their models and the rest of the project's, so a staged
+    route file is judged as a full check judges it. The lent models take part in nothing else."""
+    joined = SchemaFacts(reader="source", tables=[*facts.tables, *lent.tables], classes=[*facts.classes, *lent.classes],
+                         relationships=[*facts.relationships, *lent.relationships])
+    read_application(modules, index, joined)
+    facts.queries.extend(joined.queries)
+    facts.api_models.extend(joined.api_models)
+    facts.session_filters.extend(joined.session_filters)
+    facts.application_models = joined
 
 
 def _class_index(modules: Sequence[ParsedModule], context: ContextIndex, paths: Sequence[Path]) -> ClassIndex:

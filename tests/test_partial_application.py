@@ -1,0 +1,88 @@
+"""A partial check of application code (pre-commit passes only the staged files): a route file passed alone is
+judged against the models of the rest of ``src`` (SG702), as a full check judges it; the lent models report
+nothing themselves, and with a warm cache their files are not read again."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from schema_guard.config import parse_config
+from schema_guard.decide import Decider
+from schema_guard.engine import run_check
+from schema_guard.readers.source import reader
+from schema_guard.selection import Selection
+
+MODELS = textwrap.dedent('''
+    import uuid
+
+    from sqlmodel import Field, SQLModel
+
+
+    class Student(SQLModel, table=True):
+        __tablename__ = "students"
+        id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+    class Exam(SQLModel, table=True):
+        __tablename__ = "exams"
+        id: int = Field(primary_key=True)
+        student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+        title: str
+''')
+
+APPLICATION = textwrap.dedent('''
+    from sqlmodel import Session, select
+
+    from app.models import Exam
+
+
+    def exams(session: Session) -> list[Exam]:
+        return session.exec(select(Exam)).all()
+
+
+    def mine(session: Session, student_id) -> list[Exam]:
+        return session.exec(select(Exam).where(Exam.student_id == student_id)).all()
+''')
+
+
+def _project(root: Path) -> tuple[Path, Path]:
+    (root / "app").mkdir()
+    (root / "app" / "__init__.py").write_text("", encoding="utf-8")
+    models = root / "app" / "models.py"
+    models.write_text(MODELS, encoding="utf-8")
+    routes = root / "app" / "routes.py"
+    routes.write_text(APPLICATION, encoding="utf-8")
+    past = time.time() - 60  # older than the cache entries: their size and time stand for their content
+    for path in (models, routes):
+        os.utime(path, (past, past))
+    return models, routes
+
+
+def _findings(root: Path, paths: list[Path] | None, cache: bool) -> list[tuple[str, int, str]]:
+    config = parse_config({"src": ["app"]}, root=root)
+    if not cache:
+        config = replace(config, cache_dir=None)
+    decider = Decider(config, Selection(), use_baseline=False)
+    result = run_check(config, paths, decider=decider, use_metadata=False)
+    return sorted((Path(f.path or "").name, f.line or 0, f.code) for f in result.findings)
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "cold-cache"])
+def test_a_staged_application_file_is_judged_with_the_projects_models(tmp_path: Path, cache: bool) -> None:
+    _models, routes = _project(tmp_path)
+    found = _findings(tmp_path, [routes], cache)
+    assert found == [("routes.py", 8, "SG702")]  # the lent models' own findings (an integer key) are not reported
+
+
+def test_a_warm_cache_lends_the_models_without_reading_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _models, routes = _project(tmp_path)
+    full = _findings(tmp_path, None, cache=True)
+    assert ("routes.py", 8, "SG702") in full
+    monkeypatch.setattr(reader, "read_models", lambda paths: pytest.fail(f"read again: {paths}"))
+    assert _findings(tmp_path, [routes], cache=True) == [("routes.py", 8, "SG702")]
