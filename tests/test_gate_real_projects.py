@@ -325,3 +325,21 @@ def test_path_lists_split_as_alembic_1_13_splits_them() -> None:
     assert legacy_path_lists("a b:c", "os", None) == (["a b", "c"], None)
     assert legacy_path_lists("a b;c", ";", None) == (["a b", "c"], None)
     assert legacy_path_lists(None, None, None) == (None, None)
+
+
+def test_version_folders_chosen_by_env_py_at_run_time_are_named(tmp_path: Path, server_url: str) -> None:
+    """An env.py that sets ``context.script.version_locations`` itself (one folder per database dialect) leaves
+    nothing where the gate reads the history from; the finding names the folder env.py chose and what to do."""
+    root = materialise("good", tmp_path)
+    migrations = root / "migrations"
+    (migrations / "versions").rename(migrations / "postgresql")
+    (migrations / "versions").mkdir()
+    env = migrations / "env.py"
+    env.write_text(env.read_text().replace(
+        "config = context.config\n",
+        "config = context.config\n"
+        "context.script.version_locations = [config.get_main_option('script_location') + '/postgresql']\n"))
+    run = cli(root, "migrations", "--database-url", server_url)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "SG011 alembic.ini: no revision file in migrations/versions: env.py sets the version folders at run " \
+           "time (migrations/postgresql); name them in version_locations in alembic.ini" in run.stdout, run.stdout

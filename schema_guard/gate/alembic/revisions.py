@@ -52,6 +52,8 @@ class MigrationProject:
     script: ScriptDirectory
     revisions: list[Revision]
     """Base first, head last (topological: every revision after the ones it revises)."""
+    loaded_from: tuple[str, ...] = ()
+    """The version folders the revisions were read from (env.py may point Alembic elsewhere at run time)."""
 
     @property
     def env_path(self) -> Path:
@@ -70,6 +72,17 @@ class MigrationProject:
 
     def heads(self) -> list[Revision]:
         return [self.revision(h) for h in self.script.get_heads()]
+
+    def version_folders(self, folders: Iterable[str] | None = None) -> str:
+        """Where the revisions were read from (or ``folders``), as messages name them."""
+        return ", ".join(self.relpath(Path(folder)) for folder in (self.loaded_from if folders is None else folders))
+
+    def folders_set_by_env(self) -> tuple[str, ...]:
+        """The version folders env.py chose at run time (``context.script.version_locations = [...]``), when they
+        differ from the ones the revisions were read from; empty otherwise. (Alembic read the revisions once, from
+        the folders configured at load time, so it does not follow such a change within one process.)"""
+        now = tuple(str(Path(folder).resolve()) for folder in self.script.version_locations or ())
+        return now if now and now != tuple(str(Path(folder).resolve()) for folder in self.loaded_from) else ()
 
     def relpath(self, path: Path) -> str:
         """``path`` as messages name it: relative to the project root."""
@@ -128,10 +141,6 @@ def load_project(config: Config, *, bind: Connection | None = None) -> Migration
         raise problem(BROKEN_ALEMBIC, f"{where}: cannot load the migration scripts: {_describe(error)}",
                       _error_location(error, at)) from None
     _refuse_duplicates(script, [str(warning.message) for warning in caught], root)
-    if not ordered:
-        folders = ", ".join(relative_to_root(Path(folder), root) for folder in script._version_locations)
-        raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: no revision file in {folders}: generate the first one with "
-                             "`alembic revision --autogenerate`, or point version_locations at the revisions", at)
     revisions = [
         Revision(
             id=s.revision,
@@ -142,7 +151,7 @@ def load_project(config: Config, *, bind: Connection | None = None) -> Migration
         )
         for s in ordered
     ]
-    return MigrationProject(root, ini_path, alembic_config, script, revisions)
+    return MigrationProject(root, ini_path, alembic_config, script, revisions, tuple(script._version_locations))
 
 
 _PROXY_MISSING = "proxy object has not yet been established"

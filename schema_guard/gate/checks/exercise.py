@@ -105,17 +105,25 @@ class _Exercise:
         """Stop with SG011 when env.py ran without applying a revision to the empty throwaway database: comparing
         an empty database with the models would report every table as drift, blaming the models for env.py's
         control flow (online mode skipped, migrations run only under a condition the gate does not meet)."""
-        planned = self.runner.steps_planned
-        self.progress.phase(f"upgraded {planned or 0} of {len(self.project.revisions)} revisions to head")
-        if planned or not self.project.revisions:
+        project, planned = self.project, self.runner.steps_planned
+        self.progress.phase(f"upgraded {planned or 0} of {len(project.revisions)} revisions to head")
+        if planned:  # env.py may also have pointed Alembic at other version folders itself: it applied something
             return
+        if not project.revisions:
+            where, elsewhere = project.relpath(project.ini_path), project.folders_set_by_env()
+            advice = (f"env.py sets the version folders at run time ({project.version_folders(elsewhere)}); name "
+                      "them in version_locations in alembic.ini" if elsewhere else
+                      "generate the first one with `alembic revision --autogenerate`, or point version_locations "
+                      "at the revisions")
+            raise ToolingProblem(BROKEN_ALEMBIC, f"{where}: no revision file in {project.version_folders()}: {advice}",
+                                 Location(str(project.ini_path)))
         why = ("never calls context.run_migrations() when run online" if planned is None
                else "ran context.run_migrations(), but Alembic found nothing to apply on an empty database")
         raise ToolingProblem(BROKEN_ALEMBIC,
-                             f"{self.project.relpath(self.project.env_path)} {why}, so no revision was applied; "
+                             f"{project.relpath(project.env_path)} {why}, so no revision was applied; "
                              "the gate runs env.py as `alembic upgrade head` does (online, with the throwaway "
                              "database's connection in config.attributes['connection'])",
-                             self.project.env_location())
+                             project.env_location())
 
     def _compared_models(self, env_problem: str | None) -> MetaData | None:
         """What the database is compared with: the metadata env.py really passed as ``target_metadata`` (the
