@@ -4,6 +4,7 @@ Each case is a fixture project under ``tests/gate/fixtures`` (or the base with o
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -222,6 +223,7 @@ def test_env_py_with_its_own_engine_and_a_transaction_per_migration(tmp_path: Pa
 
 ASYNC_ENV = '''"""The async env.py of Alembic's asyncio template."""
 import asyncio
+import json
 import os
 
 from alembic import context
@@ -343,3 +345,33 @@ def test_version_folders_chosen_by_env_py_at_run_time_are_named(tmp_path: Path, 
     assert run.returncode == 2, run.stdout + run.stderr
     assert "SG011 alembic.ini: no revision file in migrations/versions: env.py sets the version folders at run " \
            "time (migrations/postgresql); name them in version_locations in alembic.ini" in run.stdout, run.stdout
+
+
+def test_tables_in_a_named_schema_are_compared_there(tmp_path: Path, server_url: str) -> None:
+    """``__table_args__ = {"schema": "catalog"}``: the table is created in that schema by the revisions and compared
+    there (it was once reported as never created); other schemas of the database are not compared."""
+    root = materialise("good", tmp_path)
+    models = root / "good_models.py"
+    models.write_text(models.read_text().replace(
+        '    __tablename__ = "subjects"\n', '    __tablename__ = "subjects"\n    __table_args__ = {"schema": "catalog"}\n'
+    ).replace('foreign_key="subjects.id"', 'foreign_key="catalog.subjects.id"'))
+    versions = root / "migrations" / "versions"
+    first = versions / "0001_students_subjects.py"
+    first.write_text(first.read_text().replace(
+        '    op.create_table(\n        "subjects",',
+        '    op.execute("CREATE SCHEMA catalog")\n    op.execute("CREATE SCHEMA audit")\n'
+        '    op.execute("CREATE TABLE audit.unmodelled (id int)")\n'
+        '    op.create_table(\n        "subjects",'
+    ).replace('        sa.PrimaryKeyConstraint("id"),\n    )\n\n\ndef downgrade',
+              '        sa.PrimaryKeyConstraint("id"),\n        schema="catalog",\n    )\n\n\ndef downgrade'
+    ).replace('    op.drop_table("subjects")',
+              '    op.drop_table("subjects", schema="catalog")\n    op.execute("DROP SCHEMA catalog")\n'
+              '    op.execute("DROP SCHEMA audit CASCADE")'))
+    second = versions / "0002_lessons.py"
+    second.write_text(second.read_text().replace('["subjects.id"]', '["catalog.subjects.id"]'))
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('shared-tables = ["subjects"]',
+                                                       'shared-tables = ["subjects", "unmodelled"]'))
+    run = cli(root, "migrations", "--database-url", server_url, "--format", "json")
+    assert run.returncode in (0, 1), run.stdout + run.stderr
+    assert [f["message"] for f in json.loads(run.stdout) if f["code"] == "SG601"] == [], run.stdout

@@ -79,6 +79,7 @@ class MigrationRunner:
         self.url = url
         self.target_metadata: Any = None
         self.version_table = "alembic_version"
+        self.version_table_schema: str | None = None
         self.env_ran = False
         self.on_step: Any = None
         """Called with (direction, index, total, revision id) before each step (progress display)."""
@@ -93,7 +94,8 @@ class MigrationRunner:
         return self._run("downgrade", destination)
 
     def current_heads(self) -> tuple[str, ...]:
-        context = MigrationContext.configure(self.connection, opts={"version_table": self.version_table})
+        context = MigrationContext.configure(self.connection, opts={"version_table": self.version_table,
+                                                                    "version_table_schema": self.version_table_schema})
         heads = context.get_current_heads()
         if self.connection.in_transaction():
             self.connection.commit()
@@ -178,6 +180,7 @@ class MigrationRunner:
         self.env_ran = True
         self.target_metadata = context.opts.get("target_metadata")
         self.version_table = context.version_table
+        self.version_table_schema = context.version_table_schema
 
 
 _CONFIGURE = inspect.signature(EnvironmentContext.configure)

@@ -9,6 +9,7 @@ Built from the revisions' ``op.*`` calls in upgrade order; the latest revision t
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable
 
 from schema_guard.facts import Location
@@ -81,7 +82,10 @@ class Provenance:
     # --- Locator ---
 
     def table(self, table: str) -> Location:
-        return self._locate(self._tables.get(table))
+        """The revision that created (or last renamed) ``table``; for a table made by SQL the revision runs itself
+        (``op.execute("CREATE TABLE ...")``), the first revision that names it."""
+        site = self._tables.get(table)
+        return self._locate(site) if site is not None else self.naming(table)
 
     def column(self, table: str, column: str) -> Location:
         return self._locate(self._columns.get((table, column)) or self._tables.get(table))
@@ -93,6 +97,15 @@ class Provenance:
         return self._locate(self._objects.site(name) or self._tables.get(table))
 
     # --- for the gate ---
+
+    def naming(self, name: str) -> Location:
+        """The first revision whose text names ``name`` as a word (in SQL, ``audit.events`` names ``events``)."""
+        pattern = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
+        for revision, source in self._sources:
+            found = pattern.search(source.text)
+            if found is not None:
+                return revision.location(source.text.count("\n", 0, found.start()) + 1, 1)
+        return Location()
 
     def mentioning(self, name: str) -> Location:
         """The first revision whose upgrade text names ``name`` as a string (for enum types, sequences)."""

@@ -49,20 +49,30 @@ def normalise_default(text: str | None) -> str | None:
     return _SYNONYMS.get(value, value)
 
 
-def compare_with_models(connection: Connection, metadata: MetaData, *, version_table: str) -> list[tuple[Any, ...]]:
+def compare_with_models(connection: Connection, metadata: MetaData, *, version_table: str,
+                        version_table_schema: str | None = None) -> list[tuple[Any, ...]]:
     """Alembic's autogenerate differences between the database behind ``connection`` and ``metadata``, flattened,
     plus the server default, identity and generated-column differences the gate compares itself.
 
     Alembic's own server default comparison is off: with a comparison function it crashes on every identity or
     generated column (it reads ``.arg`` of an ``Identity``), and without one it evaluates both defaults on the server
-    (two ``gen_random_uuid()`` never compare equal). :func:`default_differences` compares spellings instead."""
+    (two ``gen_random_uuid()`` never compare equal). :func:`default_differences` compares spellings instead.
+
+    Tables in named schemas (``__table_args__ = {"schema": "catalog"}``) are compared in those schemas, and only
+    there: other schemas of the database (an extension's, say) are not the models' business."""
+    named = {table.schema for table in metadata.tables.values() if table.schema}
+    default_schema = connection.dialect.default_schema_name
     context = MigrationContext.configure(
         connection=connection,
         opts={
             "compare_type": True,
             "compare_server_default": False,
             "version_table": version_table,
+            "version_table_schema": version_table_schema,
             "target_metadata": metadata,
+            "include_schemas": bool(named),
+            "include_name": lambda name, kind, parent: (kind != "schema" or name is None or name == default_schema
+                                                        or name in named),
         },
     )
     diffs = compare_metadata(context, metadata)
@@ -144,11 +154,13 @@ def _flattened(diffs: list[Any]) -> Iterator[tuple[Any, ...]]:
             yield diff
 
 
-def drifts(connection: Connection, metadata: MetaData, *, version_table: str) -> list[tuple[str, Drift]]:
+def drifts(connection: Connection, metadata: MetaData, *, version_table: str,
+           version_table_schema: str | None = None) -> list[tuple[str, Drift]]:
     """Every difference described, with its kind."""
     with warnings.catch_warnings():  # Alembic's notes on what it cannot reflect (expression indexes): not drift
         warnings.simplefilter("ignore")
-        diffs = compare_with_models(connection, metadata, version_table=version_table)
+        diffs = compare_with_models(connection, metadata, version_table=version_table,
+                                    version_table_schema=version_table_schema)
     return [(str(diff[0]), drift) for diff in diffs if (drift := describe(diff)) is not None]
 
 
@@ -173,9 +185,11 @@ def drift_findings(
     version_table: str,
     provenance: Provenance,
     models: ModelLocations,
+    version_table_schema: str | None = None,
 ) -> list[Finding]:
     findings = []
-    for kind, drift in drifts(connection, metadata, version_table=version_table):
+    for kind, drift in drifts(connection, metadata, version_table=version_table,
+                              version_table_schema=version_table_schema):
         findings.append(
             Finding(
                 code=CODE,
@@ -231,9 +245,10 @@ def describe(diff: tuple[Any, ...]) -> Drift | None:
 
 def _table(diff: tuple[Any, ...]) -> Drift:
     table = diff[1]
+    shown = f"{table.schema}.{table.name}" if table.schema else table.name  # the schema, where one is named
     if diff[0] == "add_table":
-        return Drift(f"table {table.name} {_IN_MODELS}", table.name, kind="table", in_database=False)
-    return Drift(f"table {table.name} {_IN_DATABASE}", table.name, kind="table")
+        return Drift(f"table {shown} {_IN_MODELS}", table.name, kind="table", in_database=False)
+    return Drift(f"table {shown} {_IN_DATABASE}", table.name, kind="table")
 
 
 def _column(diff: tuple[Any, ...]) -> Drift:

@@ -94,6 +94,7 @@ class _Exercise:
         self.progress.phase("comparing the migrated database with the models")
         if models is not None:
             findings += drift_findings(self.connection, models, version_table=self.runner.version_table,
+                                       version_table_schema=self.runner.version_table_schema,
                                        provenance=provenance, models=ModelLocations())
         tenancy = with_declared_shared(self.tenancy, models)  # also env.py's metadata when no models are configured
         findings += head_rule_findings(head.facts, tenancy, self.enabled, provenance.refine,
