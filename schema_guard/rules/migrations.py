@@ -5,8 +5,8 @@ are documented here so that ``schema-guard rules``/``explain`` and ``--select`` 
 SG651-SG656 are per-revision rules (:class:`~schema_guard.rules.revision.RevisionRule`): data plus one check over
 the revision's operations (:mod:`schema_guard.revision_facts`), in the context of that revision — a table created
 earlier in the same ``upgrade()`` is new, every other table is existing, possibly large and serving traffic. Their
-examples are revision files; ``tests/test_revision_rules.py`` runs every example through its rule, and the fixture
-trees under ``tests/gate/fixtures`` prove the database rules.
+examples are revision files, run through their rule by :mod:`schema_guard.testing` like every rule's
+(``tests/test_rule_examples.py``), and the fixture trees under ``tests/gate/fixtures`` prove the database rules.
 """
 
 from __future__ import annotations
