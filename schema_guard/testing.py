@@ -1,5 +1,6 @@
 """The example runner, for a team's own test suite: every ``Valid``/``Invalid`` example of a rule, run through the
-source reader and the metadata reader, exactly as schema-guard proves its own rules.
+source reader and the metadata reader (a per-revision rule's, as a revision file, through the migration gate's
+revision reader), exactly as schema-guard proves its own rules.
 
 An invalid example must fire on exactly the lines marked ``# expect: CODE`` (and nowhere else); a valid one must
 stay silent. Running an example through both readers is what keeps a rule honest: what the source text says and
@@ -22,18 +23,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from schema_guard.config import parse_config
+from schema_guard.config import Config, parse_config
 from schema_guard.decide import Decider
 from schema_guard.engine import run_check
-from schema_guard.rules.base import Example, Rule
-from schema_guard.rules.registry import catalogue, declared_in, is_core, kept_active, load_plugins
+from schema_guard.result import CheckResult
+from schema_guard.rules.base import Example, Rule, RuleContext
+from schema_guard.rules.registry import catalogue, declared_in, is_core, kept_active, load_plugins, revision_rules
+from schema_guard.rules.revision import RevisionRule
 from schema_guard.selection import DEFAULT_SELECT, Selection
 
 PYTHON_READERS = ("source", "metadata")
 """The readers an example (a model module) is run through."""
+REVISION_READER = "migrations"
+"""The reader a per-revision rule's example (a revision file) is run through."""
 
 __all__ = [
-    "PYTHON_READERS", "ExampleCase", "check_example", "example_cases", "isolated_models", "reset_sqlmodel", "run_example",
+    "PYTHON_READERS", "REVISION_READER", "ExampleCase", "check_example", "example_cases", "isolated_models",
+    "reset_sqlmodel", "run_example",
 ]
 
 _counter = itertools.count()
@@ -58,7 +64,7 @@ class ExampleCase:
 
 def example_cases(plugins: Iterable[str] = ()) -> list[ExampleCase]:
     """Every example of every rule the ``plugins`` modules declare (none: schema-guard's own rules), once per
-    Python reader the example (or else its rule) names."""
+    Python reader the example (or else its rule) names; a per-revision rule's once, through the revision reader."""
     chosen = tuple(plugins)
     with kept_active():
         if chosen:
@@ -69,14 +75,14 @@ def example_cases(plugins: Iterable[str] = ()) -> list[ExampleCase]:
     for rule in rules:
         for number, example in enumerate(rule.examples):
             readers = example.readers if example.readers is not None else rule.readers
-            cases += [ExampleCase(rule, example, reader, number, chosen) for reader in PYTHON_READERS
-                      if reader in readers]
+            possible = (REVISION_READER,) if issubclass(rule, RevisionRule) else PYTHON_READERS
+            cases += [ExampleCase(rule, example, reader, number, chosen) for reader in possible if reader in readers]
     return cases
 
 
 def run_example(case: ExampleCase, folder: Path) -> list[tuple[int | None, str]]:
-    """Write the example as a module in ``folder``, check it with the case's reader (every rule on, opt-in ones
-    too; no baseline), and return the (line, code) of every finding."""
+    """Write the example as a module (a revision file, for the revision reader) in ``folder``, check it with the
+    case's reader (every rule on, opt-in ones too; no baseline), and return the (line, code) of every finding."""
     module = f"sg_example_{next(_counter)}"
     path = folder / f"{module}.py"
     path.write_text(case.example.code, encoding="utf-8")
@@ -88,9 +94,25 @@ def run_example(case: ExampleCase, folder: Path) -> list[tuple[int | None, str]]
         load_plugins(config)
         opt_in = tuple(code for code, rule in catalogue().items() if rule.opt_in)
         decider = Decider(config, Selection(select=DEFAULT_SELECT, extend_select=opt_in), use_baseline=False)
-        result = run_check(config, decider=decider, use_source=case.reader == "source",
-                           use_metadata=case.reader == "metadata")
+        if case.reader == REVISION_READER:
+            result = _judge_revision(path, config, decider)
+        else:
+            result = run_check(config, decider=decider, use_source=case.reader == "source",
+                               use_metadata=case.reader == "metadata")
     return [(f.line, f.code) for f in result.findings]
+
+
+def _judge_revision(path: Path, config: Config, decider: Decider) -> CheckResult:
+    """The per-revision rules on one revision file, judged alone (no earlier revision, no database), as the
+    migration gate runs them."""
+    from schema_guard.gate.alembic.revisions import Revision
+    from schema_guard.gate.analysis.operations import RevisionSource
+    from schema_guard.gate.checks.revision_safety import check_revisions
+
+    revision = Revision(path.stem, path, path.name, (), script=None)  # type: ignore[arg-type]  # no Alembic project
+    found = check_revisions([(revision, RevisionSource(path))], rules=revision_rules(), in_scope=None,
+                            context=RuleContext(config.tenancy, config.rule_options))
+    return decider.decide(found)
 
 
 def check_example(case: ExampleCase, folder: Path) -> None:

@@ -1,4 +1,5 @@
-"""Shared test setup: the PostgreSQL server the database tests use, and an isolated SQLModel registry per test.
+"""Shared test setup: the PostgreSQL server the database tests use (and the gate tests' fixtures on it), and an
+isolated SQLModel registry per test.
 
 The server: ``SCHEMA_GUARD_TEST_DATABASE_URL`` (default: the machine's ``postgres`` on 127.0.0.1:5432) when a server
 answers there; otherwise a throwaway server started with schema-guard's own embedded-server code (the PostgreSQL
@@ -81,3 +82,38 @@ def isolated_models() -> Iterator[None]:
     """Reset SQLModel's global registry around a test and unload the modules it imported from tmp folders."""
     with isolated():
         yield
+
+
+# --- the migration gate's tests (helpers in tests/gate/support.py) ------------------------------------------------
+
+
+@pytest.fixture
+def server_url() -> str:
+    """The test server's URL (started if it is down)."""
+    from tests.gate.support import ensure_server
+
+    return ensure_server()
+
+
+@pytest.fixture
+def scratch_names(monkeypatch: pytest.MonkeyPatch, server_url: str) -> Iterator[list[str]]:
+    """Give this test's throwaway databases a unique prefix, record the ones created, and assert afterwards that
+    none of them is left on the server (the server's database list before and after, for this prefix)."""
+    import secrets
+
+    from schema_guard.gate.db import scratch_db
+    from tests.gate.support import databases
+
+    prefix = f"sg_gate_t{secrets.token_hex(4)}_"
+    created: list[str] = []
+    original = scratch_db._create
+
+    def recording_create(admin, url, name):  # type: ignore[no-untyped-def]
+        original(admin, url, name)
+        created.append(name)
+
+    monkeypatch.setattr(scratch_db, "SCRATCH_PREFIX", prefix)
+    monkeypatch.setattr(scratch_db, "_create", recording_create)
+    assert databases(prefix) == set()
+    yield created
+    assert databases(prefix) == set(), f"throwaway databases left on the server: {databases(prefix)}"

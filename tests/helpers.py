@@ -11,6 +11,18 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+STUDENTS_MODULE = """\
+import uuid
+
+from sqlmodel import Field, SQLModel
+
+
+class Student(SQLModel, table=True):
+    __tablename__ = "students"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+"""
+"""The tenant anchor, as a module of its own (``app/students.py``) in the small projects end-to-end tests build."""
+
 
 @dataclass
 class CliRun:
@@ -34,6 +46,19 @@ def write_project(root: Path, files: dict[str, str], settings: str = 'src = ["ap
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return root
+
+
+SARIF_SCHEMA = REPO_ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
+
+
+def assert_valid_sarif(log: dict[str, object]) -> None:
+    """``log`` is valid SARIF 2.1.0 (the official schema, with format checks)."""
+    import jsonschema
+
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(log), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors)
 
 
 def run_cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> CliRun:

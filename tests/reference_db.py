@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 from schema_guard.testing import reset_sqlmodel
-from tests.test_tenant_guard import SERVER_URL
+from tests.gate.support import SERVER_URL
 
 
 def fresh_reference_models() -> ModuleType:

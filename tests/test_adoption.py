@@ -19,8 +19,7 @@ import pytest
 import yaml
 
 from schema_guard.cli import build_parser
-from tests.helpers import REPO_ROOT, run_cli
-from tests.test_sarif import assert_valid_sarif
+from tests.helpers import REPO_ROOT, assert_valid_sarif, run_cli
 
 PROJECT = Path(__file__).parent / "data" / "adoption_project"
 CI_RECIPE = REPO_ROOT / "docs" / "ci.md"

@@ -13,17 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_cli, write_project
+from tests.helpers import STUDENTS_MODULE, run_cli, write_project
 
-GOOD = '''
-import uuid
-from sqlmodel import Field, SQLModel
-
-
-class Student(SQLModel, table=True):
-    __tablename__ = "students"
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-'''
 WITH_FINDING = '''
 import uuid
 from sqlmodel import Field, SQLModel
@@ -36,7 +27,7 @@ class Lesson(SQLModel, table=True):
 
 
 def _project(root: Path) -> Path:
-    return write_project(root, {"app/students.py": GOOD, "app/lessons.py": WITH_FINDING}, settings='src = ["app"]\n')
+    return write_project(root, {"app/students.py": STUDENTS_MODULE, "app/lessons.py": WITH_FINDING}, settings='src = ["app"]\n')
 
 
 def _check_json(root: Path) -> tuple[int, list[tuple[str, str]], str]:

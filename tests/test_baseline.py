@@ -14,18 +14,7 @@ import pytest
 from schema_guard.baseline import fingerprint
 from schema_guard.facts import Location
 from schema_guard.rules.registry import catalogue
-from tests.helpers import run_cli, write_project
-
-STUDENT = """\
-import uuid
-
-from sqlmodel import Field, SQLModel
-
-
-class Student(SQLModel, table=True):
-    __tablename__ = "students"
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-"""
+from tests.helpers import STUDENTS_MODULE, run_cli, write_project
 
 EXAMS = """\
 import uuid
@@ -64,7 +53,7 @@ INDEXED = 'Field(foreign_key="students.id", index=True)'
 
 def project_with_violations(root: Path, settings: str = 'src = ["app"]\nmodels = ["app"]\n') -> Path:
     return write_project(
-        root, {"app/__init__.py": "", "app/students.py": STUDENT, "app/exams.py": EXAMS}, settings=settings
+        root, {"app/__init__.py": "", "app/students.py": STUDENTS_MODULE, "app/exams.py": EXAMS}, settings=settings
     )
 
 
@@ -183,7 +172,7 @@ def test_baseline_path_from_configuration_and_options(tmp_path: Path) -> None:
 
 
 def test_baseline_of_a_clean_project_is_empty(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENT})
+    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENTS_MODULE})
     run = run_cli(project, "baseline")
     assert run.exit_code == 0 and "Wrote 0 finding(s)" in run.stdout
     assert json.loads((project / BASELINE).read_text(encoding="utf-8"))["findings"] == []

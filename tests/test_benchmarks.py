@@ -15,7 +15,6 @@ sys.path.insert(0, str(BENCHMARKS))
 import bench_migrations  # noqa: E402
 import bench_scale  # noqa: E402
 
-from tests.gate.support import server_url  # noqa: E402,F401  (pytest fixture)
 
 RATIO = re.compile(r"= +\d+\.\d\dx  \(target <= [\d.]+x\)")
 

@@ -7,18 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO_ROOT, run_cli, write_project
-
-STUDENT = """
-import uuid
-
-from sqlmodel import Field, SQLModel
-
-
-class Student(SQLModel, table=True):
-    __tablename__ = "students"
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-"""
+from tests.helpers import REPO_ROOT, STUDENTS_MODULE, run_cli, write_project
 
 PITFALLS = """
 import uuid
@@ -49,7 +38,7 @@ EXPECTED_PITFALLS = {("SG101", 10), ("SG203", 11), ("SG202", 17), ("SG301", 20)}
 
 
 def pitfall_project(root: Path) -> Path:
-    return write_project(root, {"app/__init__.py": "", "app/students.py": STUDENT, "app/pitfalls.py": PITFALLS})
+    return write_project(root, {"app/__init__.py": "", "app/students.py": STUDENTS_MODULE, "app/pitfalls.py": PITFALLS})
 
 
 @pytest.mark.parametrize("readers", [[], ["--metadata-only"], ["--source-only"]], ids=["both", "metadata", "source"])
@@ -85,7 +74,7 @@ def test_select_and_ignore(tmp_path: Path) -> None:
 
 
 def test_clean_project_exits_zero(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENT})
+    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENTS_MODULE})
     run = run_cli(project, "check")
     assert run.exit_code == 0, run.stdout + run.stderr
     assert run.stdout.strip().endswith("All checks passed!")
@@ -106,7 +95,7 @@ def test_module_that_fails_to_import_is_exit_2_with_a_one_line_cause(tmp_path: P
     """
     project = write_project(
         tmp_path,
-        {"app/__init__.py": "", "app/students.py": STUDENT, "app/broken.py": broken, "app/other.py": PITFALLS},
+        {"app/__init__.py": "", "app/students.py": STUDENTS_MODULE, "app/broken.py": broken, "app/other.py": PITFALLS},
         settings='src = ["app"]\nmodels = ["app.students", "app.broken", "app.other"]\n',
     )
     run = run_cli(project, "check", "--metadata-only", "--format", "json")
@@ -144,7 +133,7 @@ def test_inline_suppressions_and_per_file_ignores(tmp_path: Path) -> None:
     ).replace("class Attempt(SQLModel, table=True):", "class Attempt(SQLModel, table=True):  # schema-guard: ignore")
     project = write_project(
         tmp_path,
-        {"app/__init__.py": "", "app/students.py": STUDENT, "app/pitfalls.py": suppressed},
+        {"app/__init__.py": "", "app/students.py": STUDENTS_MODULE, "app/pitfalls.py": suppressed},
         settings='src = ["app"]\nmodels = ["app"]\n[tool.schema_guard.per-file-ignores]\n"app/pit*.py" = ["SG3"]\n',
     )
     run = run_cli(project, "check", "--metadata-only", "--format", "json")
@@ -199,7 +188,7 @@ class Exam(SQLModel, table=True):
 
 
 def test_fix_repairs_the_pitfalls_before_importing_and_a_second_run_changes_nothing(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENT, "app/exams.py": FIXABLE})
+    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENTS_MODULE, "app/exams.py": FIXABLE})
     before = run_cli(project, "check", "--format", "json")
     assert {code for code, _ in before.codes_at()} == {"SG202", "SG203", "SG503"}
     diff = run_cli(project, "check", "--diff")

@@ -16,18 +16,7 @@ import pytest
 from schema_guard import __version__
 from schema_guard.cli import build_parser
 from schema_guard.rules.registry import catalogue
-from tests.helpers import run_cli, write_project
-
-STUDENT = """
-import uuid
-
-from sqlmodel import Field, SQLModel
-
-
-class Student(SQLModel, table=True):
-    __tablename__ = "students"
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-"""
+from tests.helpers import STUDENTS_MODULE, run_cli, write_project
 
 # Two unindexed tenant columns (SG203, fixable) and an int primary key (SG101, not fixable).
 EXAMS = """
@@ -58,7 +47,7 @@ def no_color_env(**extra: str) -> dict[str, str]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENT, "app/exams.py": EXAMS},
+    return write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENTS_MODULE, "app/exams.py": EXAMS},
                          settings='src = ["app"]\n')
 
 

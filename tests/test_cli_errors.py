@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.helpers import run_cli, write_project
-from tests.test_cli_check import STUDENT
+from tests.helpers import STUDENTS_MODULE, run_cli, write_project
 
 TENANT_FIELD_HELPER = """
 import uuid
@@ -26,13 +25,13 @@ class Exam(SQLModel, table=True):
 
 
 def test_imported_models_overrule_what_the_source_reader_cannot_see(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENT, "app/exams.py": TENANT_FIELD_HELPER})
+    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENTS_MODULE, "app/exams.py": TENANT_FIELD_HELPER})
     run = run_cli(project, "check", "--format", "json")
     assert run.exit_code == 0, run.stdout
 
 
 def test_suppressions_of_metadata_only_rules_are_not_unused_in_a_source_only_run(tmp_path: Path) -> None:
-    model = STUDENT + '    nickname: str = Field(index=True)  # schema-guard: ignore[SG104]\n'
+    model = STUDENTS_MODULE + '    nickname: str = Field(index=True)  # schema-guard: ignore[SG104]\n'
     project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": model})
     assert run_cli(project, "check", "--source-only").exit_code == 0
     full = run_cli(project, "check", "--format", "json")
@@ -40,7 +39,7 @@ def test_suppressions_of_metadata_only_rules_are_not_unused_in_a_source_only_run
 
 
 def test_a_model_module_that_prints_keeps_json_on_stdout_clean(tmp_path: Path) -> None:
-    noisy = 'print("connecting to settings...")\n' + STUDENT
+    noisy = 'print("connecting to settings...")\n' + STUDENTS_MODULE
     project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": noisy})
     run = run_cli(project, "check", "--format", "json")
     assert json.loads(run.stdout) == [] and "connecting" in run.stderr
@@ -54,7 +53,7 @@ def test_tables_of_classes_outside_the_configured_models_are_not_checked(tmp_pat
     class Scratch(SQLModel, table=True):
         id: int = Field(primary_key=True)
     """
-    importer = STUDENT + "\nimport helpers_outside  # noqa: F401  (a test helper imported by the models)\n"
+    importer = STUDENTS_MODULE + "\nimport helpers_outside  # noqa: F401  (a test helper imported by the models)\n"
     project = write_project(
         tmp_path,
         {"app/__init__.py": "", "app/students.py": importer, "helpers_outside.py": outside},
@@ -102,7 +101,7 @@ def test_a_pyproject_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
 
 
 def test_baseline_into_a_folder_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENT})
+    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENTS_MODULE})
     run = run_cli(project, "baseline", "--output", str(tmp_path / "missing" / "baseline.json"))
     assert run.exit_code == 2
     _one_line_error(run.stderr, "missing")
@@ -110,10 +109,10 @@ def test_baseline_into_a_folder_that_does_not_exist_is_an_error(tmp_path: Path) 
 
 def test_a_file_that_does_not_parse_is_exit_2_and_the_other_files_are_still_checked(tmp_path: Path) -> None:
     broken = "import uuid\n\n\nclass Exam(SQLModel, table=True)\n    id: uuid.UUID\n"
-    violating = STUDENT.replace("class Student", "class Legacy").replace('"students"', '"legacy"')
+    violating = STUDENTS_MODULE.replace("class Student", "class Legacy").replace('"students"', '"legacy"')
     project = write_project(
         tmp_path,
-        {"app/__init__.py": "", "app/students.py": STUDENT, "app/broken.py": broken, "app/legacy.py": violating},
+        {"app/__init__.py": "", "app/students.py": STUDENTS_MODULE, "app/broken.py": broken, "app/legacy.py": violating},
         settings='src = ["app"]\n',
     )
     run = run_cli(project, "check", "--format", "json")

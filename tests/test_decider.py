@@ -20,7 +20,7 @@ from schema_guard.config import Config, ConfigError, parse_config
 from schema_guard.decide import Decider
 from schema_guard.facts import Location, SchemaFacts
 from schema_guard.findings import Finding
-from tests.gate.support import materialise, server_url  # noqa: F401  (pytest fixture)
+from tests.gate.support import materialise
 
 
 def finding(code: str, path: Path | None = None, line: int | None = None, **fields: object) -> Finding:

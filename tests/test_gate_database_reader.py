@@ -10,7 +10,6 @@ from schema_guard.facts import Location
 from schema_guard.gate.db.scratch_db import scratch_database
 from schema_guard.gate.db.server import parse_server_url
 from schema_guard.readers.database import read_database
-from tests.gate.support import scratch_names, server_url  # noqa: F401  (pytest fixtures)
 
 DDL = """
 CREATE TYPE mood AS ENUM ('calm', 'busy');

@@ -9,10 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from schema_guard.gate.checks.drift import drifts
+from schema_guard.gate.checks.drift import drifts, normalise_default
 from schema_guard.gate.db.scratch_db import scratch_database, server_engine
 from schema_guard.gate.db.server import parse_server_url
-from tests.gate.support import server_url  # noqa: F401  (pytest fixture)
 
 DATABASE = """
 CREATE TYPE mood AS ENUM ('happy', 'sad');
@@ -99,3 +98,24 @@ def test_identical_schemas_have_no_drift(connection: sa.Connection) -> None:
     metadata.reflect(connection)
     assert [m for _, m in drifts(connection, metadata, version_table="alembic_version")
             if "index" not in m.message] == []
+
+
+# --- server defaults, compared as PostgreSQL spells them -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("database", "model"), [
+    ("'draft'::character varying", "'draft'"),
+    ("now()", "now()"),
+    ("CURRENT_TIMESTAMP", "now()"),
+    ("false", "'false'"),
+    ("0", "'0'"),
+    ("gen_random_uuid()", "gen_random_uuid()"),
+    ("'{}'::jsonb", "'{}'"),
+])
+def test_server_default_spellings_are_not_drift(database: str, model: str) -> None:
+    assert normalise_default(database) == normalise_default(model)
+
+
+@pytest.mark.parametrize(("database", "model"), [("'draft'::text", "'done'"), ("now()", "clock_timestamp()")])
+def test_different_server_defaults_are_drift(database: str, model: str) -> None:
+    assert normalise_default(database) != normalise_default(model)

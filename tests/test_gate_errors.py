@@ -13,14 +13,7 @@ from sqlalchemy.pool import NullPool
 from schema_guard.config import load_config
 from schema_guard.findings import Finding
 from schema_guard.gate import run_gate
-from tests.gate.support import (  # noqa: F401  (pytest fixtures)
-    free_port,
-    SERVER_URL,
-    materialise,
-    project_path,
-    scratch_names,
-    server_url,
-)
+from tests.gate.support import free_port, SERVER_URL, materialise, project_path
 
 
 def only(findings: list[Finding]) -> Finding:

@@ -11,15 +11,7 @@ import pytest
 
 from schema_guard.config import load_config
 from schema_guard.gate import run_gate
-from tests.gate.support import (  # noqa: F401  (pytest fixtures)
-    FIXTURE_NAMES,
-    FIXTURES,
-    expected_findings,
-    materialise,
-    project_path,
-    scratch_names,
-    server_url,
-)
+from tests.gate.support import FIXTURE_NAMES, FIXTURES, expected_findings, materialise, patched, project_path
 
 INTERRUPT_ONLY = {"slow_revision"}
 MATRIX = [name for name in FIXTURE_NAMES if name not in INTERRUPT_ONLY]
@@ -41,6 +33,15 @@ def test_every_fixture_marks_what_it_breaks(tmp_path: Path) -> None:
         assert readme.strip(), f"{name} has no README saying what it breaks"
         clean = name == "good" or readme.startswith("Clean:")
         assert clean or expected_findings(materialise(name, tmp_path)), f"{name} marks no expected finding"
+
+
+def test_an_overlay_diff_changes_its_base_file_and_fails_when_it_no_longer_fits(tmp_path: Path) -> None:
+    diff = tmp_path / "models.py.diff"
+    diff.write_text("--- _base/models.py\n+++ f/models.py\n@@ -2,2 +2,3 @@\n b\n-c\n+C  # expect: SG601\n+d\n",
+                    encoding="utf-8")
+    assert patched("a\nb\nc\ne\n", diff) == "a\nb\nC  # expect: SG601\nd\ne\n"
+    with pytest.raises(ValueError, match="line 3 of the base file is not 'c\\\\n'"):
+        patched("a\nb\nx\ne\n", diff)
 
 
 @pytest.mark.parametrize("name", MATRIX)

@@ -13,27 +13,11 @@ import pytest
 
 from schema_guard.config import DATABASE_URL_ENV
 from schema_guard.gate.db import server
-from tests.gate.support import databases, ensure_server, gate_process, materialise, process_alive
-
-
-def _wait_for(process: subprocess.Popen[str], pattern: str, seen: list[str], timeout: float = 60) -> re.Match[str]:
-    """Read the gate's stderr until a line matches ``pattern``."""
-    deadline = time.monotonic() + timeout
-    assert process.stderr is not None
-    while time.monotonic() < deadline:
-        line = process.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        match = re.search(pattern, line)
-        if match:
-            return match
-    process.kill()
-    raise AssertionError(f"the gate never logged {pattern!r}; stderr: {''.join(seen)}")
+from tests.gate.support import databases, ensure_server, gate_process, materialise, process_alive, wait_for_line
 
 
 def _interrupt_while_the_slow_revision_runs(process: subprocess.Popen[str], signum: int, seen: list[str]) -> int:
-    _wait_for(process, r"created throwaway database (\S+)", seen)
+    wait_for_line(process, r"created throwaway database (\S+)", seen)
     time.sleep(2.5)  # well into 0005_slow's pg_sleep(60)
     assert process.poll() is None, "the gate ended before it could be interrupted"
     process.send_signal(signum)
@@ -52,7 +36,7 @@ def test_interrupted_gate_drops_its_database(signum: int, tmp_path: Path) -> Non
     name = None
     try:
         assert process.stderr is not None
-        match = _wait_for(process, r"created throwaway database (\S+)", seen)
+        match = wait_for_line(process, r"created throwaway database (\S+)", seen)
         name = match.group(1)
         time.sleep(2.5)
         assert process.poll() is None
@@ -74,7 +58,7 @@ def test_interrupted_gate_stops_and_removes_its_embedded_server(signum: int, tmp
     process = gate_process(materialise("slow_revision", tmp_path), env={DATABASE_URL_ENV: ""})
     seen: list[str] = []
     try:
-        started = _wait_for(process, r"started embedded PostgreSQL pid (\d+) in (\S+) \(Unix socket only\)", seen)
+        started = wait_for_line(process, r"started embedded PostgreSQL pid (\d+) in (\S+) \(Unix socket only\)", seen)
         pid, folder = int(started.group(1)), Path(started.group(2))
         assert process_alive(pid) and folder.is_dir()
         code = _interrupt_while_the_slow_revision_runs(process, signum, seen)
@@ -100,7 +84,7 @@ def test_a_killed_gate_takes_its_embedded_server_along(tmp_path: Path) -> None:
     process = gate_process(materialise("slow_revision", tmp_path), env={DATABASE_URL_ENV: ""})
     seen: list[str] = []
     try:
-        started = _wait_for(process, r"started embedded PostgreSQL pid (\d+) in (\S+) \(Unix socket only\)", seen)
+        started = wait_for_line(process, r"started embedded PostgreSQL pid (\d+) in (\S+) \(Unix socket only\)", seen)
         pid, folder = int(started.group(1)), Path(started.group(2))
         process.kill()
         process.wait(timeout=30)

@@ -28,7 +28,7 @@ from schema_guard.gate.analysis.operations import RevisionSource
 from schema_guard.gate.analysis.provenance import Provenance
 from schema_guard.gate.alembic.revisions import Revision, load_project
 from schema_guard.tenancy import declared_shared
-from tests.gate.support import REPO_ROOT, server_url  # noqa: F401  (pytest fixture)
+from tests.gate.support import REPO_ROOT
 
 REFERENCE_PARTS = ("reference_models", "reference_app", "migrations", "alembic.ini", "pyproject.toml")
 INDEX_REVISION = "migrations/versions/0003_exam_title_index.py"

@@ -18,8 +18,7 @@ from schema_guard.gate.db import orphans, server
 from schema_guard.gate.db.scratch_db import SCRATCH_PREFIX, scratch_database
 from schema_guard.gate.db.server import parse_server_url
 from schema_guard.run_owner import Owner, process_start_time
-from tests.gate.support import databases, ensure_server, gate_process, materialise, process_alive
-from tests.test_gate_interrupts import _wait_for
+from tests.gate.support import databases, ensure_server, gate_process, materialise, process_alive, wait_for_line
 
 
 def _dead_owner() -> Owner:
@@ -55,7 +54,7 @@ def test_a_killed_gates_database_is_dropped_by_the_next_run(tmp_path: Path) -> N
     process = gate_process(materialise("slow_revision", tmp_path), "--database-url", url)
     seen: list[str] = []
     try:
-        name = _wait_for(process, r"created throwaway database (\S+)", seen).group(1)
+        name = wait_for_line(process, r"created throwaway database (\S+)", seen).group(1)
         time.sleep(1.0)
         process.kill()
         process.wait(timeout=30)
@@ -115,7 +114,7 @@ def test_a_killed_gates_embedded_server_folder_is_removed_by_the_next_run(tmp_pa
     process = gate_process(materialise("slow_revision", tmp_path), env={DATABASE_URL_ENV: ""})
     seen: list[str] = []
     try:
-        started = _wait_for(process, r"started embedded PostgreSQL pid (\d+) in (\S+) \(Unix socket only\)", seen)
+        started = wait_for_line(process, r"started embedded PostgreSQL pid (\d+) in (\S+) \(Unix socket only\)", seen)
         pid, folder = int(started.group(1)), Path(started.group(2))
         process.kill()
         process.wait(timeout=30)

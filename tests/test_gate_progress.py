@@ -14,7 +14,7 @@ from pathlib import Path
 from schema_guard.config import load_config
 from schema_guard.gate import run_gate
 from schema_guard.gate.progress import Progress
-from tests.gate.support import REPO_ROOT, materialise, scratch_names, server_url  # noqa: F401  (pytest fixtures)
+from tests.gate.support import REPO_ROOT, materialise
 
 
 class Terminal(io.StringIO):

@@ -14,13 +14,7 @@ import pytest
 
 from schema_guard.config import load_config
 from schema_guard.gate import run_gate
-from tests.gate.support import (  # noqa: F401  (pytest fixtures)
-    REPO_ROOT,
-    materialise,
-    project_path,
-    scratch_names,
-    server_url,
-)
+from tests.gate.support import REPO_ROOT, materialise, project_path
 
 
 def cli(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,7 @@ import sys
 
 from schema_guard.config import load_config
 from schema_guard.gate import run_gate
-from tests.gate.support import REPO_ROOT, materialise, scratch_names, server_url  # noqa: F401  (pytest fixtures)
+from tests.gate.support import REPO_ROOT, materialise
 
 
 def test_reference_migrations_pass_the_gate(server_url: str, scratch_names: list[str], isolated_models: None) -> None:

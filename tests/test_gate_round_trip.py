@@ -11,8 +11,10 @@ import pytest
 
 from schema_guard.config import load_config
 from schema_guard.gate import run_gate
+from schema_guard.facts import SchemaFacts
 from schema_guard.gate.alembic.stepping import MigrationRunner
-from tests.gate.support import materialise, scratch_names, server_url  # noqa: F401  (pytest fixtures)
+from schema_guard.gate.db.snapshot import Snapshot, TableShape, compare_snapshots
+from tests.gate.support import materialise
 
 LEAKED_FUNCTION = '''\
 """A ranking helper; the downgrade forgets the function.
@@ -71,3 +73,26 @@ def test_a_function_left_behind_fails_the_second_upgrade(tmp_path: Path, server_
     again = [f for f in findings if f.code == "SG603"]
     assert len(again) == 1 and Path(again[0].path or "").name == revision.name, findings
     assert "upgrading again fails" in again[0].message and "lesson_rank" in again[0].message
+
+
+# --- comparing snapshots (no database) -----------------------------------------------------------------------------
+
+
+def _snapshot(tables: dict[str, TableShape], enums: dict[str, tuple[str, ...]] | None = None) -> Snapshot:
+    return Snapshot(tables, enums or {}, frozenset(), SchemaFacts(reader="database"))
+
+
+def test_snapshot_differences_name_what_changed() -> None:
+    shape = TableShape((("id", "UUID", False, None, None), ("title", "VARCHAR", False, None, None)), ("id",),
+                       frozenset({("ix_t_title", ("title",), False)}), frozenset(), frozenset())
+    changed = TableShape((("id", "UUID", False, None, None), ("title", "VARCHAR", True, None, None)), ("id",),
+                         frozenset(), frozenset(), frozenset())
+    found = {d.description for d in compare_snapshots(_snapshot({"t": shape}, {"status": ("a",)}),
+                                                      _snapshot({"t": changed, "u": shape}))}
+    assert found == {
+        "column t.title is VARCHAR NULL, was VARCHAR NOT NULL",
+        "index ix_t_title on t (title) is missing",
+        "table u is left over",
+        "enum type status is missing",
+    }
+    assert compare_snapshots(_snapshot({"t": shape}), _snapshot({"t": shape})) == []

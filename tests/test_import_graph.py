@@ -110,3 +110,20 @@ def test_the_graph_sees_function_level_type_checking_and_relative_imports(tmp_pa
     assert graph == {"pkg": set(), "pkg.a": {"pkg.b"}, "pkg.b": {"pkg.sub.c"}, "pkg.sub": set(),
                      "pkg.sub.c": {"pkg.a"}, "pkg.d": {"pkg.a"}}
     assert cycles(graph) == [["pkg.a", "pkg.b", "pkg.sub.c"]]
+
+
+def test_rules_and_the_facts_they_read_depend_on_no_gate_module_and_no_libcst() -> None:
+    """The layers the design names: the gate runs rules and reads revisions into facts; rules (per-revision ones
+    included) and the facts they read know nothing of how the gate works, and never see a libcst node."""
+    graph = import_graph(PACKAGE)
+    rule_side = [m for m in graph if m.startswith("schema_guard.rules")] + [
+        "schema_guard.facts", "schema_guard.revision_facts", "schema_guard.schema_view", "schema_guard.api"]
+    assert {m: sorted(t for t in graph[m] if t.startswith("schema_guard.gate")) for m in rule_side} == {
+        m: [] for m in rule_side}
+    for module in rule_side:
+        path = PACKAGE.parent.joinpath(*module.split(".")).with_suffix(".py")
+        path = path if path.exists() else path.with_suffix("") / "__init__.py"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not any(name.split(".")[0] == "libcst" for name in imported), module

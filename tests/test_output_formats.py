@@ -10,18 +10,7 @@ from pathlib import Path
 import pytest
 
 from schema_guard import __version__
-from tests.helpers import run_cli, write_project
-
-STUDENT = """\
-import uuid
-
-from sqlmodel import Field, SQLModel
-
-
-class Student(SQLModel, table=True):
-    __tablename__ = "students"
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-"""
+from tests.helpers import STUDENTS_MODULE, run_cli, write_project
 
 EXAMS = """\
 import uuid
@@ -47,7 +36,7 @@ schema-guard that wrote it."""
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENT, "app/exams.py": EXAMS})
+    return write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENTS_MODULE, "app/exams.py": EXAMS})
 
 
 def environment(**changes: str | None) -> dict[str, str]:
@@ -85,7 +74,7 @@ def test_json_is_a_list_of_findings_with_the_stable_keys(project: Path) -> None:
 
 
 def test_json_of_a_clean_project_is_an_empty_list(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENT})
+    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENTS_MODULE})
     run = run_cli(project, "check", "--format", "json", env=environment())
     assert run.exit_code == 0 and json.loads(run.stdout) == []
 

@@ -19,6 +19,7 @@ from schema_guard.api import FactRule
 from schema_guard.config import ConfigError, parse_config
 from schema_guard.rules.registry import catalogue, kept_active, load_plugins
 from schema_guard.selection import Selection
+from tests.gate.support import materialise
 from tests.helpers import REPO_ROOT
 
 PLUGINS_MD = REPO_ROOT / "docs" / "plugins.md"
@@ -214,7 +215,7 @@ def test_every_command_in_docs_plugins_md_runs(tmp_path: Path) -> None:
                                  if "--output" in words else done.stdout)
         elif words[:3] == ["python", "-m", "pytest"]:
             done = run(REPO_ROOT, "-m", "pytest", "-q", "-p", "no:cacheprovider", *words[3:])
-            assert done.returncode == 0 and re.search(r"^12 passed", done.stdout, re.M), done.stdout + done.stderr
+            assert done.returncode == 0 and re.search(r"^14 passed", done.stdout, re.M), done.stdout + done.stderr
         else:
             raise AssertionError(f"docs/plugins.md shows a command no test runs: {command}")
         seen.append(words[0] if words[0] == "schema-guard" else " ".join(words[:4]))
@@ -237,3 +238,60 @@ def test_the_schema_view_rule_in_docs_plugins_md_is_the_example_packages() -> No
     assert head in source and check.replace("def check(self, facts, context):",
                                             "def check(self, facts: SchemaFacts, context: RuleContext) -> "
                                             "Iterator[Finding]:") in source
+
+
+BADLY_NAMED_INDEX = '''\
+"""An index named after nothing it covers.
+
+Revision ID: 0005_lesson_index
+Revises: 0004_lesson_notes
+"""
+
+from alembic import op
+
+revision = "0005_lesson_index"
+down_revision = "0004_lesson_notes"
+
+
+def upgrade() -> None:
+    with op.get_context().autocommit_block():
+        op.create_index("lessons_by_subject", "lessons", ["subject_id"], postgresql_concurrently=True)
+
+
+def downgrade() -> None:
+    op.drop_index("lessons_by_subject", table_name="lessons")
+'''
+
+
+def test_a_plugins_revision_rule_is_run_by_the_migration_gate(tmp_path: Path, server_url: str) -> None:
+    root = materialise("good", tmp_path)
+    (root / "team_rules.py").write_text((EXAMPLE_PACKAGE / "team_rules.py").read_text(encoding="utf-8"),
+                                        encoding="utf-8")
+    settings = root / "pyproject.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "[tool.schema_guard]\n", '[tool.schema_guard]\nplugins = ["team_rules"]\n', 1), encoding="utf-8")
+    (root / "migrations" / "versions" / "0005_lesson_index.py").write_text(BADLY_NAMED_INDEX, encoding="utf-8")
+    done = run(root, "-m", "schema_guard", "migrations", "--database-url", server_url, "--format", "json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    found = [(f["code"], Path(f["path"]).name, f["line"], f["message"]) for f in json.loads(done.stdout)
+             if f["code"].startswith("TEAM")]
+    assert found == [("TEAM003", "0005_lesson_index.py", 15,
+                      "index lessons_by_subject on lessons is not named ix_lessons_subject_id")]
+    with kept_active():
+        load_plugins(parse_config({"plugins": ["team_rules"]}, root=root))
+        from schema_guard.gate.checks.catalogue import check_of, reported_by_the_gate
+
+        assert check_of("TEAM003").name == "revision-safety" and reported_by_the_gate("TEAM003")
+        assert check_of("TEAM001").name == "upgrade" and not reported_by_the_gate("TEAM001")
+
+
+def test_the_revision_rule_in_docs_plugins_md_is_the_example_packages() -> None:
+    shown = re.search(r"```python\n(@register\nclass IndexNamedAfterColumns.*?)```",
+                      PLUGINS_MD.read_text(encoding="utf-8"), re.S)
+    assert shown is not None
+    head, rest = shown.group(1).split("    ...\n")
+    declared, check = rest.split("\n\n")
+    source = (EXAMPLE_PACKAGE / "team_rules.py").read_text(encoding="utf-8")
+    assert head in source and declared in source and check.replace(
+        "def check_operation(self, operation, context):",
+        "def check_operation(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:") in source

@@ -20,20 +20,8 @@ from schema_guard.findings import Finding, problem
 from schema_guard.reporters import sarif
 from schema_guard.rule_docs import explain, rules_markdown
 from schema_guard.rules.registry import catalogue
-from tests.helpers import run_cli, write_project
+from tests.helpers import SARIF_SCHEMA, STUDENTS_MODULE, assert_valid_sarif, run_cli, write_project
 
-SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
-
-STUDENT = """\
-import uuid
-
-from sqlmodel import Field, SQLModel
-
-
-class Student(SQLModel, table=True):
-    __tablename__ = "students"
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-"""
 
 EXAM = """\
 import uuid
@@ -46,13 +34,6 @@ class Exam(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     student_id: uuid.UUID = Field(foreign_key="students.id")
 """
-
-
-def assert_valid_sarif(log: dict[str, Any]) -> None:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
-    errors = sorted(validator.iter_errors(log), key=lambda e: list(e.absolute_path))
-    assert not errors, "\n".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors)
 
 
 def render(findings: list[Finding], cwd: Path, **counts: int) -> dict[str, Any]:
@@ -68,7 +49,7 @@ def sg203(path: Path, line: int = 9, column: int = 5) -> Finding:
 
 
 def test_the_shipped_schema_is_the_official_sarif_2_1_0_schema() -> None:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     assert schema["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
     assert schema["id"] == "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
     assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
@@ -195,7 +176,7 @@ def test_finding_specific_fix_is_added_to_the_message(tmp_path: Path) -> None:
 
 
 def test_cli_writes_a_valid_sarif_file(tmp_path: Path) -> None:
-    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENT, "app/exams.py": EXAM})
+    project = write_project(tmp_path, {"app/__init__.py": "", "app/students.py": STUDENTS_MODULE, "app/exams.py": EXAM})
     run = run_cli(project, "check", "--format", "sarif", "--output", "schema-guard.sarif")
     assert run.exit_code == 1, run.stderr
     assert run.stdout == ""

@@ -165,6 +165,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
                     "`pg_ctlcluster --skip-systemctl-redirect 15 main start`", pytrace=False)
     engine = sa.create_engine(sa.make_url(SERVER_URL).set(database=name), poolclass=NullPool)
     try:
+        reset_sqlmodel()  # whatever an earlier test module (an in-process pytester run) left registered
         import_models(tmp_path_factory.mktemp("schema")).SQLModel.metadata.create_all(engine)
         reset_sqlmodel()
         yield engine

@@ -1,5 +1,5 @@
-"""A team's own schema-guard rules: every table has a ``created_at`` column (TEAM001), and every tenant-scoped
-table can be soft-deleted (TEAM002).
+"""A team's own schema-guard rules: every table has a ``created_at`` column (TEAM001), every tenant-scoped table
+can be soft-deleted (TEAM002), and every revision names its indexes after what they cover (TEAM003).
 
 Loaded by schema-guard from the entry point in this package's pyproject.toml, or from ``plugins = ["team_rules"]``
 in a project's ``[tool.schema_guard]``. The column each asks for is an option:
@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from schema_guard.api import FactRule, Finding, Invalid, RuleContext, SchemaFacts, Valid, register
+from schema_guard.api import (
+    FactRule,
+    Finding,
+    Invalid,
+    Operation,
+    RevisionContext,
+    RevisionRule,
+    RuleContext,
+    SchemaFacts,
+    Valid,
+    Violation,
+    register,
+)
 
 _HEADER = """
 from datetime import datetime, timezone
@@ -101,3 +113,34 @@ class Subject(SQLModel, table=True):
             if table.column(column) is None and not table.incomplete:
                 yield self.finding(f"tenant-scoped table '{table.name}' has no {column}", table.location,
                                    reader=facts.reader, table=table.name)
+
+
+def _revision(upgrade: str, downgrade: str) -> str:
+    """An example revision file with the given ``upgrade()`` and ``downgrade()`` bodies."""
+    return ('"""An example revision."""\nfrom alembic import op\n\nrevision = "0002_example"\n'
+            f'down_revision = "0001_base"\n\n\ndef upgrade() -> None:\n{upgrade}\n\ndef downgrade() -> None:\n{downgrade}')
+
+
+@register
+class IndexNamedAfterColumns(RevisionRule):
+    code = "TEAM003"
+    name = "index-named-after-columns"
+    summary = "A revision names every index it creates ix_<table>_<columns>"
+    rationale = "An index is found by its name in a query plan or a lock report: the name should say what it covers."
+    how_to_fix = "Name the index `ix_<table>_<column>[_<column>...]`."
+    readers = ("migrations",)
+    operations = frozenset({"create_index"})
+    examples = (
+        Valid(_revision('    op.create_index("ix_invoices_student_id", "invoices", ["student_id"])\n',
+                        '    op.drop_index("ix_invoices_student_id", table_name="invoices")\n')),
+        Invalid(_revision('    op.create_index("invoices_by_student", "invoices", ["student_id"])  # expect: TEAM003\n',
+                          '    op.drop_index("invoices_by_student", table_name="invoices")\n')),
+    )
+
+    def check_operation(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:
+        if operation.name is None or operation.table is None or not operation.columns:
+            return  # named or listed at run time: nothing to judge
+        expected = f"ix_{operation.table}_{'_'.join(operation.columns)}"
+        if operation.name != expected:
+            yield Violation(f"index {operation.name} on {operation.table} is not named {expected}",
+                            table=operation.table, fix=f"Name it {expected}.")

@@ -5,8 +5,8 @@ are documented here so that ``schema-guard rules``/``explain`` and ``--select`` 
 SG651-SG656 are per-revision rules (:class:`~schema_guard.rules.revision.RevisionRule`): data plus one check over
 the revision's operations (:mod:`schema_guard.revision_facts`), in the context of that revision — a table created
 earlier in the same ``upgrade()`` is new, every other table is existing, possibly large and serving traffic. Their
-examples are revision files; ``tests/test_gate_rules.py`` runs every example through its rule, and the fixture
-trees under ``tests/gate/fixtures`` prove the database rules.
+examples are revision files, run through their rule by :mod:`schema_guard.testing` like every rule's
+(``tests/test_rule_examples.py``), and the fixture trees under ``tests/gate/fixtures`` prove the database rules.
 """
 
 from __future__ import annotations
@@ -250,36 +250,36 @@ class TenancyWeakened(RevisionRule):
         ), title="batch"),
     )
 
-    def check_operation(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
+    def check_operation(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:
         tenant = context.tenant_column
-        if context.drops_table(call.table):
+        if context.drops_table(operation.table):
             return  # dropping the table's index, key or column first weakens nothing: the table goes
-        if call.kind in {"drop_column", "alter_column"}:
-            table, column = call.table, call.text("column_name")
+        if operation.kind in {"drop_column", "alter_column"}:
+            table, column = operation.table, operation.text("column_name")
             if column != tenant or not context.is_tenant_table(table):
                 return
-            if call.kind == "drop_column":
+            if operation.kind == "drop_column":
                 yield Violation(f"drops the tenant column {table}.{tenant}", table, tenant, "drop-column")
                 return
-            if call.flag("nullable") is True:
+            if operation.flag("nullable") is True:
                 yield Violation(
                     f"makes the tenant column {table}.{tenant} nullable: rows without a tenant become possible",
                     table, tenant, "nullable",
                     fix=f"Keep {table}.{tenant} NOT NULL (and the model's annotation `uuid.UUID`, not Optional).",
                 )
-            type_code = call.code("type_")
+            type_code = operation.code("type_")
             if type_code is not None and "uuid" not in type_code.lower():
                 yield Violation(f"changes the tenant column {table}.{tenant} to {type_code}, not a UUID", table,
                                 tenant, "type")
-        elif call.kind == "drop_index":
-            yield from self._dropped_index(call, context)
-        elif call.kind == "drop_constraint":
-            yield from self._dropped_foreign_key(call, context)
+        elif operation.kind == "drop_index":
+            yield from self._dropped_index(operation, context)
+        elif operation.kind == "drop_constraint":
+            yield from self._dropped_foreign_key(operation, context)
 
-    def _dropped_index(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
-        name, tenant = call.text("index_name"), context.tenant_column
+    def _dropped_index(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:
+        name, tenant = operation.text("index_name"), context.tenant_column
         known = context.index(name)
-        table = call.table or (known[0] if known else None)
+        table = operation.table or (known[0] if known else None)
         leads = known[1][:1] == (tenant,) if known and known[1] else bool(name and f"_{tenant}" in name)
         if context.drops_table(table):
             return
@@ -289,9 +289,9 @@ class TenancyWeakened(RevisionRule):
                 table, tenant, f"index:{name}",
             )
 
-    def _dropped_foreign_key(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
-        name, tenant, table = call.text("constraint_name"), context.tenant_column, call.table
-        kind = call.text("type_")
+    def _dropped_foreign_key(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:
+        name, tenant, table = operation.text("constraint_name"), context.tenant_column, operation.table
+        kind = operation.text("type_")
         known = context.constraint(name)
         on_tenant = tenant in known[1] if known else bool(name and tenant in name and (kind in {None, "foreignkey"}))
         if kind not in {None, "foreignkey"} or not on_tenant or not context.is_tenant_table(table):
@@ -342,18 +342,18 @@ class IndexWithoutConcurrently(RevisionRule):
         Invalid(revision('    op.create_unique_constraint("uq_exams_code", "exams", ["code"])  # expect: SG651\n')),
     )
 
-    def check_operation(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
-        if call.kind == "execute":
-            yield from self._check_sql(call, context)
+    def check_operation(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:
+        if operation.kind == "execute":
+            yield from self._check_sql(operation, context)
             return
-        table = call.table
-        if call.kind == "drop_index" and table is None:
-            known = context.index(call.text("index_name"))
+        table = operation.table
+        if operation.kind == "drop_index" and table is None:
+            known = context.index(operation.text("index_name"))
             table = known[0] if known else None
-        if context.is_new(table) or (call.kind == "drop_index" and context.drops_table(table)):
+        if context.is_new(table) or (operation.kind == "drop_index" and context.drops_table(table)):
             return
-        if call.kind == "create_unique_constraint":
-            name = call.text("constraint_name")
+        if operation.kind == "create_unique_constraint":
+            name = operation.text("constraint_name")
             yield Violation(
                 f"adds unique constraint {name} to existing table {table}, building its index under an ACCESS "
                 "EXCLUSIVE lock",
@@ -362,26 +362,26 @@ class IndexWithoutConcurrently(RevisionRule):
                      f"op.execute('ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX <index>')."),
             )
             return
-        name = named(call.text("index_name"), "index")
+        name = named(operation.text("index_name"), "index")
         table = named(table, "table")
-        verb = "creates" if call.kind == "create_index" else "drops"
-        if call.flag("postgresql_concurrently") is not True:
+        verb = "creates" if operation.kind == "create_index" else "drops"
+        if operation.flag("postgresql_concurrently") is not True:
             lock = "a SHARE lock (blocking writes)" if verb == "creates" else "an ACCESS EXCLUSIVE lock"
             yield Violation(
                 f"{verb} index {name} on existing table {table} without CONCURRENTLY, holding {lock} on the table",
-                table, detail=f"{call.kind}:{name}",
-                fix=(f"with op.get_context().autocommit_block(): op.{call.kind}({name!r}, ..., "
+                table, detail=f"{operation.kind}:{name}",
+                fix=(f"with op.get_context().autocommit_block(): op.{operation.kind}({name!r}, ..., "
                      "postgresql_concurrently=True)"),
             )
-        elif not call.in_autocommit_block:
+        elif not operation.in_autocommit_block:
             yield Violation(
                 f"{verb} index {name} CONCURRENTLY inside the migration's transaction, which PostgreSQL refuses",
-                table, detail=f"{call.kind}:{name}",
+                table, detail=f"{operation.kind}:{name}",
                 fix="Wrap the call in `with op.get_context().autocommit_block():`.",
             )
 
-    def _check_sql(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
-        for statement in call.statements:
+    def _check_sql(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:
+        for statement in operation.statements:
             if statement.kind == "create_index" and not statement.concurrently and not context.is_new(statement.table):
                 yield Violation(
                     f"creates index {named(statement.name, 'index')} on existing table "
@@ -436,15 +436,15 @@ class ConstraintWithoutNotValid(RevisionRule):
         ), title="validated in the same transaction"),
     )
 
-    def check_operation(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
-        if call.kind == "execute":
-            yield from self._check_sql(call, context)
+    def check_operation(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:
+        if operation.kind == "execute":
+            yield from self._check_sql(operation, context)
             return
-        table = call.table
+        table = operation.table
         if context.is_new(table):
             return
-        if call.kind == "add_column":
-            spec = call.column
+        if operation.kind == "add_column":
+            spec = operation.column
             if spec is not None and spec.has_foreign_key:
                 yield Violation(
                     f"adds column {table}.{spec.name} with a foreign key, validated at once under a lock that blocks "
@@ -453,17 +453,17 @@ class ConstraintWithoutNotValid(RevisionRule):
                          "postgresql_not_valid=True) and VALIDATE CONSTRAINT separately."),
                 )
             return
-        if call.flag("postgresql_not_valid") is True:
+        if operation.flag("postgresql_not_valid") is True:
             return
-        kind = "foreign key" if call.kind == "create_foreign_key" else "check constraint"
-        name = call.text("constraint_name")
+        kind = "foreign key" if operation.kind == "create_foreign_key" else "check constraint"
+        name = operation.text("constraint_name")
         yield Violation(
             f"adds {kind} {name} to existing table {table} without NOT VALID: the whole table is scanned under a lock "
-            "that blocks writes", table, detail=f"{call.kind}:{name}",
+            "that blocks writes", table, detail=f"{operation.kind}:{name}",
         )
 
-    def _check_sql(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
-        for statement in call.statements:
+    def _check_sql(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:
+        for statement in operation.statements:
             table = statement.table
             if statement.kind == "add_constraint" and statement.constraint in {"foreign key", "check"} \
                     and not statement.not_valid and not context.is_new(table):
@@ -472,7 +472,7 @@ class ConstraintWithoutNotValid(RevisionRule):
                     f"{named(table, 'table')} without NOT VALID (in op.execute): the whole table is scanned under a "
                     "lock that blocks writes", table, detail="execute:add-constraint",
                 )
-            elif statement.kind == "validate_constraint" and statement.name and not call.in_autocommit_block \
+            elif statement.kind == "validate_constraint" and statement.name and not operation.in_autocommit_block \
                     and self._added_not_valid_here(statement.name, context):
                 yield Violation(
                     f"validates {statement.name} in the same transaction that added it NOT VALID, so the scan still "
@@ -482,12 +482,12 @@ class ConstraintWithoutNotValid(RevisionRule):
 
     @staticmethod
     def _added_not_valid_here(name: str, context: RevisionContext) -> bool:
-        for call in context.operations:
-            if call.in_autocommit_block:
+        for operation in context.operations:
+            if operation.in_autocommit_block:
                 continue
-            if call.kind in {"create_foreign_key", "create_check_constraint"} and call.text("constraint_name") == name:
+            if operation.kind in {"create_foreign_key", "create_check_constraint"} and operation.name == name:
                 return True
-            if any(s.kind == "add_constraint" and s.name == name and s.not_valid for s in call.statements):
+            if any(s.kind == "add_constraint" and s.name == name and s.not_valid for s in operation.statements):
                 return True
         return False
 
@@ -517,12 +517,12 @@ class NotNullOnExistingTable(RevisionRule):
         Invalid(revision('    op.alter_column("exams", "title", nullable=False)  # expect: SG653\n')),
     )
 
-    def check_operation(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
-        table = call.table
+    def check_operation(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:
+        table = operation.table
         if context.is_new(table):
             return
-        if call.kind == "add_column":
-            spec = call.column
+        if operation.kind == "add_column":
+            spec = operation.column
             if spec is not None and spec.nullable is False and spec.server_default is None:
                 yield Violation(
                     f"adds NOT NULL column {table}.{spec.name} without a server default: it fails on a table with "
@@ -530,8 +530,8 @@ class NotNullOnExistingTable(RevisionRule):
                     fix=(f"Add {spec.name} nullable (or with a constant server_default), backfill it, then make it "
                          "NOT NULL in a later revision."),
                 )
-        elif call.flag("nullable") is False:
-            column = call.text("column_name")
+        elif operation.flag("nullable") is False:
+            column = operation.text("column_name")
             yield Violation(
                 f"sets {table}.{column} NOT NULL, scanning the whole table under an ACCESS EXCLUSIVE lock",
                 table, column, "set-not-null",
@@ -560,12 +560,12 @@ class ColumnTypeChange(RevisionRule):
                          '  # expect: SG654\n')),
     )
 
-    def check_operation(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
-        table = call.table
-        new_type = call.code("type_")
-        if new_type is None or context.is_new(table) or _widening(call.code("existing_type"), new_type):
+    def check_operation(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:
+        table = operation.table
+        new_type = operation.code("type_")
+        if new_type is None or context.is_new(table) or _widening(operation.code("existing_type"), new_type):
             return
-        column = call.text("column_name")
+        column = operation.text("column_name")
         yield Violation(
             f"changes the type of {named(table, 'table')}.{named(column, 'column')} to {new_type}, rewriting the "
             "table under an ACCESS EXCLUSIVE lock",
@@ -620,33 +620,34 @@ class DestructiveChange(RevisionRule):
         Invalid(revision('    op.alter_column("exams", "title", new_column_name="name")  # expect: SG655\n')),
     )
 
-    def check_operation(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
-        table = call.table
-        if call.kind == "execute":
-            yield from self._check_sql(call, context)
+    def check_operation(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:
+        table = operation.table
+        if operation.kind == "execute":
+            yield from self._check_sql(operation, context)
             return
         if context.is_new(table):
             return
-        if call.kind == "drop_column":
+        if operation.kind == "drop_column":
             if context.drops_table(table):
                 return  # the table goes in this revision: its drop_table is the finding
-            column = call.text("column_name")
+            column = operation.text("column_name")
             yield Violation(f"drops column {named(table, 'table')}.{named(column, 'column')}: running code breaks and "
                             "the data is gone", table, column, "drop-column")
-        elif call.kind == "drop_table":
+        elif operation.kind == "drop_table":
             yield Violation(f"drops table {table}: running code breaks and the data is gone", table,
                             detail="drop-table")
-        elif call.kind == "rename_table":
-            yield Violation(f"renames table {table} to {call.text('new_table_name')}: running code breaks", table,
+        elif operation.kind == "rename_table":
+            yield Violation(f"renames table {table} to {operation.text('new_table_name')}: running code breaks", table,
                             detail="rename-table")
-        elif call.kind == "alter_column" and "new_column_name" in call.arguments:
-            column = call.text("column_name")
-            yield Violation(f"renames column {table}.{column} to {call.text('new_column_name')}: running code breaks",
+        elif operation.kind == "alter_column" and "new_column_name" in operation.arguments:
+            column = operation.text("column_name")
+            new_name = operation.text("new_column_name")
+            yield Violation(f"renames column {table}.{column} to {new_name}: running code breaks",
                             table, column, "rename-column")
 
 
-    def _check_sql(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
-        for statement in call.statements:
+    def _check_sql(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:
+        for statement in operation.statements:
             table = statement.table
             if context.is_new(table):
                 continue
@@ -693,9 +694,9 @@ class VolatileDefaultOnExistingTable(RevisionRule):
                          '                                     server_default=sa.text("gen_random_uuid()")))\n')),
     )
 
-    def check_operation(self, call: Operation, context: RevisionContext) -> Iterator[Violation]:
-        spec = call.column
-        table = call.table
+    def check_operation(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:
+        spec = operation.column
+        table = operation.table
         if spec is None or spec.server_default is None or context.is_new(table):
             return
         function = re.match(r"\s*(\w+)\s*\(", spec.server_default)

@@ -24,6 +24,8 @@ BASE_MODELS = "fixture_models"
 """The base's models module, renamed ``<fixture>_models`` in each assembled project."""
 WITHOUT = "without.txt"
 """An overlay file naming the base files the fixture leaves out, one path a line."""
+DIFF = ".diff"
+"""An overlay file ``<path>.diff`` is a unified diff (``diff -u``) that changes the base file ``<path>``."""
 FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVER_URL = os.environ.get("SCHEMA_GUARD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -37,7 +39,8 @@ Expectation = tuple[str, str | None, int | None]
 def materialise(name: str, tmp_path: Path) -> Path:
     """Assemble fixture project ``name`` in ``tmp_path/name`` and return that folder: the files of ``_base`` (its
     models module and every mention of it renamed ``<name>_models``), less those the overlay's ``without.txt`` names,
-    then the overlay's own files over them (they replace base files at the same path; they are copied as they are)."""
+    then the overlay's own files over them: a ``<path>.diff`` changes the base file ``<path>`` (as renamed), any other
+    file replaces the base file at the same path or is added, as it is."""
     overlay = FIXTURES / name
     if name not in FIXTURE_NAMES:
         raise ValueError(f"no gate fixture {name!r} under {FIXTURES} (there are {', '.join(FIXTURE_NAMES)})")
@@ -57,9 +60,47 @@ def materialise(name: str, tmp_path: Path) -> Path:
         relative = source.relative_to(overlay)
         if not source.is_file() or "__pycache__" in source.parts or relative.as_posix() == WITHOUT:
             continue
+        if source.name.endswith(DIFF):
+            target = root / relative.parent / source.name.removesuffix(DIFF)
+            if not target.is_file():
+                raise ValueError(f"{source} changes {target.relative_to(root)}, which the assembled project lacks")
+            target.write_text(patched(target.read_text(encoding="utf-8"), source), encoding="utf-8")
+            continue
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, root / relative)
     return root
+
+
+_HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
+
+
+def patched(text: str, diff: Path) -> str:
+    """``text`` changed by the unified diff in ``diff``; every context and removed line must match ``text``
+    exactly, so a diff that no longer fits its base file fails loudly instead of assembling something else."""
+    lines = text.splitlines(keepends=True)
+    result: list[str] = []
+    position = -1  # lines of ``text`` consumed so far; -1 before the first hunk (the file header)
+    last = ""
+    for row in diff.read_text(encoding="utf-8").splitlines(keepends=True):
+        hunk = _HUNK.match(row)
+        if hunk:
+            start = int(hunk.group(1)) - (0 if hunk.group(2) == "0" else 1)
+            result += lines[max(position, 0):start]
+            position = start
+        elif position < 0:
+            continue  # ``--- base`` / ``+++ fixture``
+        elif row.startswith("+"):
+            result.append(row[1:])
+        elif row.startswith((" ", "-")):
+            if position >= len(lines) or lines[position] != row[1:]:
+                raise ValueError(f"{diff}: line {position + 1} of the base file is not {row[1:]!r}")
+            if row.startswith(" "):
+                result.append(lines[position])
+            position += 1
+        elif row.startswith("\\") and last[:1] in {"+", " "}:
+            result[-1] = result[-1].rstrip("\n")  # "\ No newline at end of file"
+        last = row
+    return "".join(result + lines[max(position, 0):])
 
 
 def _without(overlay: Path) -> set[str]:
@@ -180,35 +221,20 @@ def gate_process(root: Path, *extra: str, env: dict[str, str] | None = None) -> 
     )
 
 
-# --- pytest fixtures (import them into a test module to use them) ------------------------------------------------
-
-
-@pytest.fixture
-def server_url() -> str:
-    return ensure_server()
-
-
-@pytest.fixture
-def scratch_names(monkeypatch: pytest.MonkeyPatch, server_url: str):  # type: ignore[no-untyped-def]
-    """Give this test's throwaway databases a unique prefix, record the ones created, and assert afterwards that
-    none of them is left on the server (the server's database list before and after, for this prefix)."""
-    import secrets
-
-    from schema_guard.gate.db import scratch_db
-
-    prefix = f"sg_gate_t{secrets.token_hex(4)}_"
-    created: list[str] = []
-    original = scratch_db._create
-
-    def recording_create(admin, url, name):  # type: ignore[no-untyped-def]
-        original(admin, url, name)
-        created.append(name)
-
-    monkeypatch.setattr(scratch_db, "SCRATCH_PREFIX", prefix)
-    monkeypatch.setattr(scratch_db, "_create", recording_create)
-    assert databases(prefix) == set()
-    yield created
-    assert databases(prefix) == set(), f"throwaway databases left on the server: {databases(prefix)}"
+def wait_for_line(process: subprocess.Popen[str], pattern: str, seen: list[str], timeout: float = 60) -> re.Match[str]:
+    """Read the gate's stderr until a line matches ``pattern``."""
+    deadline = time.monotonic() + timeout
+    assert process.stderr is not None
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        match = re.search(pattern, line)
+        if match:
+            return match
+    process.kill()
+    raise AssertionError(f"the gate never logged {pattern!r}; stderr: {''.join(seen)}")
 
 
 def project_path(path: str | None, root: Path) -> str | None:

@@ -46,14 +46,31 @@ GATE_CHECKS: tuple[GateCheck, ...] = (
 every check; a code no check claims belongs to ``upgrade``."""
 
 FALLBACK = "upgrade"
+REVISION_RULES = "revision-safety"
+"""The check that runs every per-revision rule, a plugin's too."""
 
 
 def check_of(code: str) -> GateCheck:
     """The check that reports ``code``."""
-    return next((check for check in GATE_CHECKS if check.reports(code)),
-                next(check for check in GATE_CHECKS if check.name == FALLBACK))
+    claimed = next((check for check in GATE_CHECKS if check.reports(code)), None)
+    if claimed is None:
+        claimed = _named(REVISION_RULES if _is_revision_rule(code) else FALLBACK)
+    return claimed
 
 
 def reported_by_the_gate(code: str) -> bool:
     """Whether some gate check can report ``code`` (a model-only baseline keeps the gate's entries)."""
-    return any(check.reports(code) for check in GATE_CHECKS)
+    return any(check.reports(code) for check in GATE_CHECKS) or _is_revision_rule(code)
+
+
+def _named(name: str) -> GateCheck:
+    return next(check for check in GATE_CHECKS if check.name == name)
+
+
+def _is_revision_rule(code: str) -> bool:
+    """``code`` is a per-revision rule's (a plugin's, since the core ones are claimed by their codes)."""
+    from schema_guard.rules.registry import catalogue
+    from schema_guard.rules.revision import RevisionRule
+
+    rule = catalogue().get(code)
+    return rule is not None and issubclass(rule, RevisionRule)
