@@ -409,6 +409,11 @@ def subject_of(session: Session, exam_id: uuid.UUID) -> Subject | None:
     exam = session.exec(select(Exam).where(Exam.id == exam_id)).first()  # expect: SG702
     return session.exec(select(Subject).where(Subject.id == exam.subject_id)).first()
 """), readers=BOTH, title="a loaded row's attribute used in the next query is no ownership check"),
+        Valid(app("""
+def owns(session: Session, exam_id: uuid.UUID, current: Student) -> bool:
+    exam = session.get(Exam, exam_id)
+    return exam is not None and exam.student_id == current.id
+"""), title="session.get whose only use is a returned ownership test"),
         # -- the tenant reached through a join or a relationship to the anchor --------------------------------
         Valid(app("""
 def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:

@@ -160,7 +160,7 @@ def _collected(node: ast.expr, lists: dict[str, ast.Call]) -> tuple[ast.Call, st
 
 def compared(body: list[ast.stmt], name: str, line: int, callee_name: Callable[[ast.expr], str]) -> Check:
     """The attributes of ``name`` compared in a test after ``line`` (``if exam.student_id != current.id``,
-    ``assert ...``), and whether it is handed to a function whose name says it checks ownership. A comparison
+    ``assert ...``, ``return exam is not None and exam.student_id == current.id``), and whether it is handed to a function whose name says it checks ownership. A comparison
     elsewhere (``Organisation.id == project.organisation_id`` in the next query) checks nothing."""
     attributes: set[str] = set()
     opaque = False
@@ -168,18 +168,34 @@ def compared(body: list[ast.stmt], name: str, line: int, callee_name: Callable[[
         for node in ast.walk(statement):
             if getattr(node, "lineno", 0) < line:
                 continue
-            if isinstance(node, ast.If | ast.Assert | ast.IfExp | ast.While):
-                for compare in ast.walk(node.test):
-                    if not isinstance(compare, ast.Compare):
-                        continue
-                    for side in (compare.left, *compare.comparators):
-                        attribute = _attribute_of(side, name)
-                        if attribute is not None:
-                            attributes.add(attribute)
-            elif isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name for a in node.args):
+            tested = node.test if isinstance(node, ast.If | ast.Assert | ast.IfExp | ast.While) else \
+                node.value if isinstance(node, ast.Return) else None
+            for compare in _tests(tested):
+                for side in (compare.left, *compare.comparators):
+                    attribute = _attribute_of(side, name)
+                    if attribute is not None:
+                        attributes.add(attribute)
+            if isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name for a in node.args):
                 callee = callee_name(node.func).lower()
                 opaque = opaque or any(word in callee for word in OWNERSHIP_WORDS)
     return Check(frozenset(attributes), opaque)
+
+
+_STATEMENT_CALLS = frozenset({"where", "filter", "filter_by", "having", "join", "outerjoin", "and_", "or_", "not_",
+                              "select", "query", "update", "delete", "exec", "execute", "scalars", "scalar", "get"})
+
+
+def _tests(node: ast.expr | None) -> Iterator[ast.Compare]:
+    """The comparisons of a test, but not those inside a statement it builds (a query's predicate)."""
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Compare):
+            yield current
+        elif isinstance(current, ast.Call) and getattr(current.func, "attr", getattr(current.func, "id", "")) in \
+                _STATEMENT_CALLS:
+            continue
+        stack.extend(child for child in ast.iter_child_nodes(current) if isinstance(child, ast.expr))
 
 
 def _refusals(nodes: Iterable[ast.AST], name: str) -> Iterator[str]:
