@@ -435,6 +435,20 @@ def exams(session: Session, current: Student) -> list[Exam]:
 def exams(session: Session) -> list[Exam]:
     return session.exec(select(Exam).join(Student).where(Student.email == "a@example.org")).all()  # expect: SG702
 """), readers=BOTH, title="a join to the anchor filtered by another column"),
+        Valid(app("""
+from sqlalchemy import exists
+
+
+def has_exams(session: Session, student_id: uuid.UUID) -> bool:
+    return session.exec(select(exists().where(Exam.student_id == student_id, Exam.title == "algebra"))).one()
+"""), readers=BOTH, title="select(exists().where(...)) filtered by the tenant"),
+        Invalid(app("""
+from sqlalchemy import exists
+
+
+def anyone_has_exams(session: Session) -> bool:
+    return session.exec(select(exists().where(Exam.title == "algebra"))).one()  # expect: SG702
+"""), readers=BOTH, title="select(exists().where(...)) without the tenant"),
         # -- subqueries: judged on their own, leaning on the enclosing statement --------------------------------
         Invalid(app("""
 def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:

@@ -412,7 +412,7 @@ class _Function:
 
     def _call(self, node: ast.Call, env: Env) -> tuple[_Statement, ...]:
         func = node.func
-        started = self._start(node)
+        started = self._exists_select(node, env) or self._start(node)
         if started is not None:
             return (started,)
         if self._loaded_call(node) is not None:
@@ -453,6 +453,26 @@ class _Function:
             if models:
                 return _Statement(node, "query", models, entity=models[0], row=self._row_class(node))
         return None
+
+    def _exists_select(self, node: ast.Call, env: Env) -> _Statement | None:
+        """``select(exists().where(...))``: a statement on the classes its conditions name, filtered by them."""
+        qualify = self.owner.module.imports.qualify
+        if len(node.args) != 1 or not isinstance(node.func, ast.Name | ast.Attribute) or \
+                not is_library_name(qualify(node.func), "select"):
+            return None
+        chain: list[list[ast.expr]] = []
+        inner = node.args[0]
+        while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr in _FILTERS:
+            chain.append(inner.args)
+            inner = inner.func.value
+        if not (chain and isinstance(inner, ast.Call) and not inner.args and
+                isinstance(inner.func, ast.Name | ast.Attribute) and is_library_name(qualify(inner.func), "exists")):
+            return None
+        conditions = [argument for arguments in reversed(chain) for argument in arguments]
+        models = self._models_in(conditions)
+        if not models:
+            return None
+        return _Statement(node, "select", models, entity=models[0]).with_conditions(self._conditions_of(conditions, env))
 
     def _row_class(self, node: ast.Call) -> str | None:
         """The class of the rows a statement returns, when it selects exactly one whole entity."""
