@@ -414,6 +414,20 @@ def owns(session: Session, exam_id: uuid.UUID, current: Student) -> bool:
     exam = session.get(Exam, exam_id)
     return exam is not None and exam.student_id == current.id
 """), title="session.get whose only use is a returned ownership test"),
+        Valid(app("""
+def create(session: Session, student_id: uuid.UUID, subject_id: uuid.UUID) -> Exam:
+    exam = Exam(student_id=student_id, subject_id=subject_id, title="algebra")
+    session.add(exam)
+    session.commit()
+    return session.exec(select(Exam).where(Exam.id == exam.id)).one()
+"""), title="the key of a row the function created with the tenant set"),
+        Invalid(app("""
+def create(session: Session, subject_id: uuid.UUID, payload: dict) -> Exam:
+    exam = Exam(subject_id=subject_id, **payload)
+    session.add(exam)
+    session.commit()
+    return session.exec(select(Exam).where(Exam.id == exam.id)).one()  # expect: SG702
+"""), title="the key of a row created without the tenant in sight"),
         # -- the tenant reached through a join or a relationship to the anchor --------------------------------
         Valid(app("""
 def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:

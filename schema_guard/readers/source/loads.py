@@ -48,6 +48,9 @@ class Loads:
     """The names bound exactly once in the function."""
     lists: dict[str, ast.Call] = field(default_factory=dict)
     """A name bound once to a loaded list (of rows, or of one column's values) → the call that executed it."""
+    created: dict[str, ast.Call] = field(default_factory=dict)
+    """A name bound once to a constructor call with keywords (``Exam(student_id=..., title=...)``): a row the
+    function makes itself, whose keywords say what it set (the walker tells which calls build mapped classes)."""
     collected: dict[str, tuple[ast.Call, str]] = field(default_factory=dict)
     """A name bound once to one attribute of each row of a loaded list (``{r.exam_id for r in rows}``)."""
 
@@ -110,6 +113,10 @@ def _assignment(node: ast.Assign | ast.AnnAssign, results: dict[str, ast.Call], 
     if name not in loads.bound:
         return
     found = executed_load(node.value, results)  # type: ignore[arg-type]
+    if found is None and isinstance(node.value, ast.Call) and node.value.keywords and not node.value.args and \
+            isinstance(node.value.func, ast.Name | ast.Attribute):
+        loads.created[name] = node.value
+        return
     if found is None:
         collected = _collected(node.value, loads.lists)  # type: ignore[arg-type]
         if collected is not None:

@@ -685,6 +685,10 @@ class _Function:
             if len(rows) != 1 or None in rows:
                 return None
             return self._link_to(attribute, call, states, next(iter(rows)), node.attr)  # type: ignore[arg-type]
+        created = self.loads.created.get(name)
+        model = self._model(created.func) if created is not None else None
+        if created is not None and model is not None:
+            return RowLink(attribute, model, node.attr, "new", frozenset(k.arg for k in created.keywords if k.arg))
         loaded = self.gets.get(name)
         if loaded is None:
             return None
