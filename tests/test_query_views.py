@@ -85,7 +85,8 @@ def _seed(session: Session, models: types.ModuleType) -> dict[str, Any]:
     session.flush()
     session.add(models.Attempt(student_id=mine.id, exam_id=exam.id, score=3))
     session.flush()
-    arguments = {"session": session, "student_id": mine.id, "exam_id": exam.id, "current": mine, "other": theirs.id}
+    arguments = {"session": session, "student_id": mine.id, "exam_id": exam.id, "current": mine, "other": theirs.id,
+                 "email": mine.email}
     session.expunge_all()
     return arguments
 

@@ -447,8 +447,17 @@ def exams(session: Session, current: Student) -> list[Exam]:
 """), readers=BOTH, title="the relationship to the anchor compared with the current tenant"),
         Invalid(app("""
 def exams(session: Session) -> list[Exam]:
-    return session.exec(select(Exam).join(Student).where(Student.email == "a@example.org")).all()  # expect: SG702
-"""), readers=BOTH, title="a join to the anchor filtered by another column"),
+    return session.exec(select(Exam).join(Student).where(Student.email.like("%@example.org"))).all()  # expect: SG702
+"""), readers=BOTH, title="a join to the anchor that does not pin one student"),
+        Valid(app("""
+def exams(session: Session, email: str) -> list[Exam]:
+    return session.exec(select(Exam).join(Exam.student).where(Student.email == email)).all()
+"""), readers=BOTH, title="a join to the anchor pinned by a unique column"),
+        Invalid(app("""
+def attempts(session: Session, exam_id: uuid.UUID) -> list[Attempt]:
+    statement = select(Attempt).join(Exam, Attempt.exam_id == Exam.id).where(Exam.id == exam_id)  # expect: SG702
+    return session.exec(statement).all()
+"""), title="a tenant-scoped row pinned by its key pins its key, not its tenant"),
         Valid(app("""
 from sqlalchemy import exists
 

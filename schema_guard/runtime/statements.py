@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, UniqueConstraint
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
@@ -155,6 +155,27 @@ def table_of(leaf: Any) -> Table | None:
     if isinstance(leaf, Alias) and isinstance(plain(leaf.element), Table):
         return plain(leaf.element)  # type: ignore[no-any-return]
     return None
+
+
+def _row_keys(scope: Any, pinned: set[Any]) -> set[Any]:
+    """The primary-key columns of each FROM entry whose unique key (not its primary key) is pinned: one row, so
+    its key is one value (``projects.name = :name`` joined on ``jobs.project_id = projects.id``)."""
+    found = set()
+    for leaf in scope.leaves:
+        table = table_of(leaf)
+        if table is None:
+            continue
+        primary = tuple(column.name for column in table.primary_key.columns)
+        if not primary:
+            continue
+        uniques = [tuple(c.name for c in constraint.columns) for constraint in table.constraints
+                   if isinstance(constraint, UniqueConstraint)]
+        uniques += [tuple(c.name for c in index.columns) for index in table.indexes if index.unique]
+        uniques += [(column.name,) for column in table.columns if column.unique]
+        for unique in uniques:
+            if unique and unique != primary and all((id(scope), id(leaf), name) in pinned for name in unique):
+                found |= {(id(scope), id(leaf), name) for name in primary}
+    return found
 
 
 def nested_selects(roots: Iterable[Any]) -> Iterator[SelectBase]:
@@ -405,6 +426,10 @@ class _Analysis:
                     if other is _VALUE or (isinstance(other, _Ref) and other.key in pinned):
                         pinned.add(this.key)
                         changed = True
+            added = _row_keys(scope, pinned) - pinned
+            if added:
+                pinned |= added
+                changed = True
         return frozenset(pinned)
 
     @staticmethod

@@ -134,9 +134,10 @@ def read_queries(modules: Iterable[ParsedModule], facts: SchemaFacts) -> None:
         return
     relationships = _relationship_joins(facts)
     keys = _foreign_key_joins(facts)
+    uniques = _unique_keys(facts)
     for module in modules:
         if any(marker in module.text for marker in TEXT_MARKERS):
-            facts.queries.extend(_ModuleQueries(module, models, relationships, keys).facts())
+            facts.queries.extend(_ModuleQueries(module, models, relationships, keys, uniques).facts())
         if LISTENER_EVENT in module.text:
             facts.session_filters.extend(_session_filters(module))
 
@@ -221,6 +222,24 @@ def _foreign_key_joins(facts: SchemaFacts) -> KeyJoins:
     return joins
 
 
+UniqueKeys = dict[str, tuple[tuple[frozenset[str], ...], frozenset[str]]]
+"""A class → its unique keys other than the primary key, and its primary key (attributes)."""
+
+
+def _unique_keys(facts: SchemaFacts) -> UniqueKeys:
+    """A row whose unique key is pinned is one row: its primary key is pinned too (``Project.name == name``
+    joined to ``Job.project_id == Project.id`` pins the job's project)."""
+    found: UniqueKeys = {}
+    for table in facts.tables:
+        if not table.class_name or not table.primary_key:
+            continue
+        keys = [u.columns for u in table.uniques] + [i.columns for i in table.indexes if i.unique]
+        unique = tuple(frozenset(_attribute(table, c) for c in key) for key in keys if key and key != table.primary_key)
+        if unique:
+            found[table.class_name] = (unique, frozenset(_attribute(table, c) for c in table.primary_key))
+    return found
+
+
 def _attribute(table: TableFact, column: str) -> str:
     fact = table.column(column)
     return (fact.attribute or fact.name) if fact is not None else column
@@ -238,11 +257,12 @@ def functions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunct
 
 class _ModuleQueries:
     def __init__(self, module: ParsedModule, models: frozenset[str],
-                 relationships: dict[tuple[str, str], Join], keys: KeyJoins) -> None:
+                 relationships: dict[tuple[str, str], Join], keys: KeyJoins, uniques: UniqueKeys) -> None:
         self.module = module
         self.models = models
         self.relationships = relationships
         self.keys = keys
+        self.uniques = uniques
         self.found: dict[tuple[int, str, frozenset[str], bool, tuple[RowLink, ...]], QueryFact] = {}
 
     def facts(self) -> list[QueryFact]:
@@ -258,8 +278,20 @@ class _ModuleQueries:
         text = "\n".join(lines)
         return any(marker in text for marker in TEXT_MARKERS)
 
+    def _closed(self, state: _Statement) -> frozenset[Column]:
+        """The statement's pins, closed over its equalities and over unique keys (a pinned unique key pins the
+        row's primary key)."""
+        closed = state.pinned()
+        while True:
+            added = {(model, attribute) for model in state.models if model in self.uniques
+                     for unique in self.uniques[model][0] if all((model, a) in closed for a in unique)
+                     for attribute in self.uniques[model][1]} - closed
+            if not added:
+                return closed
+            closed = replace(state, pins=closed | added).pinned()
+
     def judge(self, state: _Statement, function: str, pinned: Iterable[Column] | None = None) -> None:
-        closed = state.pinned() if pinned is None else frozenset(pinned)
+        closed = self._closed(state) if pinned is None else frozenset(pinned)
         for model in dict.fromkeys(state.models):
             attributes = frozenset(attr for cls, attr in closed if cls == model)
             links = tuple(sorted((link for cls, link in state.links if cls == model), key=repr))
