@@ -278,7 +278,7 @@ class _ModuleQueries:
         text = "\n".join(lines)
         return any(marker in text for marker in TEXT_MARKERS)
 
-    def _closed(self, state: _Statement) -> frozenset[Column]:
+    def closed(self, state: _Statement) -> frozenset[Column]:
         """The statement's pins, closed over its equalities and over unique keys (a pinned unique key pins the
         row's primary key)."""
         closed = state.pinned()
@@ -291,7 +291,7 @@ class _ModuleQueries:
             closed = replace(state, pins=closed | added).pinned()
 
     def judge(self, state: _Statement, function: str, pinned: Iterable[Column] | None = None) -> None:
-        closed = self._closed(state) if pinned is None else frozenset(pinned)
+        closed = self.closed(state) if pinned is None else frozenset(pinned)
         for model in dict.fromkeys(state.models):
             attributes = frozenset(attr for cls, attr in closed if cls == model)
             links = tuple(sorted((link for cls, link in state.links if cls == model), key=repr))
@@ -336,7 +336,7 @@ class _Function:
         if check is None or state.row is None:
             self.owner.judge(state, self.name)
             return
-        pinned = state.pinned() | {(state.row, attribute) for attribute in check.attributes}
+        pinned = self.owner.closed(state) | {(state.row, attribute) for attribute in check.attributes}
         self.owner.judge(replace(state, opaque=state.opaque or check.opaque), self.name, pinned)
 
     def _executed(self, node: ast.Call, states: tuple[_Statement, ...]) -> None:
@@ -700,7 +700,7 @@ class _Function:
         """What the load at ``call`` pinned on ``model``, as a link from ``attribute`` to its ``column``."""
         check = self.loads.checks.get(id(call), Check())
         pinned = frozenset.intersection(*(
-            frozenset(a for cls, a in state.pinned() if cls == model) for state in states)) | check.attributes
+            frozenset(a for cls, a in self.owner.closed(state) if cls == model) for state in states)) | check.attributes
         links = frozenset.intersection(*(frozenset(l for cls, l in state.links if cls == model) for state in states))
         return RowLink(attribute, model, column, states[0].kind, pinned,
                        check.opaque or any(state.opaque for state in states), tuple(sorted(links, key=repr)))
