@@ -371,6 +371,12 @@ def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
     return session.exec(select(Attempt).where(Attempt.exam_id.in_(exam_ids))).all()
 """), title="a foreign key IN the keys a scoped statement selected"),
         Valid(app("""
+def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
+    exam_ids = session.exec(select(Exam.id).where(Exam.student_id == student_id)).all()
+    pending = set(exam_ids)
+    return session.exec(select(Attempt).where(Attempt.exam_id.in_(pending))).all()
+"""), title="the same keys copied into a set"),
+        Valid(app("""
 def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
     attempts = session.exec(select(Attempt).where(Attempt.student_id == student_id, Attempt.score > 0)).all()
     exam_ids = {attempt.exam_id for attempt in attempts}
@@ -518,6 +524,13 @@ def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
     )
     return session.exec(statement).all()
 """), title="a scoped outer statement with a subquery on the same class"),
+        Valid(app("""
+def exams(session: Session, filters: list) -> list[Exam]:
+    statement = select(Exam)
+    for condition in filters:
+        statement = statement.where(condition)
+    return session.exec(statement).all()
+"""), title="filters applied in a loop over a list the reader cannot read: not judged"),
         # -- session.get with an ownership check; exempt tables; acknowledged queries -------------------------
         Valid(app("""
 def exam(session: Session, exam_id: uuid.UUID, current: Student) -> Exam:

@@ -112,6 +112,10 @@ def _assignment(node: ast.Assign | ast.AnnAssign, results: dict[str, ast.Call], 
         return
     if name not in loads.bound:
         return
+    alias = _copied_list(node.value, loads.lists)  # type: ignore[arg-type]
+    if alias is not None:
+        loads.lists[name] = alias
+        return
     found = executed_load(node.value, results)  # type: ignore[arg-type]
     if found is None and isinstance(node.value, ast.Call) and node.value.keywords and not node.value.args and \
             isinstance(node.value.func, ast.Name | ast.Attribute):
@@ -150,6 +154,15 @@ def executed_load(node: ast.expr, results: dict[str, ast.Call]) -> tuple[ast.Cal
         return (inner if inner is not None else node), func.attr != "all"  # else a legacy Query's terminal
     if func.attr == "scalar" and node.args:
         return node, True
+    return None
+
+
+def _copied_list(node: ast.expr, lists: dict[str, ast.Call]) -> ast.Call | None:
+    """``set(rows)`` / ``list(ids)`` / ``sorted(ids)`` of a loaded list: the same values."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+            node.func.id in ("list", "set", "tuple", "sorted", "frozenset") and len(node.args) == 1 and \
+            isinstance(node.args[0], ast.Name) and node.args[0].id in lists:
+        return lists[node.args[0].id]
     return None
 
 

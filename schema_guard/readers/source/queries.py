@@ -377,7 +377,11 @@ class _Function:
             return _merge(self._block(node.body, dict(env)), self._block(node.orelse, dict(env)))
         if isinstance(node, ast.For | ast.AsyncFor | ast.While):
             self._eval(node.iter if not isinstance(node, ast.While) else node.test, env)
-            looped = _merge(env, self._block(node.body, dict(env)))
+            body = self._block(node.body, dict(env))
+            looped = _merge(env, body)
+            for name, states in (body or {}).items():
+                if looped is not None and name in env and states != env[name] and any(s.opaque for s in states):
+                    looped[name] = states  # ``for clause in filters: stmt = stmt.where(clause)``: unreadable filters
             return self._block(node.orelse, looped) if looped is not None and node.orelse else looped
         if isinstance(node, ast.With | ast.AsyncWith):
             for item in node.items:
@@ -647,6 +651,9 @@ class _Function:
                     link = self._values_link(column[1], node.args[0])
                     if link is not None:
                         none.links.add((column[0], link))
+                    inner = self._start(node.args[0]) if isinstance(node.args[0], ast.Call) else None
+                    if inner is not None and not inner.models:
+                        none.opaque = True  # IN a select of a derived table the reader cannot read
                 return none  # any other column method (like, is_, between...) pins nothing
             if node.func.attr in ("exists", "any", "has") or self._column(node.func) is not None:
                 return none
