@@ -385,6 +385,12 @@ def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
     exam_ids = {attempt.exam_id for attempt in attempts}
     return session.exec(select(Exam).where(Exam.id.in_(exam_ids))).all()
 """), title="a key IN the foreign keys collected from a scoped list"),
+        Valid(app("""
+def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
+    exams = session.exec(select(Exam).where(Exam.student_id == student_id)).all()
+    exam_ids = sorted(exam.id for exam in exams)
+    return session.exec(select(Attempt).where(Attempt.exam_id.in_(exam_ids))).all()
+"""), title="keys collected from a scoped list, sorted"),
         Invalid(app("""
 def attempts(session: Session) -> list[Attempt]:
     exam_ids = session.exec(select(Exam.id).where(Exam.title == "algebra")).all()  # expect: SG702

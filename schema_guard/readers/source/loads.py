@@ -169,6 +169,9 @@ def _copied_list(node: ast.expr, lists: dict[str, ast.Call]) -> ast.Call | None:
 def _collected(node: ast.expr, lists: dict[str, ast.Call]) -> tuple[ast.Call, str] | None:
     """``{r.a for r in rows}`` / ``[r.a for r in rows if ...]`` over a loaded list: one attribute of its rows (a
     filter only leaves fewer)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+            node.func.id in ("list", "set", "tuple", "sorted", "frozenset") and len(node.args) == 1:
+        node = node.args[0]  # sorted(r.id for r in rows)
     if not isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp) or len(node.generators) != 1:
         return None
     loop = node.generators[0]
