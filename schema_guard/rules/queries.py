@@ -391,6 +391,20 @@ def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
     exam_ids = sorted(exam.id for exam in exams)
     return session.exec(select(Attempt).where(Attempt.exam_id.in_(exam_ids))).all()
 """), title="keys collected from a scoped list, sorted"),
+        Valid(app("""
+def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
+    exams = session.exec(select(Exam).where(Exam.student_id == student_id)).all()
+    exam_ids = [exam.id for exam in exams]
+    exams = session.exec(select(Exam).where(Exam.student_id == student_id, Exam.title == "algebra")).all()
+    return session.exec(select(Attempt).where(Attempt.exam_id.in_(exam_ids))).all()
+"""), title="keys collected from a list whose name is rebound afterwards"),
+        Invalid(app("""
+def attempts(session: Session, student_id: uuid.UUID) -> list[Attempt]:
+    exams = session.exec(select(Exam).where(Exam.student_id == student_id)).all()
+    exams = session.exec(select(Exam).where(Exam.title == "algebra")).all()  # expect: SG702
+    exam_ids = [exam.id for exam in exams]
+    return session.exec(select(Attempt).where(Attempt.exam_id.in_(exam_ids))).all()  # expect: SG702
+"""), title="keys collected from the unscoped list a name was rebound to"),
         Invalid(app("""
 def attempts(session: Session) -> list[Attempt]:
     exam_ids = session.exec(select(Exam.id).where(Exam.title == "algebra")).all()  # expect: SG702

@@ -93,7 +93,21 @@ def _block(statements: list[ast.stmt], results: dict[str, ast.Call], loads: Load
             _block(handler.body, dict(results), loads, reading)
         for node in ast.walk(statement):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                results.pop(node.id, None)
+                _forget(results, node.id)
+
+
+def _forget(results: dict[str, ast.Call], name: str) -> None:
+    results.pop(name, None)
+    results.pop(_LIST + name, None)
+
+
+_LIST = "list:"
+"""``results`` also holds, under this prefix, the loaded list each name holds here (a list name is often rebound
+too: ``run_ids = sorted(r.id for r in runs)`` reads the ``runs`` bound just before)."""
+
+
+def _lists_here(results: dict[str, ast.Call]) -> dict[str, ast.Call]:
+    return {key[len(_LIST):]: call for key, call in results.items() if key.startswith(_LIST)}
 
 
 def _assignment(node: ast.Assign | ast.AnnAssign, results: dict[str, ast.Call], loads: Loads,
@@ -102,7 +116,7 @@ def _assignment(node: ast.Assign | ast.AnnAssign, results: dict[str, ast.Call], 
     for target in targets:
         for stored in ast.walk(target):
             if isinstance(stored, ast.Name):
-                results.pop(stored.id, None)
+                _forget(results, stored.id)
     if len(targets) != 1 or not isinstance(targets[0], ast.Name):
         return
     name = targets[0].id
@@ -110,19 +124,22 @@ def _assignment(node: ast.Assign | ast.AnnAssign, results: dict[str, ast.Call], 
     if execution is not None:
         results[name] = execution
         return
+    here = _lists_here(results)
+    alias = _copied_list(node.value, here)  # type: ignore[arg-type]
+    found = executed_load(node.value, results)  # type: ignore[arg-type]
+    if alias is not None or (found is not None and not found[1]):
+        results[_LIST + name] = alias if alias is not None else found[0]  # type: ignore[index]
     if name not in loads.bound:
         return
-    alias = _copied_list(node.value, loads.lists)  # type: ignore[arg-type]
     if alias is not None:
         loads.lists[name] = alias
         return
-    found = executed_load(node.value, results)  # type: ignore[arg-type]
     if found is None and isinstance(node.value, ast.Call) and node.value.keywords and not node.value.args and \
             isinstance(node.value.func, ast.Name | ast.Attribute):
         loads.created[name] = node.value
         return
     if found is None:
-        collected = _collected(node.value, loads.lists)  # type: ignore[arg-type]
+        collected = _collected(node.value, here)  # type: ignore[arg-type]
         if collected is not None:
             loads.collected[name] = collected
         return
