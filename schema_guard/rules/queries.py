@@ -457,6 +457,27 @@ def create(session: Session, subject_id: uuid.UUID, payload: dict) -> Exam:
     session.commit()
     return session.exec(select(Exam).where(Exam.id == exam.id)).one()  # expect: SG702
 """), title="the key of a row created without the tenant in sight"),
+        Valid(app("""
+def _own_exam(session: Session, student_id: uuid.UUID, exam_id: uuid.UUID) -> Exam:
+    exam = session.exec(select(Exam).where(Exam.student_id == student_id, Exam.id == exam_id)).first()
+    if exam is None:
+        raise LookupError(exam_id)
+    return exam
+
+
+def attempts(session: Session, student_id: uuid.UUID, exam_id: uuid.UUID) -> list[Attempt]:
+    exam = _own_exam(session, student_id, exam_id)
+    return session.exec(select(Attempt).where(Attempt.exam_id == exam.id)).all()
+"""), title="a key taken from the row a helper of the module loads scoped"),
+        Invalid(app("""
+def _exam(session: Session, exam_id: uuid.UUID) -> Exam:
+    return session.exec(select(Exam).where(Exam.id == exam_id)).one()  # expect: SG702
+
+
+def attempts(session: Session, exam_id: uuid.UUID) -> list[Attempt]:
+    exam = _exam(session, exam_id)
+    return session.exec(select(Attempt).where(Attempt.exam_id == exam.id)).all()  # expect: SG702
+"""), readers=BOTH, title="a key taken from the row a helper loads unscoped"),
         # -- the tenant reached through a join or a relationship to the anchor --------------------------------
         Valid(app("""
 def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:

@@ -52,6 +52,9 @@ class Loads:
     """A name bound once to a constructor call with keywords (``Exam(student_id=..., title=...)``): a row the
     function makes itself, whose keywords say what it set (the walker tells which calls build mapped classes)."""
     collected: dict[str, tuple[ast.Call, str]] = field(default_factory=dict)
+    helper_rows: dict[str, str] = field(default_factory=dict)
+    """A name bound once to what a function of the module returns (``deployment = self.active(env)``) → its name:
+    a row when that function returns one loaded row."""
     """A name bound once to one attribute of each row of a loaded list (``{r.exam_id for r in rows}``)."""
 
 
@@ -134,6 +137,9 @@ def _assignment(node: ast.Assign | ast.AnnAssign, results: dict[str, ast.Call], 
     if alias is not None:
         loads.lists[name] = alias
         return
+    helper = _helper_call(node.value)  # type: ignore[arg-type]
+    if found is None and helper is not None:
+        loads.helper_rows[name] = helper
     if found is None and isinstance(node.value, ast.Call) and node.value.keywords and not node.value.args and \
             isinstance(node.value.func, ast.Name | ast.Attribute):
         loads.created[name] = node.value
@@ -171,6 +177,19 @@ def executed_load(node: ast.expr, results: dict[str, ast.Call]) -> tuple[ast.Cal
         return (inner if inner is not None else node), func.attr != "all"  # else a legacy Query's terminal
     if func.attr == "scalar" and node.args:
         return node, True
+    return None
+
+
+def _helper_call(node: ast.expr) -> str | None:
+    """``helper(...)``, ``self.helper(...)``, ``cls.helper(...)`` (awaited or not): the helper's name."""
+    node = _unawait(node)
+    if not isinstance(node, ast.Call):
+        return None
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and \
+            node.func.value.id in ("self", "cls"):
+        return node.func.attr
     return None
 
 

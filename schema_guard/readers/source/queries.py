@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from schema_guard.facts import QueryFact, RowLink, SchemaFacts, SessionFilterFact, TableFact
 from schema_guard.readers.source.imports import is_library_name, last_part
 from schema_guard.readers.source.loads import EXECUTE as _EXECUTE
-from schema_guard.readers.source.loads import Check, compared, read_loads
+from schema_guard.readers.source.loads import Check, compared, executed_load, read_loads
 from schema_guard.readers.source.module import ParsedModule
 
 TEXT_MARKERS = ("select(", "query(", ".get(", "update(", "delete(")
@@ -264,13 +264,32 @@ class _ModuleQueries:
         self.keys = keys
         self.uniques = uniques
         self.found: dict[tuple[int, str, frozenset[str], bool, tuple[RowLink, ...]], QueryFact] = {}
+        self.helpers: dict[str, RowLink | None] = {}
+        """Functions of the module that return one row a statement of theirs loaded → that load (``attribute``
+        and ``row_attribute`` left empty); ``None`` where two functions of that name return different ones."""
 
     def facts(self) -> list[QueryFact]:
         _Function(self, self.module.tree.body, "").run()
-        for function in functions(self.module.tree.body):
-            if self._may_build_statements(function):
-                _Function(self, function.body, function.name).run()
+        walked = [(function, self._walk(function)) for function in functions(self.module.tree.body)
+                  if self._may_build_statements(function)]
+        for function, walk in walked:
+            returned = walk.returned_row()
+            if returned is not None:
+                known = self.helpers.get(function.name, returned)
+                self.helpers[function.name] = returned if known == returned else None
+        for function, walk in walked:  # once more where a helper's row is used: its facts replace the first ones
+            if any(self.helpers.get(helper) is not None for helper in walk.loads.helper_rows.values()):
+                for key in walk.keys:
+                    self.found.pop(key, None)
+                self._walk(function)
         return list(self.found.values())
+
+    def _walk(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> _Function:
+        walk = _Function(self, function.body, function.name)
+        before = set(self.found)
+        walk.run()
+        walk.keys = set(self.found) - before
+        return walk
 
     def _may_build_statements(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """The function's text holds a statement-building call (most functions do not: they are not walked)."""
@@ -322,6 +341,8 @@ class _Function:
         """Names bound once to ``session.get(...)``: rows too."""
         self.nested: list[_Statement] | None = None
         """While a condition is read: the statements used as its subqueries."""
+        self.keys: set[object] = set()
+        """The facts this walk added (replaced when the function is walked again)."""
 
     def run(self) -> None:
         self._block(self.body, {})
@@ -712,6 +733,25 @@ class _Function:
         return RowLink(attribute, model, column, states[0].kind, pinned,
                        check.opaque or any(state.opaque for state in states), tuple(sorted(links, key=repr)))
 
+    def returned_row(self) -> RowLink | None:
+        """The load behind the one row this function returns (``return exam`` after ``exam = session.exec(...)
+        .first()``, or ``return session.exec(...).first()``), for the functions that call it; ``None`` when it
+        returns anything else on some path."""
+        found: set[RowLink] = set()
+        for node in _returns(self.body):
+            if node.value is None or _is_none(node.value):
+                continue
+            call = self.loads.rows.get(node.value.id) if isinstance(node.value, ast.Name) else None
+            if call is None:
+                loaded = executed_load(node.value, {})
+                call = loaded[0] if loaded is not None and loaded[1] else None
+            states = self.executed.get(id(call), ()) if call is not None else ()
+            rows = {state.row for state in states}
+            if len(rows) != 1 or None in rows:
+                return None
+            found.add(self._link_to("", call, states, next(iter(rows)), ""))  # type: ignore[arg-type]
+        return next(iter(found)) if len(found) == 1 else None
+
     def _row_link(self, attribute: str, node: ast.expr) -> RowLink | None:
         """``attribute == row.other`` where ``row`` is a row loaded earlier in the function: what that load pinned."""
         if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
@@ -724,6 +764,9 @@ class _Function:
             if len(rows) != 1 or None in rows:
                 return None
             return self._link_to(attribute, call, states, next(iter(rows)), node.attr)  # type: ignore[arg-type]
+        helper = self.owner.helpers.get(self.loads.helper_rows.get(name, ""))
+        if helper is not None:
+            return replace(helper, attribute=attribute, row_attribute=node.attr)
         created = self.loads.created.get(name)
         model = self._model(created.func) if created is not None else None
         if created is not None and model is not None:
@@ -794,6 +837,17 @@ class _Function:
         check = compared(self.body, name, loaded.origin.lineno, self._callee) if name is not None else Check()
         state = _Statement(loaded.origin, "get", (loaded.model,), opaque=check.opaque)
         self.owner.judge(state, self.name, {(loaded.model, attribute) for attribute in check.attributes})
+
+
+def _returns(body: list[ast.stmt]) -> Iterator[ast.Return]:
+    """The function's own ``return`` statements (not those of nested functions)."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            yield node
+        elif not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
 
 
 def _merge(*envs: Env | None) -> Env | None:
