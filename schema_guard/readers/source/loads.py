@@ -219,7 +219,8 @@ def _collected(node: ast.expr, lists: dict[str, ast.Call]) -> tuple[ast.Call, st
 
 def compared(body: list[ast.stmt], name: str, line: int, callee_name: Callable[[ast.expr], str]) -> Check:
     """The attributes of ``name`` compared in a test after ``line`` (``if exam.student_id != current.id``,
-    ``assert ...``, ``return exam is not None and exam.student_id == current.id``), and whether it is handed to a function whose name says it checks ownership. A comparison
+    ``assert ...``, ``return exam is not None and exam.student_id == current.id``), and whether it is handed to a
+    function whose name says it checks ownership. A comparison
     elsewhere (``Organisation.id == project.organisation_id`` in the next query) checks nothing."""
     attributes: set[str] = set()
     opaque = False

@@ -529,7 +529,8 @@ class _Function:
         models = self._models_in(conditions)
         if not models:
             return None
-        return _Statement(node, "select", models, entity=models[0]).with_conditions(self._conditions_of(conditions, env))
+        state = _Statement(node, "select", models, entity=models[0])
+        return state.with_conditions(self._conditions_of(conditions, env))
 
     def _row_class(self, node: ast.Call) -> str | None:
         """The class of the rows a statement returns, when it selects exactly one whole entity."""
