@@ -7,7 +7,9 @@ Two things make a statement on a tenant-scoped class safe without a tenant predi
   each row (``if any(r.student_id != current.id for r in rows): raise``, a loop whose ``if r.student_id != ...``
   raises or continues), since anything looser may still hand another tenant's rows on;
 * a row loaded earlier: ``Answer.exam_id == exam.id`` reaches answers through ``exam``, so it is as scoped as the
-  load of ``exam`` (the rule decides, knowing the foreign keys and the tenancy).
+  load of ``exam`` (the rule decides, knowing the foreign keys and the tenancy); so are keys collected from a loaded
+  list (``{a.exam_id for a in attempts}``, a selected ``select(Exam.id)`` list), a row the function constructed
+  itself, and a row a function of the same module returns.
 
 Only names bound exactly once in the function count (a name rebound on some path may hold anything), and only the
 load forms below: the result of an execution (``session.exec(s)``, ``await session.execute(s)``,
@@ -220,8 +222,8 @@ def _collected(node: ast.expr, lists: dict[str, ast.Call]) -> tuple[ast.Call, st
 def compared(body: list[ast.stmt], name: str, line: int, callee_name: Callable[[ast.expr], str]) -> Check:
     """The attributes of ``name`` compared in a test after ``line`` (``if exam.student_id != current.id``,
     ``assert ...``, ``return exam is not None and exam.student_id == current.id``), and whether it is handed to a
-    function whose name says it checks ownership. A comparison
-    elsewhere (``Organisation.id == project.organisation_id`` in the next query) checks nothing."""
+    function whose name says it checks ownership. A comparison elsewhere (``Organisation.id ==
+    project.organisation_id`` in the next query) checks nothing."""
     attributes: set[str] = set()
     opaque = False
     for statement in body:

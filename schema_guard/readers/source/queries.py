@@ -10,8 +10,11 @@ statement is judged where it is built) — once per path that reaches the execut
 call, turned into a subquery, or filtered by a condition the reader cannot read is not judged: the callee may
 scope it, and a false alarm costs more trust than a miss.
 
-``session.get(M, key)`` loads by primary key; it counts as scoped by the attributes the function compares on the
-loaded object afterwards (``if exam.student_id != current.id: raise``), the usual ownership check.
+``session.get(M, key)`` loads by primary key; it counts as scoped by the attributes the function tests on the
+loaded object afterwards (``if exam.student_id != current.id: raise``), the usual ownership check. Rows and key lists
+loaded earlier in the function, and what they pinned, are read by :mod:`~schema_guard.readers.source.loads` and
+recorded as :class:`~schema_guard.facts.RowLink` on the statements that use them. Statements inside conditions
+(``in_(select(...))``, ``.exists()``) are judged on their own, with the enclosing statement's pins.
 
 Some projects filter every statement in one place instead: a ``do_orm_execute`` listener that rewrites the statement
 (``orm_execute_state.statement = stmt.where(...)``) or adds ``with_loader_criteria``. Such listeners are recorded as
