@@ -121,6 +121,16 @@ def exams(session: Session, student_id: uuid.UUID) -> list[Exam]:
     statement = select(Exam).join(Attempt, Attempt.exam_id == Exam.id).where(Exam.student_id == student_id)  # expect: SG702
     return session.exec(statement).all()
 """), readers=BOTH, title="joined table reached by its foreign key alone"),
+        Invalid(app("""
+def exams(session: Session, student_id: uuid.UUID, flag: bool) -> list[Exam]:
+    condition = Exam.student_id == student_id if flag else Exam.title == "algebra"
+    return session.exec(select(Exam).where(condition)).all()  # expect: SG702
+"""), readers=BOTH, title="a conditional expression that pins the tenant on one branch only"),
+        Valid(app("""
+def exams(session: Session, student_id: uuid.UUID, flag: bool) -> list[Exam]:
+    condition = (Exam.student_id == student_id) if flag else and_(Exam.student_id == student_id, Exam.title != "")
+    return session.exec(select(Exam).where(condition)).all()
+"""), readers=BOTH, title="a conditional expression that pins the tenant on both branches"),
         # -- following the statement through the function -------------------------------------------------
         Invalid(app("""
 def exams(session: Session, student_id: uuid.UUID, flag: bool) -> list[Exam]:

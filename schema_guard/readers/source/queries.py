@@ -655,6 +655,10 @@ class _Function:
             return self._call_condition(node, depth)
         if isinstance(node, ast.Constant | ast.UnaryOp | ast.Attribute):
             return none  # a constant, a negation, a boolean column: nothing pinned
+        if isinstance(node, ast.IfExp):  # ``A if flag else B``: what both pin
+            body, orelse = self._condition(node.body, depth + 1), self._condition(node.orelse, depth + 1)
+            return _Conditions(body.pins & orelse.pins, body.equalities & orelse.equalities,
+                               body.opaque or orelse.opaque, body.links & orelse.links)
         return _Conditions(set(), set(), opaque=True)
 
     def _call_condition(self, node: ast.Call, depth: int) -> _Conditions:
