@@ -119,3 +119,14 @@ def test_server_default_spellings_are_not_drift(database: str, model: str) -> No
 @pytest.mark.parametrize(("database", "model"), [("'draft'::text", "'done'"), ("now()", "clock_timestamp()")])
 def test_different_server_defaults_are_drift(database: str, model: str) -> None:
     assert normalise_default(database) != normalise_default(model)
+
+
+def test_a_plugin_comparators_difference_is_described_with_its_names() -> None:
+    """Autogenerate plugins that env.py loads (alembic-postgresql-enum) add differences of their own kinds; they are
+    told with the names and values they carry, not as a bare kind."""
+    from schema_guard.gate.checks.drift import describe
+
+    drift = describe(("drop_enum", "case_status", "public", ("open", "closed")))
+    assert drift is not None
+    assert drift.message == "autogenerate reports drop enum case_status (open, closed)"
+    assert drift.name == "case_status"

@@ -369,3 +369,37 @@ def test_tables_in_a_named_schema_are_compared_there(tmp_path: Path, server_url:
     run = cli(root, "migrations", "--database-url", server_url, "--format", "json")
     assert run.returncode in (0, 1), run.stdout + run.stderr
     assert [f["message"] for f in json.loads(run.stdout) if f["code"] == "SG601"] == [], run.stdout
+
+
+@pytest.mark.parametrize("options, reported", [
+    ("", False),
+    (", compare_server_default=True", True),
+])
+def test_drift_follows_env_py_comparison_options(tmp_path: Path, server_url: str, options: str,
+                                                 reported: bool) -> None:
+    """The gate reports as drift what the project's own ``alembic check`` would: a server default only the models
+    declare counts once env.py turns ``compare_server_default`` on (Alembic's default is off), and a table env.py's
+    ``include_object`` leaves out (managed elsewhere) never counts."""
+    root = materialise("good", tmp_path)
+    models = root / "good_models.py"
+    models.write_text(models.read_text().replace(
+        "    title: str = Field(index=True)\n",
+        "    title: str = Field(index=True, sa_column_kwargs={'server_default': 'untitled'})\n") +
+        "\n\nclass Legacy(SQLModel, table=True):\n"
+        "    __tablename__ = 'legacy_reports'\n"
+        "    __table_args__ = {'info': {'schema_guard': {'shared': True}}}\n"
+        "    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)\n")
+    env = root / "migrations" / "env.py"
+    env.write_text(env.read_text().replace(
+        "context.configure(connection=connection, target_metadata=target_metadata)",
+        "context.configure(connection=connection, target_metadata=target_metadata,\n"
+        "                      include_object=lambda item, name, kind, reflected, other: name != 'legacy_reports'"
+        f"{options})"))
+    assert "include_object" in env.read_text()
+    run = cli(root, "migrations", "--database-url", server_url, "--format", "json")
+    assert run.returncode in (0, 1), run.stdout + run.stderr
+    drift = [f["message"] for f in json.loads(run.stdout) if f["code"] == "SG601"]
+    assert not any("legacy_reports" in message for message in drift), drift
+    expected = ["column lessons.title has no server default in the migrated database but server default 'untitled' "
+                "in the models"] if reported else []
+    assert drift == expected

@@ -80,6 +80,8 @@ class MigrationRunner:
         self.target_metadata: Any = None
         self.version_table = "alembic_version"
         self.version_table_schema: str | None = None
+        self.comparison_options: dict[str, Any] = {}
+        """env.py's own :data:`COMPARISON_OPTIONS` (only the ones its ``configure()`` call received)."""
         self.env_ran = False
         self.on_step: Any = None
         """Called with (direction, index, total, revision id) before each step (progress display)."""
@@ -181,6 +183,11 @@ class MigrationRunner:
         self.target_metadata = context.opts.get("target_metadata")
         self.version_table = context.version_table
         self.version_table_schema = context.version_table_schema
+        self.comparison_options = {name: context.opts[name] for name in COMPARISON_OPTIONS if name in context.opts}
+
+
+COMPARISON_OPTIONS = ("compare_type", "compare_server_default", "include_object", "include_name", "include_schemas")
+"""The ``configure()`` options that decide what ``alembic check`` reports as drift: the gate compares with them."""
 
 
 _CONFIGURE = inspect.signature(EnvironmentContext.configure)

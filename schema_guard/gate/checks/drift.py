@@ -1,10 +1,11 @@
 """SG601: the migrated database compared with the models by Alembic's autogenerate, one finding per difference.
 
-Types are compared (``compare_type``) and server defaults too, after normalising the spellings PostgreSQL gives
-back (``'draft'::character varying`` is ``'draft'``, ``CURRENT_TIMESTAMP`` is ``now()``), so only real drift is
-reported. Each finding names the table/column and what differs, and is located where the differing object comes
-from: the revision that created the index or constraint, the column, or the table (or, for a table no revision
-creates, the model class).
+What is compared follows the project's ``env.py`` (:class:`Comparison`), as ``alembic check`` does: types unless
+it turns ``compare_type`` off; server defaults only when it turns ``compare_server_default`` on, after normalising
+the spellings PostgreSQL gives back (``'draft'::character varying`` is ``'draft'``, ``CURRENT_TIMESTAMP`` is
+``now()``); and only what its ``include_object`` / ``include_name`` hooks include. Each finding names the
+table/column and what differs, and is located where the differing object comes from: the revision that created
+the index or constraint, the column, or the table (or, for a table no revision creates, the model class).
 """
 
 from __future__ import annotations
@@ -49,8 +50,38 @@ def normalise_default(text: str | None) -> str | None:
     return _SYNONYMS.get(value, value)
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """What counts as drift: the comparison options of the project's ``env.py`` (``alembic check`` reports with
+    them), so the gate does not call drift what the project's own check deliberately leaves out. The defaults
+    compare everything; :meth:`from_env` starts from Alembic's defaults (server defaults not compared)."""
+
+    compare_type: Any = True
+    compare_server_default: Any = True
+    """Server defaults, identity and generated columns (compared by the gate itself, see :func:`default_differences`);
+    a comparison function from env.py counts as on."""
+    include_object: Any = None
+    include_name: Any = None
+    include_schemas: bool = False
+
+    @classmethod
+    def from_env(cls, options: dict[str, Any]) -> Comparison:
+        return cls(compare_type=options.get("compare_type", True),
+                   compare_server_default=bool(options.get("compare_server_default", False)),
+                   include_object=options.get("include_object"), include_name=options.get("include_name"),
+                   include_schemas=bool(options.get("include_schemas", False)))
+
+    def includes(self, item: Any, name: str | None, kind: str) -> bool:
+        """env.py's ``include_object`` verdict on a model table or column (included when there is no hook)."""
+        return self.include_object is None or bool(self.include_object(item, name, kind, False, None))
+
+
+EVERYTHING = Comparison()
+
+
 def compare_with_models(connection: Connection, metadata: MetaData, *, version_table: str,
-                        version_table_schema: str | None = None) -> list[tuple[Any, ...]]:
+                        version_table_schema: str | None = None,
+                        comparison: Comparison = EVERYTHING) -> list[tuple[Any, ...]]:
     """Alembic's autogenerate differences between the database behind ``connection`` and ``metadata``, flattened,
     plus the server default, identity and generated-column differences the gate compares itself.
 
@@ -59,40 +90,52 @@ def compare_with_models(connection: Connection, metadata: MetaData, *, version_t
     (two ``gen_random_uuid()`` never compare equal). :func:`default_differences` compares spellings instead.
 
     Tables in named schemas (``__table_args__ = {"schema": "catalog"}``) are compared in those schemas, and only
-    there: other schemas of the database (an extension's, say) are not the models' business."""
+    there: other schemas of the database (an extension's, say) are not the models' business, unless env.py
+    compares every schema itself (``include_schemas=True``)."""
     named = {table.schema for table in metadata.tables.values() if table.schema}
     default_schema = connection.dialect.default_schema_name
+    own_name_filter = comparison.include_name
+
+    def include_name(name: str | None, kind: str, parent: Any) -> bool:
+        if kind == "schema" and not comparison.include_schemas and not (
+                name is None or name == default_schema or name in named):
+            return False
+        return own_name_filter is None or bool(own_name_filter(name, kind, parent))
+
     context = MigrationContext.configure(
         connection=connection,
         opts={
-            "compare_type": True,
+            "compare_type": comparison.compare_type,
             "compare_server_default": False,
             "version_table": version_table,
             "version_table_schema": version_table_schema,
             "target_metadata": metadata,
-            "include_schemas": bool(named),
-            "include_name": lambda name, kind, parent: (kind != "schema" or name is None or name == default_schema
-                                                        or name in named),
+            "include_schemas": comparison.include_schemas or bool(named),
+            "include_name": include_name,
+            "include_object": comparison.include_object,
         },
     )
     diffs = compare_metadata(context, metadata)
-    found = list(_flattened(diffs)) + list(default_differences(connection, metadata))
+    found = list(_flattened(diffs))
+    if comparison.compare_server_default:
+        found += default_differences(connection, metadata, comparison)
     if connection.in_transaction():
         connection.commit()
     return found
 
 
-def default_differences(connection: Connection, metadata: MetaData) -> Iterator[tuple[Any, ...]]:
+def default_differences(connection: Connection, metadata: MetaData,
+                        comparison: Comparison = EVERYTHING) -> Iterator[tuple[Any, ...]]:
     """``modify_default`` tuples (Alembic's shape) for columns of tables both sides have whose server default,
-    identity or generated expression differ."""
+    identity or generated expression differ (tables and columns env.py's ``include_object`` leaves out skipped)."""
     reflected_tables = _reflected_columns(connection, {table.schema for table in metadata.tables.values()})
     for table in metadata.tables.values():
         reflected = reflected_tables.get((table.schema, table.name))
-        if reflected is None:
+        if reflected is None or not comparison.includes(table, table.name, "table"):
             continue
         for column in table.columns:
             found = reflected.get(column.name)
-            if found is None:
+            if found is None or not comparison.includes(column, column.name, "column"):
                 continue
             database_value, model_value = _database_default(found), _model_default(column)
             if _default_key(database_value, column) != _default_key(model_value, column):
@@ -155,12 +198,12 @@ def _flattened(diffs: list[Any]) -> Iterator[tuple[Any, ...]]:
 
 
 def drifts(connection: Connection, metadata: MetaData, *, version_table: str,
-           version_table_schema: str | None = None) -> list[tuple[str, Drift]]:
+           version_table_schema: str | None = None, comparison: Comparison = EVERYTHING) -> list[tuple[str, Drift]]:
     """Every difference described, with its kind."""
     with warnings.catch_warnings():  # Alembic's notes on what it cannot reflect (expression indexes): not drift
         warnings.simplefilter("ignore")
         diffs = compare_with_models(connection, metadata, version_table=version_table,
-                                    version_table_schema=version_table_schema)
+                                    version_table_schema=version_table_schema, comparison=comparison)
     return [(str(diff[0]), drift) for diff in diffs if (drift := describe(diff)) is not None]
 
 
@@ -186,10 +229,11 @@ def drift_findings(
     provenance: Provenance,
     models: ModelLocations,
     version_table_schema: str | None = None,
+    comparison: Comparison = EVERYTHING,
 ) -> list[Finding]:
     findings = []
     for kind, drift in drifts(connection, metadata, version_table=version_table,
-                              version_table_schema=version_table_schema):
+                              version_table_schema=version_table_schema, comparison=comparison):
         findings.append(
             Finding(
                 code=CODE,
@@ -211,7 +255,7 @@ def _locate(drift: Drift, provenance: Provenance, models: ModelLocations) -> Loc
     has: the revision that made it (an index or constraint, else its column, else its table)."""
     table = drift.table
     if table is None:
-        return Location()
+        return provenance.mentioning(drift.name) if drift.name else Location()
     if not drift.in_database:
         location = models.column(table, drift.column) if drift.column else models.table(table)
         if location.path is not None:
@@ -239,8 +283,23 @@ def describe(diff: tuple[Any, ...]) -> Drift | None:
         return describer(diff)
     if kind.startswith("modify_") and len(diff) >= 7:
         return _describe_modification(diff)
+    return _other(kind, diff)
+
+
+def _other(kind: str, diff: tuple[Any, ...]) -> Drift:
+    """A difference from a comparator the gate does not know (an autogenerate plugin env.py loads, such as
+    alembic-postgresql-enum's ``("drop_enum", name, schema, values)``): its kind, names and values as given."""
     table = next((_table_name(part) for part in diff[1:] if _table_name(part)), None)
-    return Drift(f"autogenerate reports {kind.replace('_', ' ')}" + (f" on table {table}" if table else ""), table)
+    names = [part for part in diff[1:] if isinstance(part, str)]
+    values = next((part for part in diff[1:] if isinstance(part, (tuple, list)) and part
+                   and all(isinstance(value, str) for value in part)), None)
+    text = f"autogenerate reports {kind.replace('_', ' ')}"
+    text += f" {names[0]}" if names else ""
+    text += f" on table {table}" if table else ""
+    if values:
+        shown = ", ".join(values[:6]) + (", ..." if len(values) > 6 else "")
+        text += f" ({shown})"
+    return Drift(text, table, name=names[0] if names else None)
 
 
 def _table(diff: tuple[Any, ...]) -> Drift:

@@ -18,7 +18,7 @@ from schema_guard.config import Config
 from schema_guard.facts import Location
 from schema_guard.findings import Finding
 from schema_guard.gate.alembic import envpy
-from schema_guard.gate.checks.drift import drift_findings
+from schema_guard.gate.checks.drift import Comparison, drift_findings
 from schema_guard.gate.checks.graph import env_finding
 from schema_guard.gate.checks.head_rules import head_rule_findings
 from schema_guard.gate.checks.models import ModelLocations, with_declared_shared
@@ -95,6 +95,7 @@ class _Exercise:
         if models is not None:
             findings += drift_findings(self.connection, models, version_table=self.runner.version_table,
                                        version_table_schema=self.runner.version_table_schema,
+                                       comparison=Comparison.from_env(self.runner.comparison_options),
                                        provenance=provenance, models=ModelLocations())
         tenancy = with_declared_shared(self.tenancy, models)  # also env.py's metadata when no models are configured
         findings += head_rule_findings(head.facts, tenancy, self.enabled, provenance.refine,
