@@ -50,8 +50,8 @@ Manifest format (JSON): a list of objects, one per project::
     }
 
 ``env`` values may use ``{url}`` (a ``postgresql+psycopg`` URL), ``{url_plain}`` (``postgresql://``), ``{host}``,
-``{port}``, ``{user}``, ``{db}`` and ``{scratch}`` (an empty folder per project, for settings that want an
-existing directory); ``requirements``, ``pins`` and ``alembic_ini`` may use ``{checkout}``, ``{corpus}`` (the corpus folder) and
+``{port}``, ``{user}``, ``{db}``, ``{checkout}`` and ``{scratch}`` (an empty folder per project, for settings that
+want an existing directory); ``requirements``, ``pins`` and ``alembic_ini`` may use ``{checkout}``, ``{corpus}`` (the corpus folder) and
 ``{manifest}`` (the manifest's folder, for ``-r {manifest}/reqs/<name>.txt``).
 For ``alembic upgrade`` the database placeholders name the comparison database; for the schema-guard runs they
 name an empty stand-in for the developer's application database (``corpus_<name>_app``), as a real environment would;
@@ -200,6 +200,8 @@ def project_env(project: Project, database: str) -> dict[str, str]:
         "url_plain": f"postgresql://{url_tail}",
         "db": database,
         "scratch": str(project.scratch),
+        "checkout": str(project.checkout),
+        "corpus": str(project.corpus),
         **SERVER,
     }
     project.scratch.mkdir(parents=True, exist_ok=True)
