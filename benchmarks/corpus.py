@@ -45,6 +45,10 @@ Manifest format (JSON): a list of objects, one per project::
       "venv": "venvs/mealie",                 # optional: virtualenv, relative to the corpus folder
       "requirements": ["-r", "{checkout}/requirements.txt", "pillow"],  # optional: extra ``pip install`` args
       "pins": ["sqlmodel==0.0.14"],          # optional: installed afterwards, over schema-guard's own floors
+      "alembic_ini_template": {"path": "jupyterhub/alembic.ini", "values": {"alembic_dir": "{checkout}/..."}},
+                                              # optional: ``--setup`` renders the project's ini template (str.format
+                                              # with ``values``) into ``<corpus>/inis/<name>.ini``; point
+                                              # ``alembic_ini`` there
       "ignore": ["SG2", "SG70"],              # optional: schema-guard ``ignore`` (a project without tenancy)
       "notes": "free text"
     }
@@ -310,8 +314,22 @@ def alembic_run(project: Project, python: str) -> RunResult:
     return RunResult(project.name, "alembic", code, seconds, crash=crash, stderr_tail=err.strip()[-1500:])
 
 
+def render_ini_template(project: Project) -> None:
+    """Write ``<corpus>/inis/<name>.ini`` from the project's template, the way the project renders it at run time
+    (jupyterhub: ``script_location = {alembic_dir}``); the URL stays a placeholder the runs override."""
+    template = project.raw.get("alembic_ini_template")
+    if not template:
+        return
+    values = {key: project.expand(value) for key, value in template.get("values", {}).items()}
+    text = (project.root / template["path"]).read_text(encoding="utf-8").format(**values)
+    target = project.corpus / "inis" / f"{project.name}.ini"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+
+
 def setup_project(project: Project, schema_guard_src: Path) -> int:
     """Create the project's venv (if missing) and install schema-guard (editable) plus its ``requirements``."""
+    render_ini_template(project)
     if project.venv is None:
         return 0
     python = project.binary("python", DEFAULT_BIN)
