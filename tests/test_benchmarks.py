@@ -34,3 +34,33 @@ def test_bench_migrations_prints_the_ratio_per_chain_length(tmp_path: Path, serv
     out = capsys.readouterr().out
     assert out.count("chain of ") == 2
     assert len(re.findall(r"schema-guard migrations +\d+\.\d\d s +\d+\.\d\dx plain alembic", out)) == 2
+
+
+def test_corpus_manifest_names_only_files_that_exist_here(tmp_path: Path) -> None:
+    """The committed corpus manifest is what a new machine rebuilds from: every project has a unique name, a
+    commit, and every requirement list it names under ``{manifest}`` is committed beside it."""
+    import corpus
+
+    projects = corpus.load_manifest(corpus.DEFAULT_MANIFEST, tmp_path)
+    names = [project.name for project in projects]
+    assert len(names) == len(set(names)) == 13
+    for project in projects:
+        assert project.checkout == tmp_path.resolve() / project.name
+        assert len(project.raw["commit"]) == 40, project.name
+        args = [project.expand(arg) for arg in project.raw.get("requirements", []) + project.raw.get("pins", [])]
+        for arg in args:
+            if arg.startswith(str(corpus.DEFAULT_MANIFEST.parent)):
+                assert Path(arg).is_file(), arg
+
+
+def test_corpus_config_carries_the_ignore_list_and_absolute_paths(tmp_path: Path) -> None:
+    """A project without tenancy (prefect) runs with the tenant rules ignored instead of stopping on the default
+    anchor; ``{corpus}`` in ``alembic_ini`` names the rendered ini."""
+    import corpus
+
+    project = corpus.Project("demo", tmp_path, tmp_path, {
+        "name": "demo", "src": ["app"], "ignore": ["SG2", "SG70"], "alembic_ini": "{corpus}/inis/demo.ini"})
+    text = corpus.config_text(project, with_models=False)
+    assert 'ignore = ["SG2", "SG70"]' in text
+    assert f'src = ["{tmp_path / "demo" / "app"}"]' in text
+    assert f'alembic-config = "{tmp_path / "inis" / "demo.ini"}"' in text
