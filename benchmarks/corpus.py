@@ -314,6 +314,54 @@ def alembic_run(project: Project, python: str) -> RunResult:
     return RunResult(project.name, "alembic", code, seconds, crash=crash, stderr_tail=err.strip()[-1500:])
 
 
+def git(git_dir: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> str:
+    """One git command on a bare snapshot; its stdout."""
+    done = subprocess.run(["git", f"--git-dir={git_dir}", *args], input=stdin, env=env, capture_output=True,
+                          text=True, check=True)
+    return done.stdout
+
+
+def extract_project(project: Project, mirrors: Path) -> str:
+    """Lay the manifest's commit of a fetched snapshot (``<mirrors>/<owner>+<name>/repo``) out as the checkout.
+
+    Why not a plain ``git archive``: snapshots lack files of 4 MiB and more, and archive stops at the first
+    missing blob. The commit's tree is read into a scratch index, entries whose blob is absent are dropped (they
+    are test data, fonts, tokenizers: nothing a model import needs) and that tree is archived. An existing
+    checkout is left alone."""
+    owner, repo = project.raw["repo"].rstrip("/").split("/")[-2:]
+    git_dir = mirrors / f"{owner}+{repo}" / "repo"
+    if not git_dir.is_dir():
+        return f"no snapshot at {git_dir}: fetch github:{owner}/{repo} first"
+    if project.checkout.exists():
+        return f"{project.checkout} exists, left as it is"
+    commit = project.raw["commit"]
+    try:
+        git(git_dir, "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}")
+    except subprocess.CalledProcessError:
+        return f"commit {commit} is not in the snapshot (HEAD is {git(git_dir, 'rev-parse', 'HEAD').strip()})"
+    project.corpus.mkdir(parents=True, exist_ok=True)
+    index = project.corpus / f".index-{project.name}"
+    env = {**os.environ, "GIT_INDEX_FILE": str(index)}
+    try:
+        git(git_dir, "read-tree", commit, env=env)
+        entries = [line.split("\t", 1) for line in git(git_dir, "ls-files", "-s", env=env).splitlines()]
+        objects = "".join(meta.split()[1] + "\n" for meta, _ in entries)
+        status = git(git_dir, "cat-file", "--batch-check", stdin=objects).splitlines()
+        missing = [path for (_, path), line in zip(entries, status) if line.endswith(" missing")]
+        if missing:
+            # update-index wants a work tree even for removals from the index; it touches no file there
+            git(git_dir, f"--work-tree={project.corpus}", "update-index", "--force-remove", "-z", "--stdin",
+                env=env, stdin="".join(path + "\0" for path in missing))
+        tree = git(git_dir, "write-tree", env=env).strip()
+    finally:
+        index.unlink(missing_ok=True)
+    project.checkout.mkdir(parents=True)
+    archive = subprocess.Popen(["git", f"--git-dir={git_dir}", "archive", tree], stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", str(project.checkout)], stdin=archive.stdout, check=True)
+    archive.wait()
+    return f"extracted {commit[:12]}" + (f" without {len(missing)} file(s) the snapshot lacks" if missing else "")
+
+
 def render_ini_template(project: Project) -> None:
     """Write ``<corpus>/inis/<name>.ini`` from the project's template, the way the project renders it at run time
     (jupyterhub: ``script_location = {alembic_dir}``); the URL stays a placeholder the runs override."""
@@ -441,6 +489,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="also run the migration gate and a plain alembic upgrade head")
     parser.add_argument("--json-out", type=Path, help="write every result with its raw findings here")
     parser.add_argument("--schema-guard-bin", default=DEFAULT_BIN)
+    parser.add_argument("--extract", type=Path, metavar="MIRRORS",
+                        help="lay out each selected project's commit from the fetched snapshots in MIRRORS "
+                             "(<owner>+<name>/repo) as <corpus>/<name>, then stop")
     parser.add_argument("--setup", action="store_true",
                         help="create/refresh the selected projects' venvs instead of running them")
     parser.add_argument("--schema-guard-src", type=Path, default=Path(__file__).resolve().parent.parent,
@@ -454,6 +505,10 @@ def main(argv: list[str] | None = None) -> int:
     if not projects:
         print("no project selected", file=sys.stderr)
         return 2
+    if args.extract:
+        for project in projects:
+            print(f"{project.name}: {extract_project(project, args.extract)}", flush=True)
+        return 0
     if args.setup:
         failed = [p.name for p in projects if setup_project(p, args.schema_guard_src) != 0]
         print("setup failed: " + ", ".join(failed) if failed else "setup done", file=sys.stderr)
