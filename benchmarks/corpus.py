@@ -10,9 +10,11 @@ How: the projects are NOT part of this repository. Their checkouts live in a cor
 default ``/tmp/corpus``; project ``<name>`` in ``<corpus>/<name>``); the manifest that describes them and the
 requirement lists it names are in this repository (``benchmarks/corpus/manifest.json``, the default, and
 ``benchmarks/corpus/reqs/``), so a new machine only needs the checkouts (``docs/real-code.md``, "Rebuilding the
-corpus"). Build each project's virtualenv (``--setup``: the manifest's interpreter, schema-guard installed
-editable from ``--schema-guard-src`` so it follows that clone, then the project's own requirements), then run::
+corpus"). Lay the checkouts out from fetched snapshots (``--extract /work/.mirror``), build each project's
+virtualenv (``--setup``: the manifest's interpreter, schema-guard installed editable from ``--schema-guard-src`` so
+it follows that clone, then the project's own requirements), then run::
 
+    python benchmarks/corpus.py --extract /work/.mirror [--only NAME]
     python benchmarks/corpus.py --setup [--only NAME] [--schema-guard-src /work/main]
     python benchmarks/corpus.py [--only NAME] [--gate] [--json-out results.json] \\
         [--manifest benchmarks/corpus/manifest.json] [--corpus /tmp/corpus]
