@@ -22,7 +22,7 @@ it follows that clone, then the project's own requirements), then run::
 A project without ``venv`` runs with ``--schema-guard-bin`` (and the ``python`` next to it).
 
 For every project it writes a temporary configuration file (never the project's own ``pyproject.toml``) next to
-the project's import root, runs ``schema-guard check --format json`` twice (``source``: no ``models``;
+the project's import root, runs ``schema-guard check --format json --no-cache`` twice (``source``: no ``models``;
 ``full``: with ``models``, so the metadata reader imports them) and, with ``--gate``, ``schema-guard
 migrations --format json`` and, for comparison, a plain ``alembic upgrade head`` on a database this script
 creates and drops itself (``corpus_<name>``), so we know whether the gate starts wherever Alembic does.
@@ -250,6 +250,8 @@ def schema_guard_run(project: Project, mode: str, binary: str) -> RunResult:
     config = write_config(project, with_models=mode != "source")
     command = [binary, "migrations" if mode == "gate" else "check", "--config", str(config), "--format", "json",
                "--no-baseline"]
+    if mode != "gate":  # venvs change between runs (--setup, pins); the cache does not follow the installed sqlmodel
+        command.append("--no-cache")
     app_db = database_name(project, "app")
     psql(f'DROP DATABASE IF EXISTS "{app_db}" WITH (FORCE)')
     psql(f'CREATE DATABASE "{app_db}"')
