@@ -10,9 +10,11 @@ How: the projects are NOT part of this repository. Their checkouts live in a cor
 default ``/tmp/corpus``; project ``<name>`` in ``<corpus>/<name>``); the manifest that describes them and the
 requirement lists it names are in this repository (``benchmarks/corpus/manifest.json``, the default, and
 ``benchmarks/corpus/reqs/``), so a new machine only needs the checkouts (``docs/real-code.md``, "Rebuilding the
-corpus"). Build each project's virtualenv (``--setup``: the manifest's interpreter, schema-guard installed
-editable from ``--schema-guard-src`` so it follows that clone, then the project's own requirements), then run::
+corpus"). Lay the checkouts out from fetched snapshots (``--extract /work/.mirror``), build each project's
+virtualenv (``--setup``: the manifest's interpreter, schema-guard installed editable from ``--schema-guard-src`` so
+it follows that clone, then the project's own requirements), then run::
 
+    python benchmarks/corpus.py --extract /work/.mirror [--only NAME]
     python benchmarks/corpus.py --setup [--only NAME] [--schema-guard-src /work/main]
     python benchmarks/corpus.py [--only NAME] [--gate] [--json-out results.json] \\
         [--manifest benchmarks/corpus/manifest.json] [--corpus /tmp/corpus]
@@ -20,7 +22,7 @@ editable from ``--schema-guard-src`` so it follows that clone, then the project'
 A project without ``venv`` runs with ``--schema-guard-bin`` (and the ``python`` next to it).
 
 For every project it writes a temporary configuration file (never the project's own ``pyproject.toml``) next to
-the project's import root, runs ``schema-guard check --format json`` twice (``source``: no ``models``;
+the project's import root, runs ``schema-guard check --format json --no-cache`` twice (``source``: no ``models``;
 ``full``: with ``models``, so the metadata reader imports them) and, with ``--gate``, ``schema-guard
 migrations --format json`` and, for comparison, a plain ``alembic upgrade head`` on a database this script
 creates and drops itself (``corpus_<name>``), so we know whether the gate starts wherever Alembic does.
@@ -45,13 +47,17 @@ Manifest format (JSON): a list of objects, one per project::
       "venv": "venvs/mealie",                 # optional: virtualenv, relative to the corpus folder
       "requirements": ["-r", "{checkout}/requirements.txt", "pillow"],  # optional: extra ``pip install`` args
       "pins": ["sqlmodel==0.0.14"],          # optional: installed afterwards, over schema-guard's own floors
+      "alembic_ini_template": {"path": "jupyterhub/alembic.ini", "values": {"alembic_dir": "{checkout}/..."}},
+                                              # optional: ``--setup`` renders the project's ini template (str.format
+                                              # with ``values``) into ``<corpus>/inis/<name>.ini``; point
+                                              # ``alembic_ini`` there
       "ignore": ["SG2", "SG70"],              # optional: schema-guard ``ignore`` (a project without tenancy)
       "notes": "free text"
     }
 
 ``env`` values may use ``{url}`` (a ``postgresql+psycopg`` URL), ``{url_plain}`` (``postgresql://``), ``{host}``,
-``{port}``, ``{user}``, ``{db}`` and ``{scratch}`` (an empty folder per project, for settings that want an
-existing directory); ``requirements``, ``pins`` and ``alembic_ini`` may use ``{checkout}``, ``{corpus}`` (the corpus folder) and
+``{port}``, ``{user}``, ``{db}``, ``{checkout}`` and ``{scratch}`` (an empty folder per project, for settings that
+want an existing directory); ``requirements``, ``pins`` and ``alembic_ini`` may use ``{checkout}``, ``{corpus}`` (the corpus folder) and
 ``{manifest}`` (the manifest's folder, for ``-r {manifest}/reqs/<name>.txt``).
 For ``alembic upgrade`` the database placeholders name the comparison database; for the schema-guard runs they
 name an empty stand-in for the developer's application database (``corpus_<name>_app``), as a real environment would;
@@ -200,6 +206,8 @@ def project_env(project: Project, database: str) -> dict[str, str]:
         "url_plain": f"postgresql://{url_tail}",
         "db": database,
         "scratch": str(project.scratch),
+        "checkout": str(project.checkout),
+        "corpus": str(project.corpus),
         **SERVER,
     }
     project.scratch.mkdir(parents=True, exist_ok=True)
@@ -242,6 +250,8 @@ def schema_guard_run(project: Project, mode: str, binary: str) -> RunResult:
     config = write_config(project, with_models=mode != "source")
     command = [binary, "migrations" if mode == "gate" else "check", "--config", str(config), "--format", "json",
                "--no-baseline"]
+    if mode != "gate":  # venvs change between runs (--setup, pins); the cache does not follow the installed sqlmodel
+        command.append("--no-cache")
     app_db = database_name(project, "app")
     psql(f'DROP DATABASE IF EXISTS "{app_db}" WITH (FORCE)')
     psql(f'CREATE DATABASE "{app_db}"')
@@ -308,8 +318,70 @@ def alembic_run(project: Project, python: str) -> RunResult:
     return RunResult(project.name, "alembic", code, seconds, crash=crash, stderr_tail=err.strip()[-1500:])
 
 
+def git(git_dir: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> str:
+    """One git command on a bare snapshot; its stdout."""
+    done = subprocess.run(["git", f"--git-dir={git_dir}", *args], input=stdin, env=env, capture_output=True,
+                          text=True, check=True)
+    return done.stdout
+
+
+def extract_project(project: Project, mirrors: Path) -> str:
+    """Lay the manifest's commit of a fetched snapshot (``<mirrors>/<owner>+<name>/repo``) out as the checkout.
+
+    Why not a plain ``git archive``: snapshots lack files of 4 MiB and more, and archive stops at the first
+    missing blob. The commit's tree is read into a scratch index, entries whose blob is absent are dropped (they
+    are test data, fonts, tokenizers: nothing a model import needs) and that tree is archived. An existing
+    checkout is left alone."""
+    owner, repo = project.raw["repo"].rstrip("/").split("/")[-2:]
+    git_dir = mirrors / f"{owner}+{repo}" / "repo"
+    if not git_dir.is_dir():
+        return f"no snapshot at {git_dir}: fetch github:{owner}/{repo} first"
+    if project.checkout.exists():
+        return f"{project.checkout} exists, left as it is"
+    commit = project.raw["commit"]
+    try:
+        git(git_dir, "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}")
+    except subprocess.CalledProcessError:
+        return f"commit {commit} is not in the snapshot (HEAD is {git(git_dir, 'rev-parse', 'HEAD').strip()})"
+    project.corpus.mkdir(parents=True, exist_ok=True)
+    index = project.corpus / f".index-{project.name}"
+    env = {**os.environ, "GIT_INDEX_FILE": str(index)}
+    try:
+        git(git_dir, "read-tree", commit, env=env)
+        entries = [line.split("\t", 1) for line in git(git_dir, "ls-files", "-s", env=env).splitlines()]
+        objects = "".join(meta.split()[1] + "\n" for meta, _ in entries)
+        status = git(git_dir, "cat-file", "--batch-check", stdin=objects).splitlines()
+        missing = [path for (_, path), line in zip(entries, status) if line.endswith(" missing")]
+        if missing:
+            # update-index wants a work tree even for removals from the index; it touches no file there
+            git(git_dir, f"--work-tree={project.corpus}", "update-index", "--force-remove", "-z", "--stdin",
+                env=env, stdin="".join(path + "\0" for path in missing))
+        tree = git(git_dir, "write-tree", env=env).strip()
+    finally:
+        index.unlink(missing_ok=True)
+    project.checkout.mkdir(parents=True)
+    archive = subprocess.Popen(["git", f"--git-dir={git_dir}", "archive", tree], stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", str(project.checkout)], stdin=archive.stdout, check=True)
+    archive.wait()
+    return f"extracted {commit[:12]}" + (f" without {len(missing)} file(s) the snapshot lacks" if missing else "")
+
+
+def render_ini_template(project: Project) -> None:
+    """Write ``<corpus>/inis/<name>.ini`` from the project's template, the way the project renders it at run time
+    (jupyterhub: ``script_location = {alembic_dir}``); the URL stays a placeholder the runs override."""
+    template = project.raw.get("alembic_ini_template")
+    if not template:
+        return
+    values = {key: project.expand(value) for key, value in template.get("values", {}).items()}
+    text = (project.root / template["path"]).read_text(encoding="utf-8").format(**values)
+    target = project.corpus / "inis" / f"{project.name}.ini"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+
+
 def setup_project(project: Project, schema_guard_src: Path) -> int:
     """Create the project's venv (if missing) and install schema-guard (editable) plus its ``requirements``."""
+    render_ini_template(project)
     if project.venv is None:
         return 0
     python = project.binary("python", DEFAULT_BIN)
@@ -421,6 +493,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="also run the migration gate and a plain alembic upgrade head")
     parser.add_argument("--json-out", type=Path, help="write every result with its raw findings here")
     parser.add_argument("--schema-guard-bin", default=DEFAULT_BIN)
+    parser.add_argument("--extract", type=Path, metavar="MIRRORS",
+                        help="lay out each selected project's commit from the fetched snapshots in MIRRORS "
+                             "(<owner>+<name>/repo) as <corpus>/<name>, then stop")
     parser.add_argument("--setup", action="store_true",
                         help="create/refresh the selected projects' venvs instead of running them")
     parser.add_argument("--schema-guard-src", type=Path, default=Path(__file__).resolve().parent.parent,
@@ -434,6 +509,10 @@ def main(argv: list[str] | None = None) -> int:
     if not projects:
         print("no project selected", file=sys.stderr)
         return 2
+    if args.extract:
+        for project in projects:
+            print(f"{project.name}: {extract_project(project, args.extract)}", flush=True)
+        return 0
     if args.setup:
         failed = [p.name for p in projects if setup_project(p, args.schema_guard_src) != 0]
         print("setup failed: " + ", ".join(failed) if failed else "setup done", file=sys.stderr)

@@ -34,3 +34,60 @@ def test_bench_migrations_prints_the_ratio_per_chain_length(tmp_path: Path, serv
     out = capsys.readouterr().out
     assert out.count("chain of ") == 2
     assert len(re.findall(r"schema-guard migrations +\d+\.\d\d s +\d+\.\d\dx plain alembic", out)) == 2
+
+
+def test_corpus_manifest_names_only_files_that_exist_here(tmp_path: Path) -> None:
+    """The committed corpus manifest is what a new machine rebuilds from: every project has a unique name, a
+    commit, and every requirement list it names under ``{manifest}`` is committed beside it."""
+    import corpus
+
+    projects = corpus.load_manifest(corpus.DEFAULT_MANIFEST, tmp_path)
+    names = [project.name for project in projects]
+    assert len(names) == len(set(names)) == 13
+    for project in projects:
+        assert project.checkout == tmp_path.resolve() / project.name
+        assert len(project.raw["commit"]) == 40, project.name
+        args = [project.expand(arg) for arg in project.raw.get("requirements", []) + project.raw.get("pins", [])]
+        for arg in args:
+            if arg.startswith(str(corpus.DEFAULT_MANIFEST.parent)):
+                assert Path(arg).is_file(), arg
+
+
+def test_corpus_config_carries_the_ignore_list_and_absolute_paths(tmp_path: Path) -> None:
+    """A project without tenancy (prefect) runs with the tenant rules ignored instead of stopping on the default
+    anchor; ``{corpus}`` in ``alembic_ini`` names the rendered ini."""
+    import corpus
+
+    project = corpus.Project("demo", tmp_path, tmp_path, {
+        "name": "demo", "src": ["app"], "ignore": ["SG2", "SG70"], "alembic_ini": "{corpus}/inis/demo.ini"})
+    text = corpus.config_text(project, with_models=False)
+    assert 'ignore = ["SG2", "SG70"]' in text
+    assert f'src = ["{tmp_path / "demo" / "app"}"]' in text
+    assert f'alembic-config = "{tmp_path / "inis" / "demo.ini"}"' in text
+
+
+def test_corpus_extract_lays_out_the_commit_without_the_blobs_a_snapshot_lacks(tmp_path: Path) -> None:
+    """Snapshots lack large files; ``--extract`` still lays out everything else at the manifest's commit."""
+    import subprocess
+
+    import corpus
+
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "models.py").write_text("x = 1\n")
+    (work / "big.bin").write_text("large\n")
+    run = {"cwd": work, "check": True, "capture_output": True, "text": True}
+    subprocess.run(["git", "init", "-q"], **run)
+    subprocess.run(["git", "add", "."], **run)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c"], **run)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], **run).stdout.strip()
+    blob = subprocess.run(["git", "rev-parse", "HEAD:big.bin"], **run).stdout.strip()
+    mirror = tmp_path / "mirrors" / "owner+demo" / "repo"
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(mirror)], **run)
+    (mirror / "objects" / blob[:2] / blob[2:]).unlink()
+    project = corpus.Project("demo", tmp_path / "corpus", tmp_path, {
+        "name": "demo", "repo": "https://github.com/owner/demo", "commit": commit})
+    assert "without 1 file(s)" in corpus.extract_project(project, tmp_path / "mirrors")
+    assert (tmp_path / "corpus" / "demo" / "models.py").read_text() == "x = 1\n"
+    assert not (tmp_path / "corpus" / "demo" / "big.bin").exists()
+    assert "left as it is" in corpus.extract_project(project, tmp_path / "mirrors")
