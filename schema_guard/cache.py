@@ -162,7 +162,7 @@ class SourceCache:
         pack = self._load("project")
         try:
             context, paths, changed = lend(tree, checked, pack.entries.get("index"))
-        except (TypeError, ValueError, LookupError, AttributeError):  # an index of the right class, wrong contents
+        except Exception:  # noqa: BLE001 - an index of the right class with damaged contents: built afresh
             context, paths, changed = lend(tree, checked, None)
         if changed is not None:
             pack.entries["index"] = changed

@@ -15,11 +15,14 @@ per file and per folder.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import pickle
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from schema_guard.files import walk
 from schema_guard.readers.source.context import ContextIndex, scan_context
@@ -33,6 +36,15 @@ Signature = tuple[int, int, int]
 
 Scan = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]
 """A file's content digest, and the class, table and enum names it defines and whether it computes a table name."""
+
+_NOTHING: Scan = ("", (), (), (), False)
+
+
+class _Plain(pickle.Unpickler):
+    """Loads builtins only (the packed scans): a tampered cache file cannot name a class or function."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"not plain data: {module}.{name}")
 
 
 @dataclass(frozen=True)
@@ -51,18 +63,32 @@ class SourceTree:
 
 @dataclass
 class Index:
-    """The stored index (plain tuples and dicts: loading it builds no object per file)."""
+    """The stored index: plain strings, tuples and dictionaries, and what only a changed tree needs kept packed."""
 
     key: str
     folders: dict[str, int | None]
     files: list[str]
-    keys: list[str]
+    keys: list[str] | None
+    """The files' keys, ``None`` where they are the paths themselves (absolute, normalised: the usual case)."""
     signatures: list[Signature | None]
-    scans: list[Scan]
+    scans: list[Scan] | bytes
+    """Each file's names, as stored a pickle of builtins only, unpacked when a file changed (see :meth:`unpacked`)."""
     classes: dict[str, list[str]]
     tables: dict[str, int]
     enums: dict[str, int]
     computed: list[str]
+
+    def names(self) -> list[str]:
+        return self.files if self.keys is None else self.keys
+
+    def unpacked(self) -> list[Scan]:
+        if isinstance(self.scans, bytes):
+            self.scans = _Plain(io.BytesIO(self.scans)).load()
+        return self.scans
+
+    def packed(self) -> Index:
+        scans = pickle.dumps(self.unpacked(), protocol=pickle.HIGHEST_PROTOCOL)
+        return replace(self, scans=scans)
 
 
 def lend(tree: SourceTree, checked: set[str], stored: object) -> tuple[ContextIndex, list[str], Index | None]:
@@ -76,8 +102,8 @@ def lend(tree: SourceTree, checked: set[str], stored: object) -> tuple[ContextIn
         changed = _rescan(index, range(len(index.files)))
     if changed:
         _gather(index)
-    return _without(index, checked), [path for path, name in zip(index.files, index.keys) if name not in checked], \
-        index if changed else None
+    paths = [path for path, name in zip(index.files, index.names()) if name not in checked]
+    return _without(index, checked), paths, index.packed() if changed else None
 
 
 def key(path: Path | str) -> str:
@@ -137,10 +163,11 @@ def _listed(tree: SourceTree, old: Index | None) -> Index:
     if not all(path.is_dir() for path in tree.paths):
         folders[""] = None  # a file (or nothing) given as src: listed on every run
     files = [str(path) for path in discovered.files]
-    previous = dict(zip(old.files, zip(old.signatures, old.scans))) if old is not None else {}
+    previous = dict(zip(old.files, zip(old.signatures, old.unpacked()))) if old is not None else {}
     signatures = [previous[path][0] if path in previous else None for path in files]
-    scans: list[Scan] = [previous[path][1] if path in previous else ("", (), (), (), False) for path in files]
-    index = Index(tree.key(), folders, files, [key(path) for path in files], signatures, scans, {}, {}, {}, [])
+    scans: list[Scan] = [previous[path][1] if path in previous else _NOTHING for path in files]
+    keys = [key(path) for path in files]
+    index = Index(tree.key(), folders, files, None if keys == files else keys, signatures, scans, {}, {}, {}, [])
     _rescan(index, range(len(files)))
     return index
 
@@ -166,25 +193,29 @@ def _rescan(index: Index, positions: Sequence[int] | range) -> bool:
 
 
 def _scan(index: Index, position: int) -> None:
-    path = index.files[position]
+    path, scans = index.files[position], index.unpacked()
     current = signature(path)
     data = read_bytes(path)
     if data is None:  # gone since it was listed: it lends nothing, and is looked at again next time
-        index.signatures[position], index.scans[position] = None, ("", (), (), (), False)
+        index.signatures[position], scans[position] = None, _NOTHING
         return
     content = digest(data)
-    if index.scans[position][0] != content:
-        found = scan_context([Path(path)])
-        classes = tuple(name for name, paths in found.files_by_class.items() for _ in paths)
-        index.scans[position] = (content, classes, tuple(sorted(found.table_names)),
-                                 tuple(sorted(found.enum_names)), bool(found.computed_paths))
+    if scans[position][0] != content:
+        scans[position] = (content, *_names(path))
     index.signatures[position] = trusted(current)
+
+
+def _names(path: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]:
+    """The class (once per definition), table and enum names a file defines, and whether it computes a table name."""
+    found = scan_context([Path(path)])
+    classes = tuple(name for name, paths in found.files_by_class.items() for _ in paths)
+    return classes, tuple(sorted(found.table_names)), tuple(sorted(found.enum_names)), bool(found.computed_paths)
 
 
 def _gather(index: Index) -> None:
     """The names every file defines, gathered for the whole tree (in the order of the files)."""
     index.classes, index.tables, index.enums, index.computed = {}, {}, {}, []
-    for path, (_, classes, tables, enums, computed) in zip(index.files, index.scans):
+    for path, (_, classes, tables, enums, computed) in zip(index.files, index.unpacked()):
         for name in classes:
             index.classes.setdefault(name, []).append(path)
         for name in tables:
@@ -199,10 +230,12 @@ def _without(index: Index, checked: set[str]) -> ContextIndex:
     """The gathered names, less those only the checked files define."""
     classes, tables, enums = index.classes, dict(index.tables), dict(index.enums)
     computed = index.computed
-    positions = [position for position, name in enumerate(index.keys) if name in checked] if checked else []
+    positions = [position for position, name in enumerate(index.names()) if name in checked] if checked else []
     for position in positions:
         path = index.files[position]
-        _, own_classes, own_tables, own_enums, own_computed = index.scans[position]
+        # Still packed, nothing changed: the file is as it was scanned, and scanning it again gives the same names.
+        own = index.scans[position][1:] if isinstance(index.scans, list) else _names(path)
+        own_classes, own_tables, own_enums, own_computed = own
         if own_classes:
             classes = dict(classes) if classes is index.classes else classes
             for name in own_classes:
@@ -213,9 +246,11 @@ def _without(index: Index, checked: set[str]) -> ContextIndex:
                     classes.pop(name, None)
         for counts, names in ((tables, own_tables), (enums, own_enums)):
             for name in names:
-                counts[name] -= 1
-                if not counts[name]:
-                    del counts[name]
+                left = counts.get(name, 0) - 1
+                if left > 0:
+                    counts[name] = left
+                else:
+                    counts.pop(name, None)
         if own_computed:
             computed = [other for other in computed if other != path]
     return ContextIndex(

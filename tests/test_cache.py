@@ -212,14 +212,20 @@ def test_a_damaged_index_is_ignored_and_rewritten(tmp_path: Path, damage: bytes)
     assert all(path.read_bytes() != damage for path in folder.glob("project-*.pickle"))
 
 
-def test_an_index_with_inconsistent_contents_is_rebuilt(tmp_path: Path) -> None:
+@pytest.mark.parametrize("damage", ["signatures", "scans", "foreign scans"])
+def test_an_index_with_inconsistent_contents_is_rebuilt(tmp_path: Path, damage: str) -> None:
     root = project(tmp_path)
     age(root)
     cache = SourceCache(tmp_path / "cache")
     staged = [root / "app" / "essays.py"]
     partial_read(cache, root, staged)
     pack = cache._load("project")
-    pack.entries["index"].signatures.clear()
+    index = pack.entries["index"]
+    if damage == "signatures":
+        index.signatures.clear()
+    else:  # the packed part is unpacked when a file changed
+        index.scans = b"\x80\x05junk" if damage == "scans" else pickle.dumps([os.system])
+        edit(root / "app" / "base.py", "index=True", "index=False")
     pack.changed = True
     cache._save("project", pack)
     partial_read(cache, root, staged)
