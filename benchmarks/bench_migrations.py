@@ -24,14 +24,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import create_engine, make_url
 from sqlalchemy.pool import NullPool
@@ -225,19 +228,63 @@ def drop_database(server_url: str, url: str) -> None:
     engine.dispose()
 
 
-def timed(command: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if done.returncode not in ok:
-        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return elapsed
+class Times(NamedTuple):
+    """Wall time, CPU time of the measured process (user + system) and CPU time of the PostgreSQL server's
+    backends that ended meanwhile (``nan`` when the server's processes cannot be read: not local, or no /proc)."""
+
+    wall: float
+    cpu: float
+    server: float
+
+    def __add__(self, other: object) -> Times:
+        assert isinstance(other, Times)
+        return Times(self.wall + other.wall, self.cpu + other.cpu, self.server + other.server)
+
+
+SERVER_STAT: Path | None = None
+"""``/proc/<postmaster>/stat``: its children's CPU times grow by each backend's when it ends."""
+
+
+def find_server(server_url: str) -> None:
+    global SERVER_STAT
+    engine = create_engine(server_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        parent = Path(f"/proc/{backend}/stat").read_text().rsplit(") ", 1)[1].split()[1]
+        SERVER_STAT = Path(f"/proc/{parent}/stat")
+        server_cpu()
+    except Exception:  # noqa: BLE001 - a remote server, or no /proc: the server's CPU is not reported
+        SERVER_STAT = None
+    finally:
+        engine.dispose()
+
+
+def server_cpu() -> float:
+    if SERVER_STAT is None:
+        return math.nan
+    fields = SERVER_STAT.read_text().rsplit(") ", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime + cstime
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> Times:
+    with tempfile.TemporaryFile() as output:  # a file, not a pipe: a chatty process never blocks on it
+        before = server_cpu()
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = code = os.waitstatus_to_exitcode(status)
+        if code not in ok:
+            output.seek(0)
+            raise RuntimeError(f"{' '.join(command)} exited {code}:\n{output.read().decode()[-6000:]}")
+    return Times(elapsed, usage.ru_utime + usage.ru_stime, server_cpu() - before)
 
 
 # --- the three contenders ------------------------------------------------------------------------------------------
 
 
-def plain_alembic(chain: Path, server_url: str) -> float:
+def plain_alembic(chain: Path, server_url: str) -> Times:
     url = fresh_database(server_url)
     env = {**os.environ, "SCHEMA_GUARD_DATABASE_URL": url}
     alembic = [sys.executable, "-m", "alembic", "-c", "alembic.ini"]
@@ -247,7 +294,7 @@ def plain_alembic(chain: Path, server_url: str) -> float:
         drop_database(server_url, url)
 
 
-def gate(chain: Path, server_url: str) -> float:
+def gate(chain: Path, server_url: str) -> Times:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("SCHEMA_GUARD_DATABASE_URL", None)
     return timed([sys.executable, "-m", "schema_guard", "migrations", "--database-url", server_url], chain, env)
@@ -272,7 +319,7 @@ def pytest_alembic_python() -> tuple[Path | None, str]:
     return python, f"pytest {version.stdout.strip()}, pytest-alembic 0.13.1"
 
 
-def pytest_alembic(chain: Path, server_url: str, python: Path) -> float:
+def pytest_alembic(chain: Path, server_url: str, python: Path) -> Times:
     url = fresh_database(server_url)
     env = {**os.environ, "BENCH_DATABASE_URL": url, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("SCHEMA_GUARD_DATABASE_URL", None)
@@ -297,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     WORK = args.work
 
     WORK.mkdir(parents=True, exist_ok=True)
+    find_server(args.database_url)
     note = "skipped"
     python = None
     if not args.skip_pytest_alembic:
@@ -311,19 +359,25 @@ def main(argv: list[str] | None = None) -> int:
                       "schema-guard migrations": lambda: gate(chain, args.database_url)}
         if python is not None:
             contenders["pytest-alembic default tests"] = lambda: pytest_alembic(chain, args.database_url, python)
-        results: dict[str, list[float]] = {name: [] for name in contenders}
-        for _ in range(args.runs):
+        results: dict[str, list[Times]] = {name: [] for name in contenders}
+        for _ in range(args.runs):  # interleaved, so a change in the machine's load touches every contender alike
             for name, run in contenders.items():
                 results[name].append(run())
-        medians = {name: statistics.median(times) for name, times in results.items()}
-        baseline = medians["plain alembic upgrade+downgrade"]
+        medians = {name: Times(*(statistics.median(column) for column in zip(*times)))
+                   for name, times in results.items()}
+        base = medians["plain alembic upgrade+downgrade"]
         print(f"chain of {revisions} revisions:")
         for name, median in medians.items():
-            print(f"  {name:34s} {median:6.2f} s  {median / baseline:5.2f}x plain alembic")
+            target = "  (target <= 1.15x at 300 revisions)" if name == "schema-guard migrations" else ""
+            print(f"  {name:34s} {median.wall:6.2f} s {median.wall / base.wall:5.2f}x plain alembic{target}; "
+                  f"CPU {median.cpu:.2f} s {median.cpu / base.cpu:.2f}x, server CPU {median.server:.2f} s "
+                  f"{median.server / base.server if base.server else math.nan:.2f}x")
         if "pytest-alembic default tests" in medians:
-            ratio = medians["schema-guard migrations"] / medians["pytest-alembic default tests"]
-            print(f"  {'gate / pytest-alembic':34s} {ratio:6.2f}x")
-        report[str(revisions)] = {"medians": medians, "runs": results}
+            gate_time, theirs = medians["schema-guard migrations"], medians["pytest-alembic default tests"]
+            print(f"  {'gate / pytest-alembic':34s} {gate_time.wall / theirs.wall:6.2f}x  (target <= 0.8x at 50 "
+                  f"revisions, minimal env.py); CPU {gate_time.cpu / theirs.cpu:.2f}x")
+        report[str(revisions)] = {"medians": {name: m._asdict() for name, m in medians.items()},
+                                  "runs": {name: [t._asdict() for t in times] for name, times in results.items()}}
     if args.json:
         args.json.write_text(json.dumps({"results": report, "pytest_alembic": note}, indent=1))
     return 0

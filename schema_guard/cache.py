@@ -7,7 +7,8 @@ stand for it once the file is older than the cache entry, as git's index does):
   the problems (SG001) it had. Cross-file work is never cached: the fragments are joined, the reader's final steps
   (trusting foreign keys while a table name is computed, inferring foreign-key column types), the reading of
   application code (queries and routes, which depend on every model) and every rule run on each invocation.
-* a context file's *scan*: the class, table and enum names the pre-commit path lends from the rest of ``src``.
+* the *index* of ``src`` (:mod:`schema_guard.project_index`): its files and folders, and the class, table and enum
+  names each file defines, which the pre-commit path lends from the rest of ``src`` without listing or reading it.
 
 A fragment also depends on other files: the enums a field's type may name, and the classes its models inherit from
 (their files' content, and which files define a class of that name). These form one *environment* fingerprint; when
@@ -31,8 +32,7 @@ import io
 import os
 import pickle
 import tempfile
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -40,24 +40,22 @@ from typing import Any
 
 from schema_guard.facts import SchemaFacts
 from schema_guard.readers.source.application import MARKERS as APPLICATION_MARKERS
-from schema_guard.readers.source.context import ContextIndex, scan_context
+from schema_guard.project_index import Signature, SourceTree, lend
+from schema_guard.project_index import digest as _digest
+from schema_guard.project_index import read_bytes as _read_bytes
+from schema_guard.project_index import signature as _signature
+from schema_guard.project_index import trusted as _trusted
+from schema_guard.readers.source.context import ContextIndex
 from schema_guard.readers.source.imports import root_part
 from schema_guard.readers.source.module import ParsedModule, module_name_of, parse_module
 from schema_guard.readers.source.column_types import is_enum_class
 from schema_guard.readers.source import reader
 
-FORMAT = 3
+FORMAT = 4
 """Bumped when the layout of the cache files changes (2: Location pickled from schema_guard.location; 3: a file's
-summary says whether it may hold application code)."""
+summary says whether it may hold application code; 4: the index of ``src`` replaces the context scans)."""
 
 DEFAULT_FOLDER = ".schema-guard-cache"
-
-RACY_NS = 2_000_000_000
-"""A file modified this recently (ns) when its entry was written may change again within the clock's resolution
-without its size or time changing: its entry is checked by content next time."""
-
-Signature = tuple[int, int, int]
-"""Size, modification time (ns) and inode."""
 
 
 @dataclass(frozen=True)
@@ -100,18 +98,6 @@ class FileEntry:
     fragment: Fragment
 
 
-@dataclass(frozen=True)
-class ScanEntry:
-    """One context file: its content and the names :func:`scan_context` found in it."""
-
-    digest: str
-    signature: Signature | None
-    classes: tuple[str, ...]
-    tables: frozenset[str]
-    enums: frozenset[str]
-    computed: bool
-
-
 @dataclass
 class _Pack:
     """The contents of one cache file."""
@@ -130,14 +116,18 @@ class SourceCache:
         self.namespace = namespace()
 
     # --- reading through the cache -----------------------------------------------------------------------------
-    def read(self, files: Sequence[Path], *, context_files: Sequence[Path] = ()) -> SchemaFacts:
-        """What :func:`~schema_guard.readers.source.read_source` returns for the same arguments."""
+    def read(self, files: Sequence[Path], *, context_files: Sequence[Path] = (),
+             tree: SourceTree | None = None) -> SchemaFacts:
+        """What :func:`~schema_guard.readers.source.read_source` returns for the same arguments; with ``tree`` (a
+        partial check), what it returns with the files of ``tree`` as ``context_files``."""
         collecting = gc.isenabled()
         gc.disable()  # loading and building allocate many objects that all live to the end of the run
         try:
-            if context_files:  # a partial check: the few checked files are read, the context scans are cached
-                return reader.read_source(files, context_files=context_files, scan=self.scan_context,
+            if tree is not None:  # the few checked files are read, the rest of src is lent by the index
+                return reader.read_source(files, lender=lambda checked: self._lend(tree, checked),
                                           models=self.context_models)
+            if context_files:
+                return reader.read_source(files, context_files=context_files, models=self.context_models)
             return self._read_all(list({reader._key(p): p for p in reader._python_files(files)}.values()))
         finally:
             # The facts live until the end of the check and hold no reference cycles: the collector need not
@@ -168,43 +158,17 @@ class SourceCache:
             facts.relationships.extend(read.relationships)
         return facts
 
-    def scan_context(self, paths: Iterator[Path] | Sequence[Path]) -> ContextIndex:
-        """:func:`scan_context`, from the cache for every context file that has not changed."""
-        pack = self._load("context")
-        index = ContextIndex()
-        cwd = os.getcwd()
-        for path in paths:
-            key = os.fspath(path) if os.path.isabs(path) else _absolute(path, cwd)  # src paths are absolute
-            entry = pack.entries.get(key)
-            signature = _signature(path)
-            if not (isinstance(entry, ScanEntry) and signature is not None and entry.signature == signature):
-                entry = self._scan(path, key, signature, entry, pack)
-                if entry is None:
-                    continue
-            for name in entry.classes:
-                index.files_by_class.setdefault(name, []).append(path)
-            index.table_names |= entry.tables
-            index.enum_names |= entry.enums
-            if entry.computed:
-                index.computed_paths.append(path)
-        self._save("context", pack)
-        return index
-
-    def _scan(self, path: Path, key: str, signature: Signature | None, old: object, pack: _Pack) -> ScanEntry | None:
-        data = _read_bytes(path)
-        if data is None:
-            return None
-        digest = _digest(data)
-        if isinstance(old, ScanEntry) and old.digest == digest:
-            entry = ScanEntry(digest, _trusted(signature), old.classes, old.tables, old.enums, old.computed)
-        else:
-            found = scan_context([path])
-            classes = tuple(name for name, paths in found.files_by_class.items() for _ in paths)
-            entry = ScanEntry(digest, _trusted(signature), classes, frozenset(found.table_names),
-                              frozenset(found.enum_names), bool(found.computed_paths))
-        pack.entries[key] = entry
-        pack.changed = True
-        return entry
+    def _lend(self, tree: SourceTree, checked: set[str]) -> tuple[ContextIndex, list[str]]:
+        pack = self._load("project")
+        try:
+            context, paths, changed = lend(tree, checked, pack.entries.get("index"))
+        except Exception:  # noqa: BLE001 - an index of the right class with damaged contents: built afresh
+            context, paths, changed = lend(tree, checked, None)
+        if changed is not None:
+            pack.entries["index"] = changed
+            pack.changed = True
+            self._save("project", pack)
+        return context, paths
 
     def _read_all(self, checked: list[Path]) -> SchemaFacts:
         """Every file of the project is checked: unchanged files' fragments are reused while the environment
@@ -331,7 +295,7 @@ def namespace() -> str:
     digest = hashlib.blake2b(f"{__version__}:{FORMAT}".encode(), digest_size=16)
     package = Path(__file__).resolve().parent
     for path in sorted([*package.glob("readers/source/*.py"), package / "facts.py", package / "findings.py",
-                        package / "cache.py"]):
+                        package / "cache.py", package / "project_index.py", package / "files.py"]):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -457,33 +421,6 @@ def _absolute(path: Path, cwd: str) -> str:
 
 
 # --- files -------------------------------------------------------------------------------------------------------
-def _signature(path: Path) -> Signature | None:
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return (status.st_size, status.st_mtime_ns, status.st_ino)
-
-
-def _trusted(signature: Signature | None) -> Signature | None:
-    """The signature, unless the file changed so recently that a further change might keep it (see
-    :data:`RACY_NS`)."""
-    if signature is None or time.time_ns() - signature[1] < RACY_NS:
-        return None
-    return signature
-
-
-def _read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
 def _write_atomically(path: Path, data: bytes) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -498,6 +435,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 _LOADABLE = frozenset({
     "schema_guard.facts", "schema_guard.findings", "schema_guard.location", "schema_guard.cache",
+    "schema_guard.project_index",
 })
 
 

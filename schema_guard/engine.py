@@ -55,16 +55,21 @@ def read_facts(
     collected: list[SchemaFacts] = []
     if use_source:
         from schema_guard.cache import source_cache
+        from schema_guard.project_index import SourceTree
         from schema_guard.readers.source import read_source
 
-        checked = set(files)
         # The configured ``src`` lends the rest of the project as context; when the paths are ``src`` itself (as
         # given on the command line), every file of it is checked and there is nothing to lend.
         same = paths and sorted(map(absolute, paths)) == sorted(map(absolute, config.src_paths()))
-        context_files = discover(config.src_paths(), config.root, config.exclude) if paths and not same else []
+        partial = bool(paths) and not same
         cache = source_cache(config.root, config.cache_dir)
-        read = cache.read if cache is not None else read_source
-        collected.append(read(files, context_files=[f for f in context_files if f not in checked]))
+        if cache is not None:
+            tree = SourceTree(tuple(config.src_paths()), config.root, tuple(config.exclude)) if partial else None
+            collected.append(cache.read(files, tree=tree))
+        else:
+            checked = set(files)
+            context_files = discover(config.src_paths(), config.root, config.exclude) if partial else []
+            collected.append(read_source(files, context_files=[f for f in context_files if f not in checked]))
         if discovered.problems:  # folders that cannot be listed, symlink loops
             collected.append(SchemaFacts(reader="source", problems=discovered.problems))
     if use_metadata and config.models:

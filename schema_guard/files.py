@@ -24,6 +24,8 @@ class Discovered:
 
     files: list[Path] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+    """Every folder listed (a file added, removed or renamed in one changes its modification time)."""
 
     def unreadable(self, path: Path, why: str) -> None:
         self.problems.append(problem("SG001", f"cannot read: {why}", Location(str(path)), "source"))
@@ -56,6 +58,7 @@ def _walk_folder(top: Path, root: Path, exclude: Sequence[str], found: dict[Path
 
     batch: list[Path] = []
     for folder, subfolders, names in os.walk(top, onerror=unlistable):
+        discovered.folders.append(folder)
         subfolders[:] = sorted(name for name in subfolders if name not in ALWAYS_EXCLUDED)
         for name in names:
             if not name.endswith(".py"):

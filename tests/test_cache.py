@@ -9,13 +9,16 @@ import pickle
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 import schema_guard.cache
+import schema_guard.project_index
 from schema_guard.cache import SourceCache
 from schema_guard.files import discover
+from schema_guard.project_index import SourceTree
 from schema_guard.readers.source import read_source
 from schema_guard.rules.registry import catalogue
 
@@ -118,16 +121,114 @@ def test_cold_warm_and_edited_reads_equal_fresh_reads(tmp_path: Path, monkeypatc
     assert cache.read(files[:-1]) == read_source(files[:-1]), "after the package became a plain folder"
 
 
+def age(root: Path, seconds: int = 100) -> None:
+    """Move every file's and folder's times back, as a tree checked out a while ago has them (an index entry
+    recorded within the clock's resolution of a change is not trusted, and would hide the case under test)."""
+    past = time.time_ns() - seconds * 1_000_000_000
+    for folder, _, names in os.walk(root):
+        for name in names:
+            os.utime(Path(folder, name), ns=(past, past))
+        os.utime(folder, ns=(past, past))
+
+
+def partial_read(cache: SourceCache, root: Path, staged: list[Path]) -> None:
+    """The pre-commit path through the cache gives what a fresh read with the rest of ``src`` as context gives."""
+    tree = SourceTree((root,), root)
+    others = [f for f in files_of(root) if f not in staged]
+    assert cache.read(staged, tree=tree) == read_source(staged, context_files=others)
+
+
 def test_pre_commit_path_reads_context_from_the_cache(tmp_path: Path) -> None:
     root = project(tmp_path)
     cache = SourceCache(root / ".schema-guard-cache")
     staged = [root / "app" / "essays.py"]
-    others = [f for f in files_of(root) if f not in staged]
     for _ in range(2):
-        assert cache.read(staged, context_files=others) == read_source(staged, context_files=others)
+        partial_read(cache, root, staged)
     edit(root / "app" / "base.py", "class TenantMixin(SQLModel)", "class TenantMixinRenamed(SQLModel)")
-    assert cache.read(staged, context_files=others) == read_source(staged, context_files=others)
-    assert list((root / ".schema-guard-cache").glob("context-*.pickle"))
+    partial_read(cache, root, staged)
+    assert list((root / ".schema-guard-cache").glob("project-*.pickle"))
+
+
+def test_a_warm_pre_commit_run_lists_and_reads_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project(tmp_path)
+    age(root)
+    cache = SourceCache(tmp_path / "cache")
+    staged = [root / "app" / "essays.py"]
+    partial_read(cache, root, staged)
+    monkeypatch.setattr(schema_guard.project_index, "walk", lambda *args: pytest.fail("src listed again"))
+    monkeypatch.setattr(schema_guard.project_index, "read_bytes", lambda path: pytest.fail(f"{path} read"))
+    context, paths = cache._lend(SourceTree((root,), root), {schema_guard.project_index.key(staged[0])})
+    assert str(root / "app" / "base.py") in paths and str(staged[0]) not in paths
+    assert str(root / "app" / "base.py") in context.files_by_class["TenantMixin"]
+    assert all(str(staged[0]) not in defining for defining in context.files_by_class.values())
+
+
+STALE = {
+    "a new file": lambda root: (root / "app" / "extra.py").write_text(
+        'from sqlmodel import SQLModel\n\n\nclass Extra(SQLModel, table=True):\n    __tablename__ = "extras"\n',
+        encoding="utf-8"),
+    "a deleted file": lambda root: (root / "app" / "base.py").unlink(),
+    "a renamed file": lambda root: (root / "app" / "base.py").rename(root / "app" / "base_renamed.py"),
+    "a renamed folder": lambda root: (root / "app").rename(root / "application"),
+    "a new folder": lambda root: shutil.copytree(root / "app", root / "app_copy"),
+    "a file edited in place": lambda root: _edit_in_place(root / "reference_models" / "attempts.py"),
+    "the staged file edited": lambda root: edit(root / "app" / "essays.py", "grade: int | None", "grade: float"),
+}
+
+
+def _edit_in_place(path: Path) -> None:
+    """Rewrite a file without touching its folder's time (as an editor that writes in place does)."""
+    folder = path.parent.stat()
+    edit(path, '__tablename__ = "attempts"', '__tablename__ = "attempts_v2"')
+    os.utime(path.parent, ns=(folder.st_atime_ns, folder.st_mtime_ns))
+
+
+@pytest.mark.parametrize("change", list(STALE))
+@pytest.mark.parametrize("aged", [True, False], ids=["aged", "just-changed"])
+def test_the_index_of_src_follows_every_change(tmp_path: Path, change: str, aged: bool) -> None:
+    root = project(tmp_path)
+    age(root)
+    cache = SourceCache(tmp_path / "cache")
+    staged = [root / "reference_models" / next(iter(sorted(os.listdir(root / "reference_models"))))]
+    staged = [root / "app" / "essays.py"] if change != "a renamed folder" else staged
+    partial_read(cache, root, staged)
+    STALE[change](root)
+    if aged:  # the change is older than the index's clock tolerance: only the times it changed tell
+        age(root, 50)
+    partial_read(cache, root, staged)
+    partial_read(cache, root, staged)
+
+
+@pytest.mark.parametrize("damage", [b"", b"junk", pickle.dumps({"entries": "foreign"}), b"\x80\x05\x95"])
+def test_a_damaged_index_is_ignored_and_rewritten(tmp_path: Path, damage: bytes) -> None:
+    root = project(tmp_path)
+    age(root)
+    folder = tmp_path / "cache"
+    staged = [root / "app" / "essays.py"]
+    partial_read(SourceCache(folder), root, staged)
+    for path in folder.glob("project-*.pickle"):
+        path.write_bytes(damage)
+    partial_read(SourceCache(folder), root, staged)
+    assert all(path.read_bytes() != damage for path in folder.glob("project-*.pickle"))
+
+
+@pytest.mark.parametrize("damage", ["signatures", "scans", "foreign scans"])
+def test_an_index_with_inconsistent_contents_is_rebuilt(tmp_path: Path, damage: str) -> None:
+    root = project(tmp_path)
+    age(root)
+    cache = SourceCache(tmp_path / "cache")
+    staged = [root / "app" / "essays.py"]
+    partial_read(cache, root, staged)
+    pack = cache._load("project")
+    index = pack.entries["index"]
+    if damage == "signatures":
+        index.signatures.clear()
+    else:  # the packed part is unpacked when a file changed
+        index.scans = b"\x80\x05junk" if damage == "scans" else pickle.dumps([os.system])
+        edit(root / "app" / "base.py", "index=True", "index=False")
+    pack.changed = True
+    cache._save("project", pack)
+    partial_read(cache, root, staged)
 
 
 def test_a_change_within_the_clock_resolution_is_still_seen(tmp_path: Path) -> None:

@@ -371,7 +371,7 @@ class Essay(SQLModel, table=True):
 
     def check(self, facts: SchemaFacts, context: RuleContext) -> Iterator[Finding]:
         names = facts.table_names()
-        short_names = {_table_name(name) for name in names}
+        short_names = names | {_table_name(name) for name in names if "." in name}  # a lookup is never dotted
         tables = {t.name: t for t in facts.tables}
         columns = {t.name: {c.name for c in t.columns} for t in facts.tables}
         suggest = _Suggesters(names, columns)

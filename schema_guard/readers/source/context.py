@@ -29,7 +29,7 @@ _LITERAL_TABLENAME = re.compile(r"""[ \t]*__tablename__[ \t]*(?::[^=\n]*)?=[ \t]
 class ContextIndex:
     """What the context files define, by class name, without parsing them."""
 
-    files_by_class: dict[str, list[Path]] = field(default_factory=dict)
+    files_by_class: dict[str, list[Path | str]] = field(default_factory=dict)
     table_names: set[str] = field(default_factory=set)
     enum_names: set[str] = field(default_factory=set)
     computed_paths: list[Path] = field(default_factory=list)
@@ -37,7 +37,8 @@ class ContextIndex:
     parses them to resolve the names; ``table_names`` holds only the literal ones."""
 
     def files_defining(self, name: str) -> list[Path]:
-        return self.files_by_class.get(name, [])
+        """The files defining ``name`` (:mod:`schema_guard.project_index` lends their names as strings)."""
+        return [Path(path) for path in self.files_by_class.get(name, [])]
 
 
 def scan_context(paths: Iterable[Path]) -> ContextIndex:

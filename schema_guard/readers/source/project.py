@@ -16,7 +16,7 @@ from schema_guard.readers.source.module import ParsedModule, parse_module
 
 
 class ProjectModules:
-    def __init__(self, parsed: Iterable[ParsedModule], paths: Iterable[Path]) -> None:
+    def __init__(self, parsed: Iterable[ParsedModule], paths: Iterable[Path | str]) -> None:
         self._parsed: dict[str, ParsedModule | None] = {}
         for module in parsed:
             self._parsed[os.path.abspath(module.path)] = module

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import gc
 import os
+from functools import partial
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -72,25 +73,29 @@ _BUILTIN_BASES = {"object", "Exception", "dict", "str", "int"}
 _LIBRARY_ROOTS = {"sqlmodel", "sqlalchemy", "pydantic", "typing", "typing_extensions", "enum", "abc", "builtins"}
 
 
+Lender = Callable[[set[str]], tuple[ContextIndex, Sequence[Path | str]]]
+"""Given the keys of the checked files, what the other files of the project define and their paths."""
+
+
 def read_source(
     files: Sequence[Path],
     *,
     context_files: Sequence[Path] = (),
-    scan: Callable[[Iterable[Path]], ContextIndex] = scan_context,
+    lender: Lender | None = None,
     models: Callable[[Sequence[Path]], SchemaFacts] | None = None,
 ) -> SchemaFacts:
     """Facts for the models defined in ``files``; ``context_files`` only lend their classes and table names.
 
     Folders among the paths are searched for ``*.py`` files. A file that cannot be read or parsed becomes a fatal
-    SG001 finding in ``facts.problems``; every other file is still read. ``scan`` reads the context files
-    (:mod:`schema_guard.cache` answers it from its cache). When a checked file holds statements, the models of the
-    context files are needed to judge them: ``models`` reads them (default :func:`read_models`; the cache answers
-    from the fragments of its last full read).
+    SG001 finding in ``facts.problems``; every other file is still read. ``lender`` lends the context instead of
+    ``context_files`` (:mod:`schema_guard.cache` answers from its index of ``src``). When a checked file holds
+    statements, the models of the context files are needed to judge them: ``models`` reads them (default
+    :func:`read_models`; the cache answers from the fragments of its last full read).
     """
     paused = gc.isenabled()
     gc.disable()  # the trees are kept until the end: collecting them early only re-scans them (~25% of the time)
     try:
-        return _read(files, context_files, scan, models or read_models)
+        return _read(files, lender or partial(_scan_files, context_files), models or read_models)
     finally:
         # The facts live until the end of the check and hold no reference cycles: the collector need not traverse
         # them again while the rules run (a full collection over 5,000 files' facts costs ~0.3 s).
@@ -99,15 +104,16 @@ def read_source(
             gc.enable()
 
 
-def _read(
-    files: Sequence[Path], context_files: Sequence[Path], scan: Callable[[Iterable[Path]], ContextIndex],
-    models: Callable[[Sequence[Path]], SchemaFacts] | None = None,
-) -> SchemaFacts:
+def _scan_files(context_files: Sequence[Path], checked: set[str]) -> tuple[ContextIndex, list[Path]]:
+    paths = [path for path in _python_files(context_files) if _key(path) not in checked]
+    return scan_context(paths), paths
+
+
+def _read(files: Sequence[Path], lender: Lender,
+          models: Callable[[Sequence[Path]], SchemaFacts] | None = None) -> SchemaFacts:
     facts = SchemaFacts(reader="source")
     checked = list({_key(path): path for path in _python_files(files)}.values())  # each file once
-    checked_keys = {_key(path) for path in checked}
-    context_paths = [path for path in _python_files(context_files) if _key(path) not in checked_keys]
-    context = scan(context_paths)
+    context, context_paths = lender({_key(path) for path in checked})
 
     modules: list[ParsedModule] = []
     for path in checked:
@@ -137,12 +143,12 @@ def _read(
 def read_models(paths: Sequence[Path]) -> SchemaFacts:
     """The models of ``paths``, without their application code: what a partial check lends the checked files'
     statements."""
-    return _read(paths, (), scan_context, None)
+    return _read(paths, partial(_scan_files, ()), None)
 
 
 def _model_candidates(context: ContextIndex) -> list[Path]:
     """The context files that define some class (the only ones that can define a model), each once."""
-    return list({_key(path): path for paths in context.files_by_class.values() for path in paths}.values())
+    return list({_key(path): Path(path) for paths in context.files_by_class.values() for path in paths}.values())
 
 
 def _read_application_with_context(modules: Sequence[ParsedModule], index: ClassIndex, facts: SchemaFacts,
@@ -158,7 +164,7 @@ def _read_application_with_context(modules: Sequence[ParsedModule], index: Class
     facts.application_models = joined
 
 
-def _class_index(modules: Sequence[ParsedModule], context: ContextIndex, paths: Sequence[Path]) -> ClassIndex:
+def _class_index(modules: Sequence[ParsedModule], context: ContextIndex, paths: Sequence[Path | str]) -> ClassIndex:
     """The index the models are built from: the parsed ``modules`` and what ``paths`` (every file of the read)
     lend through imports and bases (also :mod:`schema_guard.cache`'s, for the files it re-reads)."""
     project = ProjectModules(modules, paths)
