@@ -45,6 +45,7 @@ from schema_guard.project_index import digest as _digest
 from schema_guard.project_index import read_bytes as _read_bytes
 from schema_guard.project_index import signature as _signature
 from schema_guard.project_index import trusted as _trusted
+from schema_guard.readers.source.column_types import reading_environment
 from schema_guard.readers.source.context import ContextIndex
 from schema_guard.readers.source.imports import root_part
 from schema_guard.readers.source.module import ParsedModule, module_name_of, parse_module
@@ -288,11 +289,12 @@ def source_cache(root: Path, folder: str | None) -> SourceCache | None:
 
 @lru_cache(maxsize=1)
 def namespace() -> str:
-    """The schema-guard version, the cache format and a digest of the source files that decide what the reader
-    produces: a reader changed in place (an editable install) invalidates the cache as a new version does."""
+    """The schema-guard version, the cache format, what the reader depends on in the environment (the installed
+    SQLModel's datetime mapping) and a digest of the source files that decide what the reader produces: a reader
+    changed in place (an editable install) invalidates the cache as a new version does."""
     from schema_guard.version import __version__
 
-    digest = hashlib.blake2b(f"{__version__}:{FORMAT}".encode(), digest_size=16)
+    digest = hashlib.blake2b(f"{__version__}:{FORMAT}:{reading_environment()}".encode(), digest_size=16)
     package = Path(__file__).resolve().parent
     for path in sorted([*package.glob("readers/source/*.py"), package / "facts.py", package / "findings.py",
                         package / "cache.py", package / "project_index.py", package / "files.py"]):

@@ -314,3 +314,23 @@ def test_an_unwritable_cache_folder_only_means_no_cache(tmp_path: Path) -> None:
     (root / "blocked").write_text("a file where the folder would go", encoding="utf-8")
     files = files_of(root)
     assert SourceCache(root / "blocked" / "cache").read(files) == read_source(files)
+
+
+def test_upgrading_sqlmodel_past_its_datetime_change_invalidates_the_cache() -> None:
+    """SQLModel 0.0.45 reads a plain ``datetime`` as timezone-aware: the source reader asks the installed SQLModel,
+    so a cache written under the other mapping must not be reused (it kept stale SG504 findings on a real project
+    after a downgrade)."""
+    from schema_guard import cache
+    from schema_guard.readers.source import column_types
+
+    seen = set()
+    original = column_types.sqlmodel_datetime_is_aware
+    try:
+        for aware in (True, False):
+            column_types.sqlmodel_datetime_is_aware = lambda aware=aware: aware  # type: ignore[assignment]
+            cache.namespace.cache_clear()
+            seen.add(cache.namespace())
+    finally:
+        column_types.sqlmodel_datetime_is_aware = original  # type: ignore[assignment]
+        cache.namespace.cache_clear()
+    assert len(seen) == 2

@@ -214,6 +214,12 @@ def is_enum_class(bases: list[str | None]) -> bool:
 _VERSION = re.compile(r"""^__version__\s*=\s*["']([^"']+)["']""", re.MULTILINE)
 
 
+def reading_environment() -> str:
+    """What the source reader's output depends on outside the files it reads: the installed SQLModel's datetime
+    mapping. Part of the cache's key, so that upgrading SQLModel re-reads every file."""
+    return f"sqlmodel-datetime-aware={int(sqlmodel_datetime_is_aware())}"
+
+
 @lru_cache(maxsize=1)
 def sqlmodel_datetime_is_aware() -> bool:
     """SQLModel 0.0.45 made plain ``datetime`` fields ``UTCDateTime`` (``timestamp with time zone``); before, naive.
