@@ -297,7 +297,8 @@ def namespace() -> str:
     digest = hashlib.blake2b(f"{__version__}:{FORMAT}:{reading_environment()}".encode(), digest_size=16)
     package = Path(__file__).resolve().parent
     for path in sorted([*package.glob("readers/source/*.py"), package / "facts.py", package / "findings.py",
-                        package / "cache.py", package / "project_index.py", package / "files.py"]):
+                        package / "cache.py", package / "project_index.py", package / "files.py",
+                        package / "column_keywords.py"]):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

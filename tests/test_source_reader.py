@@ -14,7 +14,7 @@ import pytest
 
 from schema_guard.facts import Location, SchemaFacts
 from schema_guard.readers.source import read_source
-from schema_guard.readers.source.fields import COLUMN_KEYWORDS
+from schema_guard.column_keywords import COLUMN_KEYWORDS
 from schema_guard.tenancy import TableScope, TenantPolicy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

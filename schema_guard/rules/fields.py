@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from schema_guard.column_keywords import COLUMN_KEYWORDS
 from schema_guard.facts import ColumnFact, SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
@@ -201,7 +202,6 @@ def _keyword_advice(key: str) -> str:
         return 'use foreign_key="table.column" on Field() instead'
     import difflib
 
-    from schema_guard.readers.source.fields import COLUMN_KEYWORDS
 
     close = difflib.get_close_matches(key, sorted(COLUMN_KEYWORDS), n=1)
     if close:

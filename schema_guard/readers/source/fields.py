@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import ast
 import builtins
-import re
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from schema_guard.column_keywords import is_column_kwarg
 from schema_guard.facts import ColumnFact, FieldSyntax, Location
 from schema_guard.readers.source.constants import StringResolver
 from schema_guard.readers.source.imports import ImportMap, is_library_name, last_part, root_part
@@ -33,19 +33,6 @@ SA_COLUMN_CONFLICTS = (
 )  # fmt: skip
 """``Field()`` keywords that SQLModel 0.0.50's ``FieldInfo.__init__`` refuses next to ``sa_column=`` (any value)."""
 
-COLUMN_KEYWORDS = frozenset(
-    {
-        "name", "type_", "autoincrement", "default", "insert_default", "doc", "key", "index", "unique", "info",
-        "nullable", "onupdate", "primary_key", "server_default", "server_onupdate", "quote", "system", "comment",
-        "insert_sentinel", "_omit_from_statements", "_proxies",
-    }
-)  # fmt: skip
-"""The keyword parameters of ``sqlalchemy.Column.__init__`` (SQLAlchemy 2.1). Hard-coded so the source reader never
-imports SQLAlchemy (~0.3 s); ``tests/test_source_reader.py`` checks it against the real signature."""
-
-DIALECT_PREFIXES = ("postgresql", "mysql", "mariadb", "sqlite", "mssql", "oracle")
-"""Column also takes ``<dialect>_<argument>`` keywords; anything else raises ``TypeError`` (or is a silent typo)."""
-_DIALECT_KEYWORD = re.compile(rf"^({'|'.join(DIALECT_PREFIXES)})_\w+$")
 _SQLMODEL_REFUSED_KWARGS = {"type_": "use sa_type= instead"}
 
 _NAIVE_LAMBDA_CALLS = {"utcnow", "now", "today"}
@@ -106,10 +93,6 @@ class RelationshipSpec:
     target_module: str | None = None
     opaque: bool = False
     join_columns: tuple[str, ...] = ()
-
-
-def is_column_kwarg(key: str) -> bool:
-    return key in COLUMN_KEYWORDS or bool(_DIALECT_KEYWORD.match(key))
 
 
 class FieldReader:
