@@ -403,3 +403,19 @@ def test_drift_follows_env_py_comparison_options(tmp_path: Path, server_url: str
     expected = ["column lessons.title has no server default in the migrated database but server default 'untitled' "
                 "in the models"] if reported else []
     assert drift == expected
+
+
+def test_a_downgrade_dropping_an_unnamed_constraint_is_told_without_memory_addresses(tmp_path: Path,
+                                                                                   server_url: str) -> None:
+    """Autogenerate leaves ``op.drop_constraint(None, ...)`` in downgrades; SQLAlchemy's error quotes object reprs
+    with memory addresses, which the finding leaves out."""
+    root = materialise("good", tmp_path)
+    last = root / "migrations" / "versions" / "0004_lesson_notes.py"
+    last.write_text(last.read_text().replace(
+        '    op.drop_column("lessons", "notes")',
+        '    op.drop_constraint(None, "lessons", type_="foreignkey")\n    op.drop_column("lessons", "notes")'))
+    run = cli(root, "migrations", "--database-url", server_url)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "SG012 downgrade of revision 0004_lesson_notes fails: CompileError: Can't emit DROP CONSTRAINT for " \
+           "constraint ForeignKeyConstraint(..., None, table=Table('lessons')); it has no name" in run.stdout, run.stdout
+    assert " at 0x" not in run.stdout

@@ -5,6 +5,8 @@ They are values until the edge: the gate turns a :class:`ToolingProblem` into a 
 
 from __future__ import annotations
 
+import re
+
 from schema_guard.facts import Location
 from schema_guard.findings import Finding, problem
 from schema_guard.url_secrets import mask_secrets
@@ -32,12 +34,17 @@ class ToolingProblem(Exception):
         self.finding: Finding = problem(code, first_line(message), location or Location(), "migrations")
 
 
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
+_BARE_SCHEMA = re.compile(r", MetaData\(\), schema=None\)")
+
+
 def first_line(text: object) -> str:
-    """The first non-empty line of an error text, without driver noise."""
+    """The first non-empty line of an error text, without driver noise or memory addresses (SQLAlchemy's
+    ``ForeignKeyConstraint(<... object at 0x7f...>, None, table=Table('t', MetaData(), schema=None))``)."""
     for line in str(text).splitlines():
         line = line.strip()
         if line:
-            return line
+            return _BARE_SCHEMA.sub(")", _OBJECT_REPR.sub("...", line))
     return str(text).strip() or "unknown error"
 
 
