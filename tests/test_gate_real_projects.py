@@ -419,3 +419,18 @@ def test_a_downgrade_dropping_an_unnamed_constraint_is_told_without_memory_addre
     assert "SG012 downgrade of revision 0004_lesson_notes fails: CompileError: Can't emit DROP CONSTRAINT for " \
            "constraint ForeignKeyConstraint(..., None, table=Table('lessons')); it has no name" in run.stdout, run.stdout
     assert " at 0x" not in run.stdout
+
+
+def test_a_revision_missing_the_sqlmodel_import_says_where_to_add_it(tmp_path: Path, server_url: str) -> None:
+    """Autogenerate writes ``sqlmodel.sql.sqltypes.AutoString()`` but Alembic's template does not import sqlmodel:
+    the first revision of a new SQLModel project fails with a NameError, and the fix names the template too."""
+    root = materialise("good", tmp_path)
+    first = root / "migrations" / "versions" / "0001_students_subjects.py"
+    first.write_text(first.read_text().replace("import sqlmodel\n", ""))
+    run = cli(root, "migrations", "--database-url", server_url, "--format", "json")
+    assert run.returncode == 1, run.stdout + run.stderr
+    [finding] = [f for f in json.loads(run.stdout) if f["code"] == "SG012"]
+    assert finding["message"] == "upgrade of revision 0001_students_subjects fails: NameError: name 'sqlmodel' is " \
+                                 "not defined"
+    assert finding["fix"] == "Add `import sqlmodel` to the revision, and to migrations/script.py.mako so that the " \
+                             "revisions autogenerate writes import it."

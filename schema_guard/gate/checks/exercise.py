@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
+from pathlib import Path
 
 from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Connection
@@ -222,9 +223,24 @@ def revision_failed(failure: StepFailure, project: MigrationProject, *, code: st
         location=location,
         reader="migrations",
         severity="error",
-        fix="Run the revision against an empty database and fix the statement named in the error.",
+        fix=_how_to_fix(error, project),
         detail=f"{revision.id if revision else 'env'}:{failure.direction}",
     )
+
+
+_RENDERED_MODULES = {"sqlmodel": "import sqlmodel", "sa": "import sqlalchemy as sa",
+                     "postgresql": "from sqlalchemy.dialects import postgresql"}
+"""Modules autogenerate writes into revisions (SQLModel's ``sqlmodel.sql.sqltypes.AutoString()``, ``sa.``,
+``postgresql.``) without the template importing them: the first revision of a new SQLModel project fails so."""
+
+
+def _how_to_fix(error: BaseException, project: MigrationProject) -> str:
+    missing = getattr(error, "name", None) if isinstance(error, NameError) else None
+    if missing in _RENDERED_MODULES:
+        template = project.relpath(Path(project.script.dir) / "script.py.mako")
+        return (f"Add `{_RENDERED_MODULES[missing]}` to the revision, and to {template} so that the revisions "
+                "autogenerate writes import it.")
+    return "Run the revision against an empty database and fix the statement named in the error."
 
 
 def _as_metadata(value: object) -> MetaData | None:
