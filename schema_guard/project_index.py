@@ -160,8 +160,10 @@ def _listed(tree: SourceTree, old: Index | None) -> Index:
         except OSError:
             modified = None
         folders[folder] = modified if modified is not None and now - modified >= RACY_NS else None
-    if not all(path.is_dir() for path in tree.paths):
-        folders[""] = None  # a file (or nothing) given as src: listed on every run
+    if discovered.problems or not all(path.is_dir() for path in tree.paths):
+        # A folder that could not be listed (its time may not change when it can be again), or a file (or nothing)
+        # given as src: listed on every run.
+        folders[""] = None
     files = [str(path) for path in discovered.files]
     previous = dict(zip(old.files, zip(old.signatures, old.unpacked()))) if old is not None else {}
     signatures = [previous[path][0] if path in previous else None for path in files]
