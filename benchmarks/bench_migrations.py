@@ -230,7 +230,8 @@ def drop_database(server_url: str, url: str) -> None:
 
 class Times(NamedTuple):
     """Wall time, CPU time of the measured process (user + system) and CPU time of the PostgreSQL server's
-    backends that ended meanwhile (``nan`` when the server's processes cannot be read: not local, or no /proc)."""
+    backends that ended meanwhile — other clients' too, so only a server nothing else uses gives a clean figure
+    (``nan`` when the server's processes cannot be read: not local, or no /proc)."""
 
     wall: float
     cpu: float
