@@ -39,6 +39,10 @@ Scan = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]
 
 _NOTHING: Scan = ("", (), (), (), False)
 
+_REREAD = 16
+"""Up to this many files whose content changed but not their names are read again on every run rather than the
+index rewritten (the staged files of a commit, typically)."""
+
 
 class _Plain(pickle.Unpickler):
     """Loads builtins only (the packed scans): a tampered cache file cannot name a class or function."""
@@ -93,17 +97,19 @@ class Index:
 
 def lend(tree: SourceTree, checked: set[str], stored: object) -> tuple[ContextIndex, list[str], Index | None]:
     """What the files of ``tree`` other than ``checked`` (keys as :func:`key`) define, their paths, and the index
-    to store (``None``: ``stored`` is still right)."""
+    to store (``None``: ``stored`` is still right, or differs only in a few files' contents, not in the names they
+    define: those few are read again next time, which costs less than writing the whole index)."""
     index = stored if isinstance(stored, Index) and stored.key == tree.key() else None
     if index is None or not _folders_unchanged(index):
         index = _listed(tree, index)
-        changed = True
+        changed, renamed = len(index.files), True
     else:
-        changed = _rescan(index, range(len(index.files)))
-    if changed:
+        changed, renamed = _rescan(index, range(len(index.files)))
+    if renamed:
         _gather(index)
     paths = [path for path, name in zip(index.files, index.names()) if name not in checked]
-    return _without(index, checked), paths, index.packed() if changed else None
+    store = renamed or changed > _REREAD
+    return _without(index, checked), paths, index.packed() if store else None
 
 
 def key(path: Path | str) -> str:
@@ -174,10 +180,10 @@ def _listed(tree: SourceTree, old: Index | None) -> Index:
     return index
 
 
-def _rescan(index: Index, positions: Sequence[int] | range) -> bool:
-    """Check each file by its signature, then by its content; scan the ones that changed. True if any entry
-    changed."""
-    changed = False
+def _rescan(index: Index, positions: Sequence[int] | range) -> tuple[int, bool]:
+    """Check each file by its signature, then by its content; scan the ones that changed. How many entries changed,
+    and whether the names of any did."""
+    changed, renamed = 0, False
     stat = os.stat
     files, signatures = index.files, index.signatures
     for position in positions:
@@ -189,22 +195,25 @@ def _rescan(index: Index, positions: Sequence[int] | range) -> bool:
                 status = None
             if status is not None and (status.st_size, status.st_mtime_ns, status.st_ino) == recorded:
                 continue
-        _scan(index, position)
-        changed = True
-    return changed
+        renamed = _scan(index, position) or renamed
+        changed += 1
+    return changed, renamed
 
 
-def _scan(index: Index, position: int) -> None:
+def _scan(index: Index, position: int) -> bool:
+    """Read a file again (and scan it again if its content changed); whether the names it defines changed."""
     path, scans = index.files[position], index.unpacked()
+    old = scans[position]
     current = signature(path)
     data = read_bytes(path)
     if data is None:  # gone since it was listed: it lends nothing, and is looked at again next time
         index.signatures[position], scans[position] = None, _NOTHING
-        return
+        return old[1:] != _NOTHING[1:]
     content = digest(data)
-    if scans[position][0] != content:
+    if old[0] != content:
         scans[position] = (content, *_names(path))
     index.signatures[position] = trusted(current)
+    return scans[position][1:] != old[1:]
 
 
 def _names(path: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]:

@@ -199,6 +199,27 @@ def test_the_index_of_src_follows_every_change(tmp_path: Path, change: str, aged
     partial_read(cache, root, staged)
 
 
+def test_an_edit_that_keeps_the_names_does_not_rewrite_the_index(tmp_path: Path) -> None:
+    """The staged file of a commit was just edited: it is read again on every run (cheap) rather than the whole
+    index written again; an edit that changes what a file defines is written."""
+    root = project(tmp_path)
+    age(root)
+    folder = tmp_path / "cache"
+    staged = [root / "app" / "essays.py"]
+    partial_read(SourceCache(folder), root, staged)
+    (stored,) = folder.glob("project-*.pickle")
+    written = stored.read_bytes()
+    edit(root / "app" / "essays.py", "grade: int | None = None", "grade: float")
+    edit(root / "app" / "base.py", "index=True", "index=False")
+    for _ in range(2):
+        partial_read(SourceCache(folder), root, staged)
+        assert stored.read_bytes() == written
+    edit(root / "app" / "base.py", "class TenantMixin(SQLModel)", "class TenantMixinRenamed(SQLModel)")
+    partial_read(SourceCache(folder), root, staged)
+    assert stored.read_bytes() != written
+    partial_read(SourceCache(folder), root, staged)
+
+
 @pytest.mark.parametrize("damage", [b"", b"junk", pickle.dumps({"entries": "foreign"}), b"\x80\x05\x95"])
 def test_a_damaged_index_is_ignored_and_rewritten(tmp_path: Path, damage: bytes) -> None:
     root = project(tmp_path)
