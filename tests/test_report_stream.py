@@ -78,3 +78,19 @@ def _env() -> dict[str, str]:
     import os
 
     return {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+
+
+def test_exit_handlers_of_user_code_still_run(tmp_path: Path) -> None:
+    """The process ends without the interpreter's teardown (see ``exit_process``), but after the exit handlers."""
+    marker = tmp_path / "atexit-ran"
+    (tmp_path / "models.py").write_text(
+        "import atexit\nimport uuid\n\nfrom sqlmodel import Field, SQLModel\n\n"
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').write('done'))\n\n\n"
+        "class Student(SQLModel, table=True):\n    __tablename__ = 'students'\n"
+        "    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.schema_guard]\nsrc = ["models.py"]\nmodels = ["models"]\n',
+                                             encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "schema_guard", "check", "--format", "json"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60, check=False, env=_env())
+    assert run.returncode == 0 and json.loads(run.stdout) == [], run
+    assert marker.read_text(encoding="utf-8") == "done"
