@@ -1,6 +1,7 @@
 """Speed at scale: every source-side row of the performance table, measured in one run, ratio next to the times.
 
-    python benchmarks/bench_scale.py [--runs 5] [--small 500] [--large 5000] [--only anchor,growth,fix,cache,pre-commit]
+    python benchmarks/bench_scale.py [--runs 5] [--small 500] [--large 5000]
+        [--only anchor,growth,fix,cache,pre-commit,growth-app,pre-commit-app]
 
 Whole-process wall time (median of ``--runs`` cold processes after one warm-up) of ``schema-guard check
 --source-only`` on trees written by :mod:`generate_models`, with this interpreter (``python -m schema_guard`` with
@@ -14,7 +15,10 @@ the repository first on ``PYTHONPATH``):
 * **cache**: the second run over an unchanged ``--large``-file tree against the first (cache folder removed before
   each first run) — target ≤ 0.35×;
 * **pre-commit**: one file checked with the rest of a ``--large``-file ``src`` as context (the cache warm, as a
-  hook finds it) against the same in a ``--small``-file ``src`` — target ≤ 1.3×.
+  hook finds it) against the same in a ``--small``-file ``src`` — target ≤ 1.3×;
+* **growth-app** and **pre-commit-app**: the same two with an application module beside every model module
+  (``generate_models --services``: queries the SG702 rule reads, so twice the files), the staged file being an
+  application module (judged against the models of the rest of ``src``) — the same targets.
 
 The first three rows run with ``--no-cache``: they measure the work, not the cache. Each row prints the ratio of
 the wall times (what the targets are about) and, after it, the ratio of the CPU times (user + system of the
@@ -98,7 +102,7 @@ def row(label: str, numerator: tuple[str, Times], denominator: tuple[str, Times]
             f"= {wall / base_wall:5.2f}x  (target {target}); CPU {cpu:.2f} s / {base_cpu:.2f} s = {cpu / base_cpu:.2f}x")
 
 
-ROWS = ("anchor", "growth", "fix", "cache", "pre-commit")
+ROWS = ("anchor", "growth", "fix", "cache", "pre-commit", "growth-app", "pre-commit-app")
 
 
 def aged(root: Path) -> Path:
@@ -172,6 +176,20 @@ def main(argv: list[str] | None = None) -> int:
         staged_large = median_wall([*CHECK, *staged], large_tree, runs)
         lines.append(row("pre-commit", (f"1 file in {large}", staged_large), (f"1 file in {small}", staged_small),
                          "<= 1.3x"))
+    if {"growth-app", "pre-commit-app"} & set(wanted):
+        small_app, large_app = aged(tree("small-app", small, services=True)), aged(tree("large-app", large,
+                                                                                       services=True))
+    if "growth-app" in wanted:
+        small_time = median_wall([*CHECK, "--no-cache", "models"], small_app, runs)
+        large_time = median_wall([*CHECK, "--no-cache", "models"], large_app, runs)
+        lines.append(row("growth-app", (f"{large}+{large} files", large_time), (f"{small}+{small} files", small_time),
+                         "<= 11x"))
+    if "pre-commit-app" in wanted:
+        staged = ["models/services/service_0003.py"]
+        staged_small = median_wall([*CHECK, *staged], small_app, runs)
+        staged_large = median_wall([*CHECK, *staged], large_app, runs)
+        lines.append(row("pre-commit-app", (f"1 app file in {large}+{large}", staged_large),
+                         (f"1 app file in {small}+{small}", staged_small), "<= 1.3x"))
     print("\n".join(lines))
     return 0
 

@@ -23,7 +23,8 @@ def test_bench_scale_prints_every_row_with_its_ratio(tmp_path: Path, capsys: pyt
     assert bench_scale.main(["--runs", "1", "--small", "4", "--large", "8", "--anchor-files", "6",
                              "--work", str(tmp_path)]) == 0
     rows = capsys.readouterr().out.splitlines()[1:]
-    assert [row.split()[0] for row in rows] == ["unknown", "growth", "--fix", "cache", "pre-commit"]
+    assert [row.split()[0] for row in rows] == ["unknown", "growth", "--fix", "cache", "pre-commit", "growth-app",
+                                                "pre-commit-app"]
     assert all(RATIO.search(row) for row in rows), rows
 
 
