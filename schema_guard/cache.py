@@ -139,25 +139,12 @@ class SourceCache:
 
     def context_models(self, paths: Sequence[Path]) -> SchemaFacts:
         """:func:`~schema_guard.readers.source.reader.read_models` for a partial check whose files hold statements:
-        the fragments of the last full read for every file unchanged since (nothing is written), the rest read."""
-        pack = self._load("facts")
-        cwd = os.getcwd()
-        facts = SchemaFacts(reader="source")
-        stale: list[Path] = []
-        for path in paths:
-            entry = pack.entries.get(_absolute(path, cwd))
-            if not (isinstance(entry, FileEntry) and _unchanged_by_signature(entry, path)):
-                stale.append(path)
-            elif entry.summary.model:
-                facts.tables.extend(entry.fragment.tables)
-                facts.classes.extend(entry.fragment.classes)
-                facts.relationships.extend(entry.fragment.relationships)
-        if stale:
-            read = reader.read_models(stale)
-            facts.tables.extend(read.tables)
-            facts.classes.extend(read.classes)
-            facts.relationships.extend(read.relationships)
-        return facts
+        the project's model files read as a full check reads them, through the cache, so that the next staged
+        application file reuses every unchanged file's fragment (pre-commit runs nothing but partial checks: a
+        cache only a full check writes would leave each of them reading every model file)."""
+        full = self._read_all(list({reader._key(path): path for path in paths}.values()))
+        return SchemaFacts(reader="source", tables=list(full.tables), classes=list(full.classes),
+                           relationships=list(full.relationships))
 
     def _lend(self, tree: SourceTree, checked: set[str]) -> tuple[ContextIndex, list[str]]:
         pack = self._load("project")

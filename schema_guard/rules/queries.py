@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from schema_guard.facts import QueryFact, RowLink, SchemaFacts, TableFact
+from schema_guard.facts import QueryFact, RelationshipFact, RowLink, SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
 from schema_guard.rules.query_examples import app
@@ -667,18 +668,17 @@ def every_exam(session: Session) -> int:
                                detail=f"{query.function or '<module>'}: {query.kind} #{ordinal}")
 
 
-def _tenant_attributes(table: TableFact, column: str, attribute: str, facts: SchemaFacts,
-                       context: RuleContext) -> frozenset[str]:
+def _tenant_attributes(table: TableFact, column: str, attribute: str, anchor: TableFact | None,
+                       relationships: list[RelationshipFact]) -> frozenset[str]:
     """The attributes whose equality with a value pins the tenant: the tenant column's, and a many-to-one
-    relationship to the anchor over it (``Exam.student == current`` compares ``student_id``)."""
-    anchor = next((t for t in facts.tables if t.name == context.tenancy.anchor_table and t.class_name), None)
+    relationship to the anchor over it (``Exam.student == current`` compares ``student_id``). ``relationships``:
+    the table's own (its class owns them)."""
     if anchor is None:  # a mapped class: a migration's ``sa.table("projects", ...)`` has none
         return frozenset({attribute})
     to_anchor = [fk for fk in table.foreign_keys if fk.target_table == anchor.name]
     found = {attribute}
-    for relationship in facts.relationships:
-        if relationship.owner_class != table.class_name or relationship.target_class != anchor.class_name or \
-                relationship.link_model:
+    for relationship in relationships:
+        if relationship.target_class != anchor.class_name or relationship.link_model:
             continue
         columns = relationship.join_columns or (to_anchor[0].columns if len(to_anchor) == 1 else ())
         if tuple(columns) == (column,):
@@ -696,12 +696,26 @@ class _Scope:
     context: RuleContext
     known: dict[int, frozenset[str]] = field(default_factory=dict)
 
+    @cached_property
+    def anchor(self) -> TableFact | None:
+        """The anchor's mapped class (looked up once: asking per table made the rule quadratic in tables)."""
+        name = self.context.tenancy.anchor_table
+        return next((t for t in self.facts.tables if t.name == name and t.class_name), None)
+
+    @cached_property
+    def relationships_by_owner(self) -> dict[str | None, list[RelationshipFact]]:
+        by_owner: dict[str | None, list[RelationshipFact]] = {}
+        for relationship in self.facts.relationships:
+            by_owner.setdefault(relationship.owner_class, []).append(relationship)
+        return by_owner
+
     def tenant_attributes(self, table: TableFact) -> frozenset[str]:
         """:func:`_tenant_attributes` of a table with a tenant column, once per table."""
         if id(table) not in self.known:
             column = table.column(self.tenant_column)
             self.known[id(table)] = frozenset() if column is None else _tenant_attributes(
-                table, column.name, column.attribute or column.name, self.facts, self.context)
+                table, column.name, column.attribute or column.name, self.anchor,
+                self.relationships_by_owner.get(table.class_name, []))
         return self.known[id(table)]
 
 

@@ -62,8 +62,8 @@ class Loads:
 
 def read_loads(body: list[ast.stmt], callee_name: Callable[[ast.expr], str]) -> Loads:
     """The loads of a function body. ``callee_name`` gives a call's function name (imports resolved)."""
-    loads = Loads(bound=_bound_once(body))
     nodes = list(_walk(body))
+    loads = Loads(bound=_bound_once(nodes))
     _block(body, {}, loads, _Reading(body, nodes, callee_name))
     lists = loads.lists
     for node in nodes:
@@ -354,10 +354,11 @@ def _walk(body: list[ast.stmt]) -> Iterator[ast.AST]:
         yield from ast.walk(statement)
 
 
-def _bound_once(body: list[ast.stmt]) -> set[str]:
-    """Names bound exactly once in the body (nested functions' parameters and bindings included, conservatively)."""
+def _bound_once(nodes: list[ast.AST]) -> set[str]:
+    """Names bound exactly once among a body's ``nodes`` (nested functions' parameters and bindings included,
+    conservatively)."""
     counts: Counter[str] = Counter()
-    for node in _walk(body):
+    for node in nodes:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
             counts[node.id] += 1
         elif isinstance(node, ast.arg):
