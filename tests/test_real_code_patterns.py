@@ -642,3 +642,48 @@ def plural(name: str) -> str:
     return name + "s"
 ''')
     assert check(tmp_path, ["computed_rel.py"], [], "source") == []
+
+
+@BOTH
+def test_a_base_that_prefixes_table_names_in_init_subclass(
+    tmp_path: Path, reader: str, isolated_models: None
+) -> None:
+    """A base whose ``__init_subclass__`` rewrites ``cls.__tablename__`` (a configurable prefix) names every table
+    at import time: the source reader does not know the names, so it reports nothing that depends on them (the
+    tenant anchor, foreign-key targets, SG201), while the metadata reader judges the real, prefixed tables."""
+    write(tmp_path, "prefixed_models.py", '''
+import uuid
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+PREFIX = "app_"
+
+
+class Base(DeclarativeBase):
+    def __init_subclass__(cls) -> None:
+        cls.__tablename__ = PREFIX + cls.__tablename__
+        super().__init_subclass__()
+
+
+class Student(Base):
+    __tablename__ = "students"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class Exam(Base):
+    __tablename__ = "exams"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    student_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(Student.id), index=True)
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+''')
+    reported = check(tmp_path, ["prefixed_models.py"], ["prefixed_models"], reader,
+                     **{"tenant-table": "app_students", "tenant-column": "student_id"})
+    expected = [("SG301", "prefixed_models.py", 9)]
+    if reader == "metadata":  # the real names: app_notes lacks the tenant column
+        expected.insert(0, ("SG201", "prefixed_models.py", 26))
+    assert reported == expected

@@ -75,6 +75,26 @@ def own_setting(info: ClassInfo, name: str) -> bool:
     return False
 
 
+def renames_subclass_tables(info: ClassInfo) -> bool:
+    """The class has an ``__init_subclass__`` that assigns ``cls.__tablename__`` (or ``setattr``s it): every
+    subclass's table is named at import time (a configurable prefix, a schema-qualified name), so the name written
+    in the subclass is not the table's name and the reader must not use it."""
+    for statement in info.node.body:
+        if not isinstance(statement, ast.FunctionDef) or statement.name != "__init_subclass__":
+            continue
+        for node in ast.walk(statement):
+            targets = node.targets if isinstance(node, ast.Assign) else (
+                [node.target] if isinstance(node, ast.AnnAssign | ast.AugAssign) else []
+            )
+            if any(isinstance(t, ast.Attribute) and t.attr == "__tablename__" for t in targets):
+                return True
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr"
+                    and len(node.args) > 1 and isinstance(node.args[1], ast.Constant)
+                    and node.args[1].value == "__tablename__"):
+                return True
+    return False
+
+
 def declared_attribute(statement: ast.stmt, imports: ImportMap) -> ast.expr | None:
     """What a ``@declared_attr`` method returns when its body is one ``return`` (after a docstring): read as the
     attribute it declares (``def user_id(cls): return mapped_column(ForeignKey("users.id"))``)."""

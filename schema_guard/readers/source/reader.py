@@ -64,6 +64,7 @@ from schema_guard.readers.source.declarative import (
     snake_case,
     module_tables,
     own_setting,
+    renames_subclass_tables,
     table_call_columns,
 )
 from schema_guard.readers.source.project import ProjectModules
@@ -508,7 +509,10 @@ class ClassIndex:
     def table_name(self, info: ClassInfo) -> tuple[str, bool]:
         """The table name, and whether it is known: SQLModel's default (the class name lower-cased) when no class of
         the lineage sets one, else the literal, or a ``@declared_attr`` that returns an expression of
-        ``cls.__name__``; anything else is not known, and the default is returned as a placeholder."""
+        ``cls.__name__``; anything else (a base's ``__init_subclass__`` that rewrites it too) is not known, and the
+        default is returned as a placeholder."""
+        if any(renames_subclass_tables(ancestor) for ancestor in self.lineage(info)[1:]):
+            return info.name.lower(), False  # a base's ``__init_subclass__`` renames it at import time
         setting = self._class_setting(info, "__tablename__")
         if setting is None and not info.table and self._declarative_kind(info) == "flask":
             return snake_case(info.name), True
