@@ -17,7 +17,8 @@ TENANCY_CODES = ("SG2", "SG70")
 
 def check_table_names(config: Config, facts: Sequence[SchemaFacts], enabled: Callable[[str], bool]) -> None:
     """Raise :class:`ConfigError` when ``tenant-table`` or a ``shared-tables`` entry names no table that any reader
-    found; say nothing when the readers found no table at all (nothing was checked against them), or when no
+    found; say nothing when the readers found no table at all (nothing was checked against them) or some table's name is computed where a reader
+    cannot follow (that name may be the configured one), or when no
     tenancy rule is selected (a project without tenancy keeps the default anchor name). A table that the checked
     tables' foreign keys point at exists somewhere (another package, a shared library): it is no mistake."""
     from schema_guard.rules.registry import catalogue
@@ -25,8 +26,8 @@ def check_table_names(config: Config, facts: Sequence[SchemaFacts], enabled: Cal
     if not any(enabled(code) for code in catalogue() if code.startswith(TENANCY_CODES)):
         return
     found = {table.name for reader in facts for table in reader.tables}
-    if not found:
-        return
+    if not found or any(reader.unnamed_tables for reader in facts):
+        return  # nothing to check against, or a name the reader could not know may be the one configured
     found |= {name for reader in facts for name in reader.known_tables}
     found |= {key.target_table for reader in facts for table in reader.tables for key in table.foreign_keys}
     where = f"{config.source}: " if config.source else ""

@@ -315,6 +315,9 @@ class SchemaFacts:
     known_tables: set[str] = field(default_factory=set)
     """Table names that exist outside the checked files (for SG404 when only some files are checked), and foreign-key
     targets the source reader trusts while some table's name is computed and so unknown to it."""
+    unnamed_tables: bool = False
+    """Some table's name is computed where the reader cannot follow (a base's ``__init_subclass__``, a name built at
+    run time): names in the configuration cannot be checked against this reader's tables."""
     problems: list[Finding] = field(default_factory=list)
     """Fatal findings for input the reader could not read (a file that does not parse, a module that fails to
     import); everything else is still read."""

@@ -65,6 +65,31 @@ def test_an_anchor_defined_outside_src_that_foreign_keys_point_at_is_no_mistake(
     assert [line.split()[1] for line in run.stdout.splitlines()[:-1] if not line.startswith(" ")] == ["SG404"]
 
 
+def test_an_anchor_named_by_a_prefixing_base_is_no_mistake_for_the_source_reader(tmp_path: Path) -> None:
+    """A base whose ``__init_subclass__`` prefixes every ``__tablename__`` hides the real names from the source
+    reader: the configured (prefixed) anchor may well exist, so ``--source-only`` checks instead of refusing."""
+    models = """
+import uuid
+
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    def __init_subclass__(cls) -> None:
+        cls.__tablename__ = "app_" + cls.__tablename__
+        super().__init_subclass__()
+
+
+class Student(Base):
+    __tablename__ = "students"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+"""
+    project = write_project(tmp_path, {"app/__init__.py": "", "app/models.py": models},
+                            settings='src = ["app"]\ntenant-table = "app_students"\n')
+    run = run_cli(project, "check", "--source-only")
+    assert run.stderr == "" and [line.split()[1] for line in run.stdout.splitlines()[:-1] if not line.startswith(" ")] == ["SG301"]
+
+
 def test_a_project_without_tenancy_rules_may_keep_the_default_anchor_name(tmp_path: Path) -> None:
     """With every tenancy rule ignored, `tenant-table` judges nothing: its default `students` is no mistake."""
     models = MODELS.replace('"students"', '"people"').replace("students.id", "people.id")

@@ -203,6 +203,7 @@ def read_application_files(
 def _finish(facts: SchemaFacts, context_tables: set[str], unnamed: bool) -> None:
     """The steps that join what every file gave (run on each read, cached files' facts included)."""
     facts.known_tables.update(context_tables)
+    facts.unnamed_tables = unnamed
     if unnamed:
         _trust_foreign_key_targets(facts)
     _infer_foreign_key_types(facts)
