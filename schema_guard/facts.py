@@ -278,6 +278,8 @@ class ApiModelUseFact:
     """The class's annotated fields with their lines, its bases' included (resolvable ones only)."""
     function: str = ""
     """The route function."""
+    table_model: bool = False
+    """The class itself is a table model (``table=True``); a schema class may share a table model's name."""
 
 
 @dataclass(frozen=True)

@@ -687,3 +687,51 @@ class Note(Base):
     if reader == "metadata":  # the real names: app_notes lacks the tenant column
         expected.insert(0, ("SG201", "prefixed_models.py", 26))
     assert reported == expected
+
+
+def test_a_response_schema_named_like_its_table_model_is_not_the_table_model(tmp_path: Path) -> None:
+    """``response_model=schemas.exam.Exam`` (a pydantic schema that shares the table model's class name, in its
+    own module) is the schema FastAPI uses, whatever the route's return annotation says; only the table model
+    itself as body or response model is SG704."""
+    write(tmp_path, "app/__init__.py", "")
+    write(tmp_path, "app/models.py", STUDENTS + '''
+
+class Exam(SQLModel, table=True):
+    __tablename__ = "exams"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+''')
+    write(tmp_path, "app/schemas/__init__.py", "from app.schemas import exam\n")
+    write(tmp_path, "app/schemas/exam.py", '''
+import uuid
+
+from pydantic import BaseModel
+
+
+class Exam(BaseModel):
+    id: uuid.UUID
+''')
+    write(tmp_path, "app/routes.py", '''
+from fastapi import APIRouter
+
+from app import schemas
+from app.models import Exam
+
+router = APIRouter()
+
+
+@router.get("/exams/{exam_id}", response_model=schemas.exam.Exam)
+def read_exam(exam_id: str) -> Exam:
+    ...
+
+
+@router.get("/exams")
+def list_exams() -> list[schemas.exam.Exam]:
+    ...
+
+
+@router.get("/raw/{exam_id}", response_model=Exam)
+def read_raw(exam_id: str) -> None:
+    ...
+''')
+    assert check(tmp_path, ["app"], [], "source") == [("SG704", "routes.py", 19)]

@@ -169,8 +169,8 @@ def create_exam(body: ExamCreate) -> Exam:
             return
         classes = context.view.tables_by_class
         for use in facts.api_models:
-            table = classes.get(use.model)
-            if table is None:
+            table = classes.get(use.model) if use.table_model else None
+            if table is None:  # a schema class, even one named like a table model
                 continue
             role = "request body" if use.use == "body" else "response model"
             yield self.finding(

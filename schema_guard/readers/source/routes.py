@@ -90,7 +90,7 @@ class _ModuleRoutes:
             return None
         fields = tuple(field for ancestor in reversed(self.index.lineage(info)) for field in _fields(ancestor))
         location = self.module.location(annotation)
-        return ApiModelUseFact(info.name, use, location, fields, function)  # type: ignore[arg-type]
+        return ApiModelUseFact(info.name, use, location, fields, function, info.table)  # type: ignore[arg-type]
 
     def _class(self, node: ast.expr) -> ClassInfo | None:
         """The project class an annotation names, looking through ``Optional``/``list``/``Annotated``/``X | None``."""
@@ -116,7 +116,13 @@ class _ModuleRoutes:
         qualified = self.module.imports.qualify(node) or ""
         candidates = self.index.named(last_part(qualified))
         exact = [c for c in candidates if c.qualified_name == qualified or c.module is self.module]
-        return (exact or candidates or [None])[0]
+        if exact:
+            return exact[0]
+        # Not that very class: a package re-exporting it (``from app.models import Exam`` for app.models.exam), or
+        # a class of the same name in a module the reader did not index (``schemas.exam.Exam``), which must not be
+        # taken for the table model of that name.
+        package = qualified.rpartition(".")[0]
+        return next((c for c in candidates if not package or c.module.module_name.startswith(package + ".")), None)
 
     def _is_model(self, info: ClassInfo) -> bool:
         """A SQLModel or pydantic model (FastAPI reads only those from the body)."""
