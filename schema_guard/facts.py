@@ -136,6 +136,9 @@ class TableFact:
     """The dotted module the class (or ``Table(...)``) is defined in: two classes of one name are told apart by it."""
     schema: str | None = None
     """The database schema (``__table_args__ = {"schema": "audit"}``); ``None`` for the default one."""
+    name_known: bool = True
+    """False when the name is computed where the source reader cannot follow (a base's ``__init_subclass__``): the
+    reader cannot tell whether the table is the anchor or a shared table, so it is judged tenant-scoped by no rule."""
     opaque: bool = False
     """The source reader could not see all of the table (a base class from another package, a computed name or
     ``__table_args__``): like an opaque column, its keys, columns and scope are a lower bound."""

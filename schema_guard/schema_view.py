@@ -38,8 +38,10 @@ class SchemaView:
 
     @cached_property
     def tenant_tables(self) -> tuple[TableFact, ...]:
-        """The tenant-scoped tables (:class:`~schema_guard.tenancy.TenantPolicy`, deny by default)."""
-        return tuple(table for table in self.facts.tables if self.tenancy.scope(table, self) is TableScope.TENANT)
+        """The tenant-scoped tables (:class:`~schema_guard.tenancy.TenantPolicy`, deny by default); a table whose name
+        the reader does not know is left out (it may be the anchor or a shared table)."""
+        return tuple(table for table in self.facts.tables
+                     if table.name_known and self.tenancy.scope(table, self) is TableScope.TENANT)
 
     @cached_property
     def tenant_columns(self) -> tuple[tuple[TableFact, ColumnFact], ...]:

@@ -650,7 +650,8 @@ def test_a_base_that_prefixes_table_names_in_init_subclass(
 ) -> None:
     """A base whose ``__init_subclass__`` rewrites ``cls.__tablename__`` (a configurable prefix) names every table
     at import time: the source reader does not know the names, so it reports nothing that depends on them (the
-    tenant anchor, foreign-key targets, SG201), while the metadata reader judges the real, prefixed tables."""
+    tenant anchor, shared tables, foreign-key targets: SG201, SG702 on a table that may be declared shared), while
+    the metadata reader judges the real, prefixed tables."""
     write(tmp_path, "prefixed_models.py", '''
 import uuid
 
@@ -680,13 +681,21 @@ class Exam(Base):
 class Note(Base):
     __tablename__ = "notes"
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    student_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(Student.id), index=True)
 ''')
-    reported = check(tmp_path, ["prefixed_models.py"], ["prefixed_models"], reader,
-                     **{"tenant-table": "app_students", "tenant-column": "student_id"})
-    expected = [("SG301", "prefixed_models.py", 9)]
-    if reader == "metadata":  # the real names: app_notes lacks the tenant column
-        expected.insert(0, ("SG201", "prefixed_models.py", 26))
-    assert reported == expected
+    write(tmp_path, "prefixed_app.py", '''
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from prefixed_models import Note
+
+
+def notes(session: Session) -> list[Note]:
+    return list(session.scalars(select(Note)))
+''')
+    reported = check(tmp_path, ["prefixed_models.py", "prefixed_app.py"], ["prefixed_models"], reader,
+                     **{"tenant-table": "app_students", "tenant-column": "student_id", "shared-tables": ["app_notes"]})
+    assert reported == [("SG301", "prefixed_models.py", 9)]
 
 
 def test_a_response_schema_named_like_its_table_model_is_not_the_table_model(tmp_path: Path) -> None:

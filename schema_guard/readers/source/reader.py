@@ -582,6 +582,7 @@ class ClassIndex:
             # scope are a lower bound, so every column is marked opaque and absence-based rules stay silent.
             table.columns = [_opaque(column) for column in table.columns]
             table.opaque = True
+            table.name_known = named
             self.unnamed = self.unnamed or not named
         return table, [_relationship(info, name, spec) for spec in relationships.values()]
 
