@@ -744,3 +744,45 @@ def read_raw(exam_id: str) -> None:
     ...
 ''')
     assert check(tmp_path, ["app"], [], "source") == [("SG704", "routes.py", 19)]
+
+
+@BOTH
+def test_type_decorators_judged_by_what_postgresql_gets(tmp_path: Path, reader: str, isolated_models: None) -> None:
+    """A portable key type (``impl`` a CHAR, ``load_dialect_impl`` UUID on PostgreSQL) is no SG101, and a timestamp
+    decorator built with ``timezone=True`` passes it to its ``impl``: no SG504. Without those arguments it is naive."""
+    write(tmp_path, "typed_models.py", STUDENTS + '''
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CHAR, TIMESTAMP, Column
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.types import TypeDecorator
+
+
+class PortableKey(TypeDecorator):
+    class KeyChars(CHAR):
+        pass
+
+    impl = KeyChars
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.UUID())
+        return dialect.type_descriptor(CHAR(36))
+
+
+class Stamp(TypeDecorator):
+    impl = TIMESTAMP
+    cache_ok = True
+
+
+class Visit(SQLModel, table=True):
+    __tablename__ = "visits"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=Column(PortableKey, primary_key=True))
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    seen_at: datetime = Field(sa_column=Column(Stamp(timezone=True), nullable=False))
+    left_at: datetime = Field(sa_column=Column(Stamp(), nullable=False))
+''')
+    assert check(tmp_path, ["typed_models.py"], ["typed_models"], reader) == [("SG504", "typed_models.py", 44)]

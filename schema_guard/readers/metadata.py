@@ -412,7 +412,17 @@ def _column_fact(column: Any, location: Location, cls: type | None, attribute: s
 
 def sql_type_name(sa_type: Any) -> str:
     """The normalised name of a SQLAlchemy type as PostgreSQL gets it (see :func:`postgresql_type`)."""
-    return normalise_type_name(type(postgresql_type(sa_type)).__name__)
+    return normalise_type_name(_public_class(type(postgresql_type(sa_type))).__name__)
+
+
+def _public_class(sa_class: type) -> type:
+    """The first public class of a dialect's adapted type (``load_dialect_impl`` returns ``dialect.type_descriptor(
+    UUID())``, a ``PGUuid``; ``DateTime()`` becomes ``_PGTimeStamp``): the generic type it implements."""
+    for klass in sa_class.__mro__:
+        private = klass.__name__.startswith(("_", "PG")) and klass.__module__.startswith("sqlalchemy.dialects")
+        if not private:
+            return klass
+    return sa_class
 
 
 def postgresql_type(sa_type: Any) -> Any:

@@ -192,12 +192,13 @@ def sqlalchemy_column_type(node: ast.expr, imports: ImportMap) -> ColumnType:
     raw = last_part(qualified)
     name = "TIMESTAMP" if raw == "UTCDateTime" else normalise_type_name(raw)
     if name in _TIMESTAMP_TYPES:
-        timezone = raw == "UTCDateTime" or (call is not None and _timezone_argument(call))
+        timezone = raw == "UTCDateTime" or (call is not None and timezone_argument(call))
         return ColumnType(name, timezone=timezone)
     return ColumnType(name)
 
 
-def _timezone_argument(call: ast.Call) -> bool:
+def timezone_argument(call: ast.Call) -> bool:
+    """``timezone=True`` (or a first positional ``True``) in a timestamp type's call."""
     for keyword in call.keywords:
         if keyword.arg == "timezone":
             return isinstance(keyword.value, ast.Constant) and keyword.value.value is True

@@ -25,6 +25,7 @@ from schema_guard.readers.source.column_types import (
     python_column_type,
     read_annotation,
     sqlalchemy_column_type,
+    timezone_argument,
 )
 
 SA_COLUMN_CONFLICTS = (
@@ -449,10 +450,18 @@ class FieldReader:
             return column_type
         if "JSONB" in decorator.module.segment(decorator.node):
             return ColumnType("JSONB")
+        if _defines(decorator, "load_dialect_impl"):
+            return ColumnType("UNKNOWN")  # PostgreSQL gets whatever it returns there (often UUID over a CHAR impl)
         impl = next((value for value in map(_impl_of, decorator.node.body) if value is not None), None)
         if impl is None or decorator.module is not self.module:
             return column_type
-        return self._sql_type(impl, depth + 1)
+        impl_type = self._sql_type(impl, depth + 1)
+        if impl_type.name == "TIMESTAMP" and call is not None and not isinstance(impl, ast.Call):
+            # a TypeDecorator builds its ``impl`` from its own arguments: ``Aware(timezone=True)`` is
+            # ``TIMESTAMP(timezone=True)``, unless an ``__init__`` of its own decides otherwise
+            aware = None if _defines(decorator, "__init__") else timezone_argument(call)
+            return ColumnType(impl_type.name, timezone=aware)
+        return impl_type
 
     def _flask_receiver(self, qualified: str) -> bool:
         """``db.JSON`` where ``db = SQLAlchemy()`` (Flask-SQLAlchemy re-exports SQLAlchemy's types)."""
@@ -561,6 +570,11 @@ def _hidden_keywords(call: ast.Call, keywords: dict[str, ast.expr]) -> bool:
     return options is not None and not isinstance(options, ast.Dict) and not _is_none(options) and not (
         isinstance(options, ast.Call) and isinstance(options.func, ast.Name) and options.func.id == "dict"
     )
+
+
+def _defines(info: ClassInfo, method: str) -> bool:
+    """The class body defines ``method``."""
+    return any(isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == method for s in info.node.body)
 
 
 def _impl_of(statement: ast.stmt) -> ast.expr | None:
