@@ -786,3 +786,40 @@ class Visit(SQLModel, table=True):
     left_at: datetime = Field(sa_column=Column(Stamp(), nullable=False))
 ''')
     assert check(tmp_path, ["typed_models.py"], ["typed_models"], reader) == [("SG504", "typed_models.py", 44)]
+
+
+@BOTH
+def test_a_non_native_enum_is_a_varchar_for_foreign_keys(tmp_path: Path, reader: str, isolated_models: None) -> None:
+    """``Enum(..., native_enum=False)`` (and SQLAlchemy's mapping of ``Mapped[Literal[...]]``) is a VARCHAR on
+    PostgreSQL: a composite foreign key from it to a VARCHAR discriminator is no SG104."""
+    write(tmp_path, "kind_models.py", '''
+import uuid
+from typing import Literal
+
+from sqlalchemy import Enum, ForeignKeyConstraint, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (UniqueConstraint("id", "kind"), {"info": {"schema_guard": {"shared": True}}})
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String)
+
+
+class PromptJob(Base):
+    __tablename__ = "prompt_jobs"
+    __table_args__ = (
+        ForeignKeyConstraint(["id", "kind"], ["jobs.id", "jobs.kind"]),
+        ForeignKeyConstraint(["id", "label"], ["jobs.id", "jobs.kind"]),
+        {"info": {"schema_guard": {"shared": True}}},
+    )
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    kind: Mapped[Literal["PROMPT"]] = mapped_column(default="PROMPT")
+    label: Mapped[str] = mapped_column(Enum("PROMPT", "EVAL", native_enum=False))
+''')
+    assert check(tmp_path, ["kind_models.py"], ["kind_models"], reader) == [("SG301", "kind_models.py", 8)]

@@ -412,7 +412,12 @@ def _column_fact(column: Any, location: Location, cls: type | None, attribute: s
 
 def sql_type_name(sa_type: Any) -> str:
     """The normalised name of a SQLAlchemy type as PostgreSQL gets it (see :func:`postgresql_type`)."""
-    return normalise_type_name(_public_class(type(postgresql_type(sa_type))).__name__)
+    from sqlalchemy import Enum
+
+    pg_type = postgresql_type(sa_type)
+    if isinstance(pg_type, Enum) and not pg_type.native_enum:
+        return "VARCHAR"  # ``Enum(..., native_enum=False)`` (SQLAlchemy's mapping of ``Literal``) is a VARCHAR there
+    return normalise_type_name(_public_class(type(pg_type)).__name__)
 
 
 def _public_class(sa_class: type) -> type:

@@ -191,6 +191,10 @@ def sqlalchemy_column_type(node: ast.expr, imports: ImportMap) -> ColumnType:
         return ColumnType("UNKNOWN")
     raw = last_part(qualified)
     name = "TIMESTAMP" if raw == "UTCDateTime" else normalise_type_name(raw)
+    if name == "ENUM" and call is not None and any(
+        k.arg == "native_enum" and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords
+    ):
+        return ColumnType("VARCHAR")  # a non-native enum is a VARCHAR (and a CHECK) on PostgreSQL
     if name in _TIMESTAMP_TYPES:
         timezone = raw == "UTCDateTime" or (call is not None and timezone_argument(call))
         return ColumnType(name, timezone=timezone)
