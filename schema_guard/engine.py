@@ -111,15 +111,21 @@ def trust_imported_models(findings: list[Finding], collected: Sequence[SchemaFac
     if not imported:
         return findings
     confirmed = {f.identity() for f in findings if f.reader == "metadata"}
+    # A class whose table name the source reader could not know (a base's ``__init_subclass__`` renames it) is
+    # reported under a placeholder name; the metadata reader judged the real table of the same class.
+    classes = {(t.class_name, t.module) for facts in collected if facts.reader == "metadata" for t in facts.tables}
+    renamed = {
+        t.name for facts in collected if facts.reader == "source" for t in facts.tables
+        if not t.name_known and (t.class_name, t.module) in classes
+    }
     rules = catalogue()
     return [
         f
         for f in findings
         if not (
             f.reader == "source"
-            and f.table in imported
             and "metadata" in rules[f.code].readers
-            and f.identity() not in confirmed
+            and (f.table in renamed or (f.table in imported and f.identity() not in confirmed))
         )
     ]
 

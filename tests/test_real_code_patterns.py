@@ -655,7 +655,7 @@ def test_a_base_that_prefixes_table_names_in_init_subclass(
     write(tmp_path, "prefixed_models.py", '''
 import uuid
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import JSON, ForeignKey
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 PREFIX = "app_"
@@ -682,6 +682,7 @@ class Note(Base):
     __tablename__ = "notes"
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     student_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(Student.id), index=True)
+    body: Mapped[dict] = mapped_column(JSON)
 ''')
     write(tmp_path, "prefixed_app.py", '''
 from sqlalchemy import select
@@ -695,7 +696,12 @@ def notes(session: Session) -> list[Note]:
 ''')
     reported = check(tmp_path, ["prefixed_models.py", "prefixed_app.py"], ["prefixed_models"], reader,
                      **{"tenant-table": "app_students", "tenant-column": "student_id", "shared-tables": ["app_notes"]})
-    assert reported == [("SG301", "prefixed_models.py", 9)]
+    assert reported == [("SG301", "prefixed_models.py", 9), ("SG505", "prefixed_models.py", 30)]
+    # both readers together: each finding once, on the real table
+    config = parse_config({"src": ["prefixed_models.py"], "models": ["prefixed_models"], "tenant-table": "app_students",
+                           "tenant-column": "student_id", "shared-tables": ["app_notes"]}, root=tmp_path)
+    both = run_check(config, use_source=True, use_metadata=True, decider=_decider(config)).findings
+    assert sorted((f.code, f.table) for f in both) == [("SG301", None), ("SG505", "app_notes")]
 
 
 def test_a_response_schema_named_like_its_table_model_is_not_the_table_model(tmp_path: Path) -> None:
