@@ -829,3 +829,41 @@ class PromptJob(Base):
     label: Mapped[str] = mapped_column(Enum("PROMPT", "EVAL", native_enum=False))
 ''')
     assert check(tmp_path, ["kind_models.py"], ["kind_models"], reader) == [("SG301", "kind_models.py", 8)]
+
+
+@BOTH
+@pytest.mark.parametrize("future", ["", "from __future__ import annotations\n"], ids=["objects", "strings"])
+def test_a_plain_sqlalchemy_annotation_that_hides_a_nullable_column(
+    tmp_path: Path, reader: str, future: str, isolated_models: None
+) -> None:
+    """``Mapped[str]`` over ``nullable=True`` is SG507 for plain SQLAlchemy classes too: the metadata reader reads
+    the ``Mapped[...]`` annotation (evaluated or, under postponed annotations, as text), so a full check keeps the
+    finding instead of discarding the source reader's as unconfirmed."""
+    write(tmp_path, "mapped_models.py", future + '''
+import uuid
+from typing import Optional
+
+from sqlalchemy import ForeignKey, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Student(Base):
+    __tablename__ = "students"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class Essay(Base):
+    __tablename__ = "essays"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    student_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("students.id"), index=True)
+    title: Mapped[str] = mapped_column(Text, nullable=True)
+    summary: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+''')
+    shift = 2 if future else 0  # the future import and the blank line after it
+    reported = check(tmp_path, ["mapped_models.py"], ["mapped_models"], reader)
+    assert reported == [("SG301", "mapped_models.py", 8 + shift), ("SG507", "mapped_models.py", 21 + shift)]

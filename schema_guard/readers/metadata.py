@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
+import re
 import sys
 import traceback
 import typing
@@ -508,12 +509,37 @@ def _server_default(server_default: Any) -> str | None:
 
 
 def _annotation_syntax(cls: type | None, attribute: str) -> FieldSyntax | None:
-    """What the model's annotation says about nullability (SG507); the rest of FieldSyntax is source-only."""
+    """What the model's annotation says about nullability (SG507); the rest of FieldSyntax is source-only. A
+    SQLModel field's annotation is pydantic's; a plain SQLAlchemy class's is its ``Mapped[...]`` annotation."""
     fields = getattr(cls, "model_fields", None) if cls else None
-    if not fields or attribute not in fields:
-        return None
-    annotation = fields[attribute].annotation
-    return FieldSyntax(annotation=_annotation_text(annotation), annotation_optional=_is_optional(annotation))
+    if fields and attribute in fields:
+        annotation = fields[attribute].annotation
+        return FieldSyntax(annotation=_annotation_text(annotation), annotation_optional=_is_optional(annotation))
+    return _mapped_annotation_syntax(cls, attribute) if cls is not None and not fields else None
+
+
+_MAPPED = re.compile(r"^\s*(?:\w+\.)*Mapped\[(.*)\]\s*$", re.DOTALL)
+_OPTIONAL_TEXT = re.compile(r"^(?:(?:typing\.)?Optional\[.*\]|.*\|\s*None|None\s*\|.*)$", re.DOTALL)
+
+
+def _mapped_annotation_syntax(cls: type, attribute: str) -> FieldSyntax | None:
+    """``x: Mapped[str | None]`` on the class or a base, read as written (a string under ``from __future__ import
+    annotations``) without evaluating it; anything but a plain ``Mapped[...]`` is not judged."""
+    for klass in cls.__mro__:
+        raw = vars(klass).get("__annotations__", {}).get(attribute)
+        if raw is None:
+            continue
+        if isinstance(raw, str):
+            match = _MAPPED.match(raw)
+            if match is None:
+                return None
+            inner = match.group(1).strip()
+            return FieldSyntax(annotation=inner, annotation_optional=bool(_OPTIONAL_TEXT.match(inner)))
+        if getattr(typing.get_origin(raw) or raw, "__name__", "") != "Mapped" or not typing.get_args(raw):
+            return None
+        inner_type = typing.get_args(raw)[0]
+        return FieldSyntax(annotation=_annotation_text(inner_type), annotation_optional=_is_optional(inner_type))
+    return None
 
 
 def _annotation_text(annotation: Any) -> str:
