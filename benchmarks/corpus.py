@@ -56,8 +56,8 @@ Manifest format (JSON): a list of objects, one per project::
     }
 
 ``env`` values may use ``{url}`` (a ``postgresql+psycopg`` URL), ``{url_plain}`` (``postgresql://``), ``{host}``,
-``{port}``, ``{user}``, ``{db}``, ``{checkout}`` and ``{scratch}`` (an empty folder per project, for settings that
-want an existing directory); ``requirements``, ``pins`` and ``alembic_ini`` may use ``{checkout}``, ``{corpus}`` (the corpus folder) and
+``{port}``, ``{user}``, ``{db}``, ``{checkout}``, ``{manifest}`` (for a file kept next to the manifest, such as a
+dummy key set) and ``{scratch}`` (an empty folder per project, for settings that want an existing directory); ``requirements``, ``pins`` and ``alembic_ini`` may use ``{checkout}``, ``{corpus}`` (the corpus folder) and
 ``{manifest}`` (the manifest's folder, for ``-r {manifest}/reqs/<name>.txt``).
 For ``alembic upgrade`` the database placeholders name the comparison database; for the schema-guard runs they
 name an empty stand-in for the developer's application database (``corpus_<name>_app``), as a real environment would;
@@ -208,6 +208,7 @@ def project_env(project: Project, database: str) -> dict[str, str]:
         "scratch": str(project.scratch),
         "checkout": str(project.checkout),
         "corpus": str(project.corpus),
+        "manifest": str(project.manifest_dir),
         **SERVER,
     }
     project.scratch.mkdir(parents=True, exist_ok=True)

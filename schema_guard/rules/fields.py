@@ -7,6 +7,8 @@ the imported models and the database.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 
 from schema_guard.column_keywords import COLUMN_KEYWORDS
@@ -36,6 +38,14 @@ _COLUMN_EQUIVALENT = {
     "sa_column_args": "Column's positional arguments",
     "sa_column_kwargs": "Column's keyword arguments",
 }
+
+
+_ANY = re.compile(r"^(?:\w+\.)*Mapped\[\s*(?:typing\.)?(?:Any|object)\s*\]$|^(?:typing\.)?(?:Any|object)$")
+
+
+def _admits_none(annotation: str | None) -> bool:
+    """``Any`` (or ``object``, or ``Mapped[Any]``) already admits ``None``: no ``Optional`` is missing."""
+    return bool(annotation) and _ANY.match(annotation.strip()) is not None
 
 
 def _optional(annotation: str) -> str:
@@ -533,6 +543,24 @@ class Guardian(SQLModel, table=True):
 """),
             title="Optional until the database fills in its server default",
         ),
+        Valid(
+            students_before_first_class("""
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+
+class Guardian(SQLModel, table=True):
+    __tablename__ = "guardians"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    legacy: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+"""),
+            title="Any already admits None",
+        ),
         Invalid(
             students_before_first_class("""
 import uuid
@@ -563,7 +591,7 @@ class Guardian(SQLModel, table=True):
             if optional and not column.nullable:
                 problem = f"is annotated {annotation} but the column is NOT NULL"
                 advice = "drop Optional (or make the column nullable)"
-            elif not optional and column.nullable:
+            elif not optional and column.nullable and not _admits_none(annotation):
                 problem = f"is annotated {annotation} (not Optional) but the column is nullable"
                 advice = f"annotate it {_optional(annotation or '')} or make the column NOT NULL"
             else:
