@@ -867,3 +867,37 @@ class Essay(Base):
     shift = 2 if future else 0  # the future import and the blank line after it
     reported = check(tmp_path, ["mapped_models.py"], ["mapped_models"], reader)
     assert reported == [("SG301", "mapped_models.py", 8 + shift), ("SG507", "mapped_models.py", 21 + shift)]
+
+
+@BOTH
+def test_a_lambda_that_calls_a_naive_clock(tmp_path: Path, reader: str, isolated_models: None) -> None:
+    """``default=lambda: datetime.now()`` fills a timestamptz column with a naive datetime in both readers (the
+    metadata reader reads the lambda's code); a lambda that passes a time zone is fine."""
+    write(tmp_path, "clock_models.py", '''
+import datetime as dt
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import TIMESTAMP, ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Student(Base):
+    __tablename__ = "students"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    student_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("students.id"), index=True)
+    seen_at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=True), default=lambda: datetime.now())
+    read_at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=True), default=lambda: dt.datetime.now())
+    done_at: Mapped[datetime] = mapped_column(TIMESTAMP(timezone=True), default=lambda: datetime.now(timezone.utc))
+''')
+    reported = check(tmp_path, ["clock_models.py"], ["clock_models"], reader)
+    assert reported == [("SG301", "clock_models.py", 9), ("SG504", "clock_models.py", 22), ("SG504", "clock_models.py", 23)]

@@ -479,13 +479,39 @@ def _pydantic_default_factory(cls: type | None, attribute: str) -> str | None:
 
 
 def callable_name(function: Any) -> str:
-    """``datetime.datetime.utcnow`` for a bound builtin, ``uuid.uuid4`` for a function."""
+    """``datetime.datetime.utcnow`` for a bound builtin, ``uuid.uuid4`` for a function; a lambda that only calls a
+    clock without arguments (``lambda: datetime.now()``) is named by that clock, as the source reader names it."""
+    clock = _lambda_clock(function)
+    if clock is not None:
+        return clock
     owner = getattr(function, "__self__", None)
     if inspect.isclass(owner):
         return f"{owner.__module__}.{owner.__qualname__}.{function.__name__}"
     module = getattr(function, "__module__", None) or ""
     name = getattr(function, "__qualname__", None) or getattr(function, "__name__", repr(function))
     return f"{module}.{name}" if module else name
+
+
+_CLOCKS = frozenset({"now", "utcnow", "today"})
+
+
+def _lambda_clock(function: Any) -> str | None:
+    """``datetime.datetime.now`` for ``lambda: datetime.now()`` or ``lambda: datetime.datetime.now()``: a lambda
+    of no parameters whose code names only the ``datetime`` class (or module) and the clock, so it passes nothing."""
+    code = getattr(function, "__code__", None)
+    if getattr(function, "__name__", None) != "<lambda>" or code is None or code.co_argcount or code.co_varnames:
+        return None
+    names, values = code.co_names, getattr(function, "__globals__", {})
+    if any(const is not None for const in code.co_consts) or not names or names[-1] not in _CLOCKS:
+        return None
+    import datetime
+
+    owner = values.get(names[0])
+    if len(names) == 2 and owner is datetime.datetime:
+        return f"datetime.datetime.{names[-1]}"
+    if len(names) == 3 and owner is datetime and names[1] == "datetime":
+        return f"datetime.datetime.{names[-1]}"
+    return None
 
 
 def _server_default(server_default: Any) -> str | None:
