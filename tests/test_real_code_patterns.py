@@ -901,3 +901,39 @@ class Review(Base):
 ''')
     reported = check(tmp_path, ["clock_models.py"], ["clock_models"], reader)
     assert reported == [("SG301", "clock_models.py", 9), ("SG504", "clock_models.py", 22), ("SG504", "clock_models.py", 23)]
+
+
+def test_a_model_copied_into_a_revision_script_is_not_an_application_table(tmp_path: Path) -> None:
+    """A data migration often declares its own ``Base`` and a frozen copy of a model; with the migrations folder
+    inside ``src`` that copy is no second definition of the table (SG406) and no declarative model (SG301)."""
+    write(tmp_path, "app/__init__.py", "")
+    write(tmp_path, "app/models.py", STUDENTS)
+    write(tmp_path, "app/migrations/versions/0002_backfill.py", '''
+import uuid
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+revision = "0002"
+down_revision = "0001"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Student(Base):
+    __tablename__ = "students"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+
+
+def upgrade() -> None:
+    session = Session(bind=op.get_bind())
+    session.execute(sa.select(Student))
+
+
+def downgrade() -> None:
+    pass
+''')
+    assert check(tmp_path, ["app"], [], "source") == []

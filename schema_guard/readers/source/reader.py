@@ -210,6 +210,8 @@ def _finish(facts: SchemaFacts, context_tables: set[str], unnamed: bool) -> None
 
 
 def _read_module(module: ParsedModule, index: ClassIndex, facts: SchemaFacts) -> None:
+    if is_revision_script(module):
+        return  # a migration's frozen copy of a model (its own Base) is not one of the application's tables
     for info in module.classes:
         mapped = info.table or index.is_declarative_table(info)
         facts.classes.append(
@@ -652,6 +654,13 @@ def _returned(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | No
 def _opaque(column: ColumnFact) -> ColumnFact:
     syntax = column.syntax or FieldSyntax(None)
     return replace(column, syntax=replace(syntax, opaque=True)) if not syntax.opaque else column
+
+
+def is_revision_script(module: ParsedModule) -> bool:
+    """An Alembic revision script: module-level ``revision`` and ``down_revision`` (and ``def upgrade``)."""
+    return "revision" in module.constants and "down_revision" in module.constants and any(
+        isinstance(statement, ast.FunctionDef) and statement.name == "upgrade" for statement in module.tree.body
+    )
 
 
 def _trust_foreign_key_targets(facts: SchemaFacts) -> None:
