@@ -38,10 +38,15 @@ class SchemaView:
 
     @cached_property
     def tenant_tables(self) -> tuple[TableFact, ...]:
-        """The tenant-scoped tables (:class:`~schema_guard.tenancy.TenantPolicy`, deny by default); a table whose name
-        the reader does not know is left out (it may be the anchor or a shared table)."""
+        """The tenant-scoped tables (:class:`~schema_guard.tenancy.TenantPolicy`, deny by default). A table whose name
+        the reader does not know may be the anchor or a shared table: it counts only when it carries the tenant
+        column (the anchor does not) and the configuration names no shared table it could be."""
         return tuple(table for table in self.facts.tables
-                     if table.name_known and self.tenancy.scope(table, self) is TableScope.TENANT)
+                     if (table.name_known or self._surely_scoped(table))
+                     and self.tenancy.scope(table, self) is TableScope.TENANT)
+
+    def _surely_scoped(self, table: TableFact) -> bool:
+        return not self.tenancy.shared_tables and table.column(self.tenancy.tenant_column) is not None
 
     @cached_property
     def tenant_columns(self) -> tuple[tuple[TableFact, ColumnFact], ...]:

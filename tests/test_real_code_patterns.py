@@ -937,3 +937,44 @@ def downgrade() -> None:
     pass
 ''')
     assert check(tmp_path, ["app"], [], "source") == []
+
+
+def test_a_computed_table_name_with_the_tenant_column_is_still_judged_by_sg702(tmp_path: Path) -> None:
+    """Names computed by a helper (``@declared_attr`` returning ``snake(cls.__name__)``) are unknown to the source
+    reader, but a table that carries the tenant column is neither the anchor nor, with no shared table named in the
+    configuration, a shared one: an unfiltered query on it is still SG702. A configured shared table could be any
+    such table, so then the reader stays silent."""
+    write(tmp_path, "computed_models.py", '''
+import re
+import uuid
+
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
+
+
+def snake(name: str) -> str:
+    return "_".join(part.lower() for part in re.split("(?=[A-Z])", name) if part)
+
+
+class Base(DeclarativeBase):
+    @declared_attr.directive
+    def __tablename__(cls) -> str:
+        return snake(cls.__name__)
+
+
+class Student(Base):
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class ExamScore(Base):
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    student_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("student.id"), index=True)
+
+
+def scores(session: Session) -> list[ExamScore]:
+    return list(session.scalars(select(ExamScore)))
+''')
+    anchored = {"tenant-table": "student"}
+    assert ("SG702", "computed_models.py", 28) in check(tmp_path, ["computed_models.py"], [], "source", **anchored)
+    shared = check(tmp_path, ["computed_models.py"], [], "source", **anchored, **{"shared-tables": ["exam_score"]})
+    assert "SG702" not in [code for code, _, _ in shared]
