@@ -905,9 +905,17 @@ class Review(Base):
 
 def test_a_model_copied_into_a_revision_script_is_not_an_application_table(tmp_path: Path) -> None:
     """A data migration often declares its own ``Base`` and a frozen copy of a model; with the migrations folder
-    inside ``src`` that copy is no second definition of the table (SG406) and no declarative model (SG301)."""
+    inside ``src`` that copy is no second definition of the table (SG406) and no declarative model (SG301), and its
+    queries are not application code (SG702): a data migration reads every tenant's rows by design."""
     write(tmp_path, "app/__init__.py", "")
-    write(tmp_path, "app/models.py", STUDENTS)
+    write(tmp_path, "app/models.py", STUDENTS + '''
+
+
+class Exam(SQLModel, table=True):
+    __tablename__ = "exams"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+''')
     write(tmp_path, "app/migrations/versions/0002_backfill.py", '''
 import uuid
 
@@ -923,14 +931,16 @@ class Base(DeclarativeBase):
     pass
 
 
-class Student(Base):
-    __tablename__ = "students"
+class Exam(Base):
+    __tablename__ = "exams"
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    student_id: Mapped[uuid.UUID] = mapped_column()
 
 
 def upgrade() -> None:
     session = Session(bind=op.get_bind())
-    session.execute(sa.select(Student))
+    for exam in session.scalars(sa.select(Exam)):
+        exam.student_id = exam.student_id
 
 
 def downgrade() -> None:

@@ -7,6 +7,7 @@ resolves a request schema's bases through the same class index.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 
 from schema_guard.facts import SchemaFacts
@@ -21,6 +22,15 @@ MARKERS = (*QUERY_MARKERS, *ROUTE_MARKERS, LISTENER_EVENT)
 
 
 def read_application(modules: Sequence[ParsedModule], index: ClassLookup, facts: SchemaFacts) -> None:
-    """Add the query and web-route facts of ``modules`` to ``facts`` (whose tables are already read)."""
+    """Add the query and web-route facts of ``modules`` to ``facts`` (whose tables are already read). Alembic
+    revision scripts are not application code: a data migration reads every tenant's rows by design."""
+    modules = [module for module in modules if not is_revision_script(module)]
     read_queries(modules, facts)
     facts.api_models.extend(read_routes(modules, index))
+
+
+def is_revision_script(module: ParsedModule) -> bool:
+    """An Alembic revision script: module-level ``revision`` and ``down_revision`` and a ``def upgrade``."""
+    return "revision" in module.constants and "down_revision" in module.constants and any(
+        isinstance(statement, ast.FunctionDef) and statement.name == "upgrade" for statement in module.tree.body
+    )

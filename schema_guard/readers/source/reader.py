@@ -42,7 +42,7 @@ from schema_guard.facts import (
 from schema_guard.files import discover
 from schema_guard.findings import problem
 from schema_guard.readers.source.application import MARKERS as APPLICATION_MARKERS
-from schema_guard.readers.source.application import read_application
+from schema_guard.readers.source.application import is_revision_script, read_application
 from schema_guard.readers.source.context import ContextIndex, scan_context
 from schema_guard.readers.source.fields import FieldReader, FieldSpec, RelationshipSpec
 from schema_guard.readers.source.imports import last_part, root_part
@@ -654,13 +654,6 @@ def _returned(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | No
 def _opaque(column: ColumnFact) -> ColumnFact:
     syntax = column.syntax or FieldSyntax(None)
     return replace(column, syntax=replace(syntax, opaque=True)) if not syntax.opaque else column
-
-
-def is_revision_script(module: ParsedModule) -> bool:
-    """An Alembic revision script: module-level ``revision`` and ``down_revision`` (and ``def upgrade``)."""
-    return "revision" in module.constants and "down_revision" in module.constants and any(
-        isinstance(statement, ast.FunctionDef) and statement.name == "upgrade" for statement in module.tree.body
-    )
 
 
 def _trust_foreign_key_targets(facts: SchemaFacts) -> None:
