@@ -54,7 +54,7 @@ def test_corpus_manifest_names_only_files_that_exist_here(tmp_path: Path) -> Non
 
     projects = corpus.load_manifest(corpus.DEFAULT_MANIFEST, tmp_path)
     names = [project.name for project in projects]
-    assert len(names) == len(set(names)) == 16
+    assert len(names) == len(set(names)) == 17
     for project in projects:
         assert project.checkout == tmp_path.resolve() / project.name
         assert len(project.raw["commit"]) == 40, project.name
