@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from schema_guard.facts import ForeignKeyFact, RelationshipFact, SchemaFacts, TableFact
 from schema_guard.findings import Finding
 from schema_guard.rules.base import FactRule, Invalid, RuleContext, Valid, register
-from schema_guard.schema_view import RelationshipIndex
+from schema_guard.schema_view import RelationshipIndex, SchemaView
 from schema_guard.suggestions import Suggestions
 
 _STUDENTS = '''
@@ -30,10 +30,22 @@ class Student(SQLModel, table=True):
 """The anchor table every example starts from."""
 
 
-def _same_join(one: RelationshipFact, other: RelationshipFact) -> bool:
+def _same_join(one: RelationshipFact, other: RelationshipFact, view: SchemaView) -> bool:
     """Whether two relationships may be the two sides of one join: not when both name their foreign keys and
-    those differ (``FlowRun.state`` over ``state_id`` is not the other side of ``State.flow_run``)."""
-    return not (one.join_columns and other.join_columns) or one.join_columns == other.join_columns
+    those differ (``FlowRun.state`` over ``state_id`` is not the other side of ``State.flow_run``), nor when one
+    joins over columns of its own table (many-to-one) while the other's table has a foreign key back to that table
+    (it is many-to-one over that key too: ``Project.stable_priority`` over ``project.stable_priority_id`` is not
+    the other side of ``Priority.project`` over ``priority.project_id``)."""
+    if one.join_columns and other.join_columns:
+        return one.join_columns == other.join_columns
+    known, unknown = (one, other) if one.join_columns else (other, one)
+    if not known.join_columns or known.owner_table is None or unknown.owner_table is None:
+        return True
+    owner, target = view.table(known.owner_table), view.table(unknown.owner_table)
+    if owner is None or target is None or owner is target:
+        return True
+    many_to_one = all(owner.column(c) is not None and target.column(c) is None for c in known.join_columns)
+    return not (many_to_one and any(_table_name(fk.target_table) == owner.name for fk in target.foreign_keys))
 
 
 def _where(relationship: RelationshipFact) -> str:
@@ -88,6 +100,38 @@ class Essay(SQLModel, table=True):
 ''',
             title="a one-way relationship",
         ),
+        Valid(
+            '''
+import uuid
+from typing import Optional
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Student(Base):
+    __tablename__ = "students"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    best_essay_id: Mapped[Optional[uuid.UUID]] = mapped_column(nullable=True)
+    best_essay: Mapped[Optional["Essay"]] = relationship(
+        foreign_keys=[best_essay_id], primaryjoin="Essay.id == Student.best_essay_id"
+    )
+
+
+class Essay(Base):
+    __tablename__ = "essays"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    student_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("students.id"), index=True)
+    student: Mapped[Student] = relationship()
+''',
+            title="two one-way relationships over different keys",
+        ),
         Invalid(
             _STUDENTS
             + '''    essays: list["Essay"] = Relationship()  # expect: SG401
@@ -113,7 +157,7 @@ class Essay(SQLModel, table=True):
                 other for other in index.pointing_back(relationship)
                 if other.back_populates in (None, relationship.attribute)
                 and not (other.backref or other.viewonly or other.opaque)
-                and _same_join(relationship, other)
+                and _same_join(relationship, other, context.view)
             ]
             if not candidates or relationship.opaque:
                 continue  # one-way (or the other side is paired elsewhere): nothing to keep in sync
