@@ -265,6 +265,9 @@ class QueryFact:
     """The function it is built in (``""`` at module level), which tells apart findings about one table."""
     links: tuple[RowLink, ...] = ()
     """Predicates on ``model`` that compare it with a row loaded earlier in the function (every path has them)."""
+    subquery_column: str | None = None
+    """For a subquery inside another statement's condition that selects one column of ``model`` (``Exam.student_id
+    .in_(select(Enrolment.student_id).where(...))``), that column's attribute."""
 
 
 @dataclass(frozen=True)

@@ -988,3 +988,41 @@ def scores(session: Session) -> list[ExamScore]:
     assert ("SG702", "computed_models.py", 28) in check(tmp_path, ["computed_models.py"], [], "source", **anchored)
     shared = check(tmp_path, ["computed_models.py"], [], "source", **anchored, **{"shared-tables": ["exam_score"]})
     assert "SG702" not in [code for code, _, _ in shared]
+
+
+def test_a_membership_subquery_that_selects_only_the_tenant_column(tmp_path: Path) -> None:
+    """``Exam.student_id.in_(select(Enrolment.student_id).where(Enrolment.user_id == user_id))``: the subquery
+    computes the tenants a user may see, so it is the scope, not an unscoped read (SG702); a subquery that selects
+    another column of a tenant-scoped table is still judged."""
+    write(tmp_path, "member_app.py", STUDENTS + '''
+
+
+class Enrolment(SQLModel, table=True):
+    __tablename__ = "enrolments"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    user_id: uuid.UUID = Field(index=True)
+
+
+class Exam(SQLModel, table=True):
+    __tablename__ = "exams"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+
+
+def visible_exams(session, user_id: uuid.UUID, student_id: uuid.UUID) -> list[Exam]:
+    return session.exec(select(Exam).where(
+        Exam.student_id == student_id,
+        Exam.student_id.in_(select(Enrolment.student_id).where(Enrolment.user_id == user_id)),
+    )).all()
+
+
+def leaky_exams(session, user_id: uuid.UUID, student_id: uuid.UUID) -> list[Exam]:
+    return session.exec(select(Exam).where(
+        Exam.student_id == student_id,
+        Exam.id.in_(select(Enrolment.id).where(Enrolment.user_id == user_id)),
+    )).all()
+''')
+    write(tmp_path, "member_app.py", (tmp_path / "member_app.py").read_text().replace(
+        "from sqlmodel import Field, Relationship, SQLModel", "from sqlmodel import Field, Relationship, SQLModel, select"))
+    assert [(code, line) for code, _, line in check(tmp_path, ["member_app.py"], [], "source")] == [("SG702", 37)]

@@ -266,7 +266,7 @@ class _ModuleQueries:
         self.relationships = relationships
         self.keys = keys
         self.uniques = uniques
-        self.found: dict[tuple[int, str, frozenset[str], bool, tuple[RowLink, ...]], QueryFact] = {}
+        self.found: dict[tuple[int, str, frozenset[str], bool, tuple[RowLink, ...], str | None], QueryFact] = {}
         self.helpers: dict[str, RowLink | None] = {}
         """Functions of the module that return one row a statement of theirs loaded → that load (``attribute``
         and ``row_attribute`` left empty); ``None`` where two functions of that name return different ones."""
@@ -312,18 +312,20 @@ class _ModuleQueries:
                 return closed
             closed = replace(state, pins=closed | added).pinned()
 
-    def judge(self, state: _Statement, function: str, pinned: Iterable[Column] | None = None) -> None:
+    def judge(self, state: _Statement, function: str, pinned: Iterable[Column] | None = None,
+              subquery: bool = False) -> None:
         closed = self.closed(state) if pinned is None else frozenset(pinned)
         for model in dict.fromkeys(state.models):
             attributes = frozenset(attr for cls, attr in closed if cls == model)
             links = tuple(sorted((link for cls, link in state.links if cls == model), key=repr))
-            key = (id(state.origin), model, attributes, state.opaque, links)
+            column = state.value[1] if subquery and state.value and state.value[0] == model else None
+            key = (id(state.origin), model, attributes, state.opaque, links, column)
             if key not in self.found:
                 self.found[key] = QueryFact(model, state.kind, attributes, self.module.location(state.origin),
-                                            state.opaque, function, links)
+                                            state.opaque, function, links, column)
         for inner in state.nested:  # on its own, with the enclosing statement's pins (a correlated subquery)
             self.judge(replace(inner, kind="select", models=tuple(m for m in inner.models if m not in state.models),
-                               pins=inner.pins | closed), function)
+                               pins=inner.pins | closed), function, subquery=True)
 
 
 class _Function:
