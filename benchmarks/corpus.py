@@ -223,6 +223,8 @@ def detect_crash(stdout: str, stderr: str, exit_code: int | None) -> str | None:
     """The traceback's last lines, a timeout, or a note that stdout was not JSON; ``None`` when clean."""
     if exit_code is None:
         return "timeout"
+    if exit_code == 127 and not stdout.strip():
+        return stderr.strip()[:300] or "command not found"
     if TRACEBACK in stderr:
         tail = stderr[stderr.rindex(TRACEBACK):].strip().splitlines()
         return " | ".join(line.strip() for line in tail[-3:])
@@ -243,6 +245,8 @@ def run(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[int | None,
         out = expired.stdout.decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
         err = expired.stderr.decode() if isinstance(expired.stderr, bytes) else (expired.stderr or "")
         return None, out, err, time.perf_counter() - started
+    except FileNotFoundError:  # a venv whose --setup did not finish: one project's problem, not the whole run's
+        return 127, "", f"{command[0]}: not found (run --setup for this project)", time.perf_counter() - started
     return done.returncode, done.stdout, done.stderr, time.perf_counter() - started
 
 

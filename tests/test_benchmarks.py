@@ -102,3 +102,13 @@ def test_corpus_extract_lays_out_the_commit_without_the_blobs_a_snapshot_lacks(t
     assert (tmp_path / "corpus" / "demo" / "models.py").read_text() == "x = 1\n"
     assert not (tmp_path / "corpus" / "demo" / "big.bin").exists()
     assert "left as it is" in corpus.extract_project(project, tmp_path / "mirrors")
+
+
+def test_corpus_run_of_a_missing_binary_is_a_crash_line_not_a_traceback(tmp_path: Path) -> None:
+    """A project whose ``--setup`` did not finish has no ``schema-guard`` in its venv: the run records one crash
+    line for that project and goes on with the others."""
+    import corpus
+
+    code, out, err, _ = corpus.run([str(tmp_path / "venv" / "bin" / "schema-guard"), "check"], tmp_path, {})
+    assert code == 127 and out == "" and "not found" in err
+    assert corpus.detect_crash(out, err, code) == err
