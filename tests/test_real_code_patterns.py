@@ -1026,3 +1026,40 @@ def leaky_exams(session, user_id: uuid.UUID, student_id: uuid.UUID) -> list[Exam
     write(tmp_path, "member_app.py", (tmp_path / "member_app.py").read_text().replace(
         "from sqlmodel import Field, Relationship, SQLModel", "from sqlmodel import Field, Relationship, SQLModel, select"))
     assert [(code, line) for code, _, line in check(tmp_path, ["member_app.py"], [], "source")] == [("SG702", 37)]
+
+
+def test_a_key_in_the_narrowed_columns_of_a_helper_statement_is_not_judged(tmp_path: Path) -> None:
+    """``Attempt.exam_id.in_(readable.with_only_columns(Exam.id))`` where ``readable`` comes from a helper: the
+    helper's filter is out of the reader's sight, so the statement is not reported (SG702); a plain list of keys
+    from the caller still is."""
+    write(tmp_path, "narrow_app.py", STUDENTS.replace(
+        "from sqlmodel import Field, Relationship, SQLModel", "from sqlmodel import Field, Relationship, SQLModel, select"
+    ) + '''
+
+
+class Exam(SQLModel, table=True):
+    __tablename__ = "exams"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+
+
+class Attempt(SQLModel, table=True):
+    __tablename__ = "attempts"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    student_id: uuid.UUID = Field(foreign_key="students.id", index=True)
+    exam_id: uuid.UUID = Field(foreign_key="exams.id", index=True)
+
+
+def readable_exams(student_id: uuid.UUID):
+    return select(Exam).where(Exam.student_id == student_id)
+
+
+def attempts(session, student_id: uuid.UUID) -> list[Attempt]:
+    readable = readable_exams(student_id)
+    return session.exec(select(Attempt).where(Attempt.exam_id.in_(readable.with_only_columns(Exam.id)))).all()
+
+
+def chosen(session, ids: list[uuid.UUID]) -> list[Attempt]:
+    return session.exec(select(Attempt).where(Attempt.exam_id.in_(ids))).all()
+''')
+    assert [(code, line) for code, _, line in check(tmp_path, ["narrow_app.py"], [], "source")] == [("SG702", 37)]

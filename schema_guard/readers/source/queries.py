@@ -685,6 +685,8 @@ class _Function:
                     inner = self._start(node.args[0]) if isinstance(node.args[0], ast.Call) else None
                     if inner is not None and not inner.models:
                         none.opaque = True  # IN a select of a derived table the reader cannot read
+                    elif inner is None and _narrowed_elsewhere(node.args[0]):
+                        none.opaque = True  # IN the keys of a statement a helper built (it may well be scoped)
                 return none  # any other column method (like, is_, between...) pins nothing
             if node.func.attr in ("exists", "any", "has") or self._column(node.func) is not None:
                 return none
@@ -879,6 +881,13 @@ def _is_none(node: ast.expr) -> bool:
 def _is_tuple(node: ast.expr) -> bool:
     return isinstance(node, ast.Call) and last_part(
         node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")) == "tuple_"
+
+
+def _narrowed_elsewhere(node: ast.expr) -> bool:
+    """``statement.with_only_columns(Model.id)`` on a named statement, typically a helper's result: only a
+    ``Select`` has that method, and the reader does not follow the name to what filters it."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "with_only_columns" and not isinstance(node.func.value, ast.Call))
 
 
 def _single_element(node: ast.expr) -> bool:
