@@ -841,7 +841,7 @@ def test_a_plain_sqlalchemy_annotation_that_hides_a_nullable_column(
     finding instead of discarding the source reader's as unconfirmed."""
     write(tmp_path, "mapped_models.py", future + '''
 import uuid
-from typing import Optional
+from typing import Optional, Union
 
 from sqlalchemy import ForeignKey, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -863,6 +863,8 @@ class Essay(Base):
     title: Mapped[str] = mapped_column(Text, nullable=True)
     summary: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    remark: Mapped[Union[str, None]] = mapped_column(Text, nullable=True)
+    quoted: Mapped["str | None"] = mapped_column(Text, nullable=True)
 ''')
     shift = 2 if future else 0  # the future import and the blank line after it
     reported = check(tmp_path, ["mapped_models.py"], ["mapped_models"], reader)

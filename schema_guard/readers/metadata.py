@@ -545,7 +545,9 @@ def _annotation_syntax(cls: type | None, attribute: str) -> FieldSyntax | None:
 
 
 _MAPPED = re.compile(r"^\s*(?:\w+\.)*Mapped\[(.*)\]\s*$", re.DOTALL)
-_OPTIONAL_TEXT = re.compile(r"^(?:(?:typing\.)?Optional\[.*\]|.*\|\s*None|None\s*\|.*)$", re.DOTALL)
+_OPTIONAL_TEXT = re.compile(
+    r"^(?:(?:typing\.)?Optional\[.*\]|(?:typing\.)?Union\[.*\bNone\b.*\]|.*\|\s*None|None\s*\|.*)$", re.DOTALL
+)
 
 
 def _mapped_annotation_syntax(cls: type, attribute: str) -> FieldSyntax | None:
@@ -559,11 +561,14 @@ def _mapped_annotation_syntax(cls: type, attribute: str) -> FieldSyntax | None:
             match = _MAPPED.match(raw)
             if match is None:
                 return None
-            inner = match.group(1).strip()
+            inner = match.group(1).strip().strip("'\"")  # ``Mapped["X | None"]`` quotes the inner type too
             return FieldSyntax(annotation=inner, annotation_optional=bool(_OPTIONAL_TEXT.match(inner)))
         if getattr(typing.get_origin(raw) or raw, "__name__", "") != "Mapped" or not typing.get_args(raw):
             return None
         inner_type = typing.get_args(raw)[0]
+        text = getattr(inner_type, "__forward_arg__", inner_type)  # ``Mapped["X | None"]``: a ForwardRef
+        if isinstance(text, str):
+            return FieldSyntax(annotation=text, annotation_optional=bool(_OPTIONAL_TEXT.match(text.strip())))
         return FieldSyntax(annotation=_annotation_text(inner_type), annotation_optional=_is_optional(inner_type))
     return None
 
