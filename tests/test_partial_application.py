@@ -86,3 +86,36 @@ def test_a_warm_cache_lends_the_models_without_reading_them(tmp_path: Path, monk
     assert ("routes.py", 8, "SG702") in full
     monkeypatch.setattr(reader, "read_models", lambda paths: pytest.fail(f"read again: {paths}"))
     assert _findings(tmp_path, [routes], cache=True) == [("routes.py", 8, "SG702")]
+
+
+LISTENER = textwrap.dedent('''
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session, with_loader_criteria
+
+    from app.models import Exam
+
+
+    def current_student_id():
+        raise NotImplementedError
+
+
+    @event.listens_for(Session, "do_orm_execute")
+    def _only_the_current_student(state) -> None:
+        if state.is_select:
+            state.statement = state.statement.options(
+                with_loader_criteria(Exam, lambda cls: cls.student_id == current_student_id()))
+''')
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "cold-cache"])
+def test_a_session_wide_listener_elsewhere_in_src_scopes_a_staged_file_as_in_a_full_check(tmp_path: Path,
+                                                                                         cache: bool) -> None:
+    """A ``do_orm_execute`` listener in ``app/db.py`` filters every SELECT by the tenant: a full check reports no
+    SG702 for the routes' SELECT, and neither may a pre-commit run that stages only the routes file."""
+    _models, routes = _project(tmp_path)
+    db = tmp_path / "app" / "db.py"
+    db.write_text(LISTENER, encoding="utf-8")
+    past = time.time() - 60
+    os.utime(db, (past, past))
+    assert [f for f in _findings(tmp_path, None, cache) if f[2] == "SG702"] == []
+    assert [f for f in _findings(tmp_path, [routes], cache) if f[2] == "SG702"] == []
