@@ -119,3 +119,13 @@ def test_a_session_wide_listener_elsewhere_in_src_scopes_a_staged_file_as_in_a_f
     os.utime(db, (past, past))
     assert [f for f in _findings(tmp_path, None, cache) if f[2] == "SG702"] == []
     assert [f for f in _findings(tmp_path, [routes], cache) if f[2] == "SG702"] == []
+
+
+def test_unscoped_queries_in_functions_of_the_same_name_in_two_files_are_two_findings(tmp_path: Path) -> None:
+    """Two route modules each with an unscoped ``exams()``: the same rule, table and function name, but two
+    violations (they were once merged into one, so a full check reported fewer than the files checked alone)."""
+    _models, routes = _project(tmp_path)
+    other = tmp_path / "app" / "admin.py"
+    other.write_text(APPLICATION, encoding="utf-8")
+    found = [f for f in _findings(tmp_path, None, cache=False) if f[2] == "SG702"]
+    assert found == [("admin.py", 8, "SG702"), ("routes.py", 8, "SG702")]
