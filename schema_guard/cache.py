@@ -52,9 +52,10 @@ from schema_guard.readers.source.module import ParsedModule, module_name_of, par
 from schema_guard.readers.source.column_types import is_enum_class
 from schema_guard.readers.source import reader
 
-FORMAT = 4
+FORMAT = 5
 """Bumped when the layout of the cache files changes (2: Location pickled from schema_guard.location; 3: a file's
-summary says whether it may hold application code; 4: the index of ``src`` replaces the context scans)."""
+summary says whether it may hold application code; 4: the index of ``src`` replaces the context scans; 5: the
+index notes the files registering a ``do_orm_execute`` listener)."""
 
 DEFAULT_FOLDER = ".schema-guard-cache"
 

@@ -133,14 +133,22 @@ def trust_imported_models(findings: list[Finding], collected: Sequence[SchemaFac
 def report_once(findings: Iterable[Finding]) -> list[Finding]:
     """One finding per violation: where two readers report the same one, keep the most precise location."""
     best: dict[tuple[object, ...], Finding] = {}
+    one_reader = _single_reader_codes()
     for finding in findings:
-        # Findings about no table (a class, a call, a comment) are told apart by where they are.
-        where = (finding.path and absolute(finding.path), finding.line) if finding.table is None else None
+        # Findings about no table (a class, a call, a comment) are told apart by where they are, and so are those
+        # of a rule only one reader runs (two files' unscoped queries on one table are two violations, even in
+        # functions of the same name): there is no other reader's copy to merge them with.
+        located = finding.table is None or finding.code in one_reader
+        where = (finding.path and absolute(finding.path), finding.line) if located else None
         key = (*finding.identity(), where)
         current = best.get(key)
         if current is None or _more_precise(finding, current):
             best[key] = finding
     return list(best.values())
+
+
+def _single_reader_codes() -> frozenset[str]:
+    return frozenset(code for code, rule in catalogue().items() if len(getattr(rule, "readers", ())) == 1)
 
 
 def _more_precise(candidate: Finding, current: Finding) -> bool:

@@ -34,10 +34,11 @@ without its size or time changing: its entry is checked by content next time."""
 Signature = tuple[int, int, int]
 """Size, modification time (ns) and inode."""
 
-Scan = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]
-"""A file's content digest, and the class, table and enum names it defines and whether it computes a table name."""
+Scan = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], bool, bool]
+"""A file's content digest, the class, table and enum names it defines, whether it computes a table name, and
+whether it registers a ``do_orm_execute`` listener."""
 
-_NOTHING: Scan = ("", (), (), (), False)
+_NOTHING: Scan = ("", (), (), (), False, False)
 
 _REREAD = 16
 """Up to this many files whose content changed but not their names are read again on every run rather than the
@@ -81,6 +82,7 @@ class Index:
     tables: dict[str, int]
     enums: dict[str, int]
     computed: list[str]
+    listeners: list[str]
 
     def names(self) -> list[str]:
         return self.files if self.keys is None else self.keys
@@ -175,7 +177,7 @@ def _listed(tree: SourceTree, old: Index | None) -> Index:
     signatures = [previous[path][0] if path in previous else None for path in files]
     scans: list[Scan] = [previous[path][1] if path in previous else _NOTHING for path in files]
     keys = [key(path) for path in files]
-    index = Index(tree.key(), folders, files, None if keys == files else keys, signatures, scans, {}, {}, {}, [])
+    index = Index(tree.key(), folders, files, None if keys == files else keys, signatures, scans, {}, {}, {}, [], [])
     _rescan(index, range(len(files)))
     return index
 
@@ -216,17 +218,19 @@ def _scan(index: Index, position: int) -> bool:
     return scans[position][1:] != old[1:]
 
 
-def _names(path: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]:
-    """The class (once per definition), table and enum names a file defines, and whether it computes a table name."""
+def _names(path: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool, bool]:
+    """The class (once per definition), table and enum names a file defines, whether it computes a table name, and
+    whether it registers a session-wide listener."""
     found = scan_context([Path(path)])
     classes = tuple(name for name, paths in found.files_by_class.items() for _ in paths)
-    return classes, tuple(sorted(found.table_names)), tuple(sorted(found.enum_names)), bool(found.computed_paths)
+    return (classes, tuple(sorted(found.table_names)), tuple(sorted(found.enum_names)), bool(found.computed_paths),
+            bool(found.listener_paths))
 
 
 def _gather(index: Index) -> None:
     """The names every file defines, gathered for the whole tree (in the order of the files)."""
-    index.classes, index.tables, index.enums, index.computed = {}, {}, {}, []
-    for path, (_, classes, tables, enums, computed) in zip(index.files, index.unpacked()):
+    index.classes, index.tables, index.enums, index.computed, index.listeners = {}, {}, {}, [], []
+    for path, (_, classes, tables, enums, computed, listens) in zip(index.files, index.unpacked()):
         for name in classes:
             index.classes.setdefault(name, []).append(path)
         for name in tables:
@@ -235,6 +239,8 @@ def _gather(index: Index) -> None:
             index.enums[name] = index.enums.get(name, 0) + 1
         if computed:
             index.computed.append(path)
+        if listens:
+            index.listeners.append(path)
 
 
 def _without(index: Index, checked: set[str]) -> ContextIndex:
@@ -242,11 +248,12 @@ def _without(index: Index, checked: set[str]) -> ContextIndex:
     classes, tables, enums = index.classes, dict(index.tables), dict(index.enums)
     computed = index.computed
     positions = [position for position, name in enumerate(index.names()) if name in checked] if checked else []
+    own_paths = {index.files[position] for position in positions}
     for position in positions:
         path = index.files[position]
         # Still packed, nothing changed: the file is as it was scanned, and scanning it again gives the same names.
         own = index.scans[position][1:] if isinstance(index.scans, list) else _names(path)
-        own_classes, own_tables, own_enums, own_computed = own
+        own_classes, own_tables, own_enums, own_computed, _ = own
         if own_classes:
             classes = dict(classes) if classes is index.classes else classes
             for name in own_classes:
@@ -269,4 +276,5 @@ def _without(index: Index, checked: set[str]) -> ContextIndex:
         table_names=set(tables),
         enum_names=set(enums),
         computed_paths=[Path(path) for path in computed],
+        listener_paths=[Path(path) for path in index.listeners if path not in own_paths],
     )

@@ -86,3 +86,46 @@ def test_a_warm_cache_lends_the_models_without_reading_them(tmp_path: Path, monk
     assert ("routes.py", 8, "SG702") in full
     monkeypatch.setattr(reader, "read_models", lambda paths: pytest.fail(f"read again: {paths}"))
     assert _findings(tmp_path, [routes], cache=True) == [("routes.py", 8, "SG702")]
+
+
+LISTENER = textwrap.dedent('''
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session, with_loader_criteria
+
+    from app.models import Exam
+
+
+    def current_student_id():
+        raise NotImplementedError
+
+
+    @event.listens_for(Session, "do_orm_execute")
+    def _only_the_current_student(state) -> None:
+        if state.is_select:
+            state.statement = state.statement.options(
+                with_loader_criteria(Exam, lambda cls: cls.student_id == current_student_id()))
+''')
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "cold-cache"])
+def test_a_session_wide_listener_elsewhere_in_src_scopes_a_staged_file_as_in_a_full_check(tmp_path: Path,
+                                                                                         cache: bool) -> None:
+    """A ``do_orm_execute`` listener in ``app/db.py`` filters every SELECT by the tenant: a full check reports no
+    SG702 for the routes' SELECT, and neither may a pre-commit run that stages only the routes file."""
+    _models, routes = _project(tmp_path)
+    db = tmp_path / "app" / "db.py"
+    db.write_text(LISTENER, encoding="utf-8")
+    past = time.time() - 60
+    os.utime(db, (past, past))
+    assert [f for f in _findings(tmp_path, None, cache) if f[2] == "SG702"] == []
+    assert [f for f in _findings(tmp_path, [routes], cache) if f[2] == "SG702"] == []
+
+
+def test_unscoped_queries_in_functions_of_the_same_name_in_two_files_are_two_findings(tmp_path: Path) -> None:
+    """Two route modules each with an unscoped ``exams()``: the same rule, table and function name, but two
+    violations (they were once merged into one, so a full check reported fewer than the files checked alone)."""
+    _models, routes = _project(tmp_path)
+    other = tmp_path / "app" / "admin.py"
+    other.write_text(APPLICATION, encoding="utf-8")
+    found = [f for f in _findings(tmp_path, None, cache=False) if f[2] == "SG702"]
+    assert found == [("admin.py", 8, "SG702"), ("routes.py", 8, "SG702")]

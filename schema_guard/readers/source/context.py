@@ -16,6 +16,9 @@ from pathlib import Path
 from schema_guard.readers.source.module import MODEL_MARKERS
 from schema_guard.readers.source.parsing import SourceError, decode
 
+LISTENER_EVENT = "do_orm_execute"
+"""The session event a tenant filter is registered on (``@event.listens_for(Session, "do_orm_execute")``)."""
+
 _CLASS = re.compile(r"^[ \t]*class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:", re.MULTILINE)
 _TABLE_KEYWORD = re.compile(r"\btable\s*=\s*True\b")
 _TABLENAME = re.compile(r"""^[ \t]+__tablename__\s*(?::[^=\n]*)?=\s*["']([^"']+)["']""", re.MULTILINE)
@@ -32,6 +35,9 @@ class ContextIndex:
     files_by_class: dict[str, list[Path | str]] = field(default_factory=dict)
     table_names: set[str] = field(default_factory=set)
     enum_names: set[str] = field(default_factory=set)
+    listener_paths: list[Path] = field(default_factory=list)
+    """Context files that register a session-wide ``do_orm_execute`` listener: a partial check reads them, since
+    such a listener scopes the checked files' statements as it scopes every other file's."""
     computed_paths: list[Path] = field(default_factory=list)
     """Context files that compute a ``__tablename__`` (a constant, an f-string, ``@declared_attr``): the reader
     parses them to resolve the names; ``table_names`` holds only the literal ones."""
@@ -48,6 +54,8 @@ def scan_context(paths: Iterable[Path]) -> ContextIndex:
             text = decode(path.read_bytes())
         except (OSError, SourceError):
             continue  # a context file is only lent from; a broken one is reported when it is checked itself
+        if LISTENER_EVENT in text:
+            index.listener_paths.append(path)
         if "class" in text and any(marker in text for marker in MODEL_MARKERS):
             _scan(text, path, index)
     return index

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from schema_guard.facts import QueryFact, RowLink, SchemaFacts, SessionFilterFact, TableFact
+from schema_guard.readers.source.context import LISTENER_EVENT
 from schema_guard.readers.source.imports import is_library_name, last_part
 from schema_guard.readers.source.loads import EXECUTE as _EXECUTE
 from schema_guard.readers.source.loads import Check, compared, executed_load, read_loads
@@ -40,7 +41,6 @@ from schema_guard.readers.source.module import ParsedModule
 
 TEXT_MARKERS = ("select(", "query(", ".get(", "update(", "delete(")
 """A module with none of these builds no statement and is not walked."""
-LISTENER_EVENT = "do_orm_execute"
 
 _QUERY_TERMINALS = frozenset({"all", "first", "one", "one_or_none", "scalar", "count", "delete", "update", "get",
                               "__iter__"})
@@ -142,10 +142,10 @@ def read_queries(modules: Iterable[ParsedModule], facts: SchemaFacts) -> None:
         if any(marker in module.text for marker in TEXT_MARKERS):
             facts.queries.extend(_ModuleQueries(module, models, relationships, keys, uniques).facts())
         if LISTENER_EVENT in module.text:
-            facts.session_filters.extend(_session_filters(module))
+            facts.session_filters.extend(session_filters(module))
 
 
-def _session_filters(module: ParsedModule) -> Iterator[SessionFilterFact]:
+def session_filters(module: ParsedModule) -> Iterator[SessionFilterFact]:
     """``@event.listens_for(X, "do_orm_execute")`` functions (and ``event.listen(X, "do_orm_execute", f)``) that
     replace the statement or add loader criteria."""
     listened = set()

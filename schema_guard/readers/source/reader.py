@@ -36,6 +36,7 @@ from schema_guard.facts import (
     Location,
     RelationshipFact,
     SchemaFacts,
+    SessionFilterFact,
     TableFact,
     UniqueFact,
 )
@@ -69,6 +70,7 @@ from schema_guard.readers.source.declarative import (
 )
 from schema_guard.readers.source.project import ProjectModules
 from schema_guard.readers.source.queries import TEXT_MARKERS as QUERY_MARKERS
+from schema_guard.readers.source.queries import session_filters
 
 _BUILTIN_BASES = {"object", "Exception", "dict", "str", "int"}
 _LIBRARY_ROOTS = {"sqlmodel", "sqlalchemy", "pydantic", "typing", "typing_extensions", "enum", "abc", "builtins"}
@@ -136,6 +138,8 @@ def _read(files: Sequence[Path], lender: Lender,
         _read_application_with_context(modules, index, facts, models(_model_candidates(context)))
     elif models is not None:
         read_application(modules, index, facts)
+    if models is not None:
+        facts.session_filters.extend(_lent_session_filters(context, {_key(path) for path in checked}))
     index.release()
     _finish(facts, context.table_names, index.unnamed)
     return facts
@@ -145,6 +149,19 @@ def read_models(paths: Sequence[Path]) -> SchemaFacts:
     """The models of ``paths``, without their application code: what a partial check lends the checked files'
     statements."""
     return _read(paths, partial(_scan_files, ()), None)
+
+
+def _lent_session_filters(context: ContextIndex, checked: set[str]) -> list[SessionFilterFact]:
+    """The session-wide listeners registered in the files a partial check does not check: they scope the checked
+    files' statements as they scope every other file's (a full check reads them as application code)."""
+    found: list[SessionFilterFact] = []
+    for path in context.listener_paths:
+        if _key(path) in checked:
+            continue
+        parsed = parse_module(path, str(path))
+        if isinstance(parsed, ParsedModule):
+            found.extend(session_filters(parsed))
+    return found
 
 
 def _model_candidates(context: ContextIndex) -> list[Path]:
