@@ -434,3 +434,16 @@ def test_a_revision_missing_the_sqlmodel_import_says_where_to_add_it(tmp_path: P
                                  "not defined"
     assert finding["fix"] == "Add `import sqlmodel` to the revision, and to migrations/script.py.mako so that the " \
                              "revisions autogenerate writes import it."
+
+
+def test_version_locations_naming_a_package_resource(tmp_path: Path, server_url: str) -> None:
+    """``version_locations = migrations:versions`` (``package:folder``, as in ``script_location = app:alembic``) is
+    Alembic's to resolve; the gate once split it at the colon and read the package folder as revisions."""
+    root = materialise("good", tmp_path)
+    (root / "migrations" / "__init__.py").write_text("", encoding="utf-8")
+    ini = root / "alembic.ini"
+    ini.write_text(ini.read_text().replace("path_separator = os\n", "").replace(  # as fief's: legacy splitting
+        "[alembic]\n", "[alembic]\nversion_locations = migrations:versions\n"))
+    run = cli(root, "migrations", "--database-url", server_url, "-v")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "upgraded 4 of 4 revisions to head" in run.stderr, run.stderr

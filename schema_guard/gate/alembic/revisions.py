@@ -222,16 +222,21 @@ def _anchor_paths(alembic_config: AlembicConfig, ini_path: Path, where: str, at:
                                  f"{where}: script_location '{location}' is not a folder ({resolved})", at)
         alembic_config.set_main_option("script_location", _ini_text(str(resolved)))
     version_locations, sys_paths = _path_lists(alembic_config)
-    if version_locations:
-        alembic_config.set_main_option("version_locations", _ini_text(os.pathsep.join(
-            location if ":" in location and not Path(location).is_absolute()
-            else str(_anchored(location, ini_path.parent)) for location in version_locations if location)))
-    if sys_paths:
-        alembic_config.set_main_option("prepend_sys_path", _ini_text(os.pathsep.join(
-            str(_anchored(entry, ini_path.parent)) for entry in sys_paths if entry)))
-    if version_locations or sys_paths:  # both lists are now joined with os.pathsep, whatever the ini used
-        separator = "path_separator" if _MODERN_ALEMBIC else "version_path_separator"
-        alembic_config.set_main_option(separator, "os")
+    versions = [location if ":" in location and not Path(location).is_absolute()  # package:folder
+                else str(_anchored(location, ini_path.parent)) for location in version_locations or () if location]
+    paths = [str(_anchored(entry, ini_path.parent)) for entry in sys_paths or () if entry]
+    if not versions and not paths:
+        return
+    if _MODERN_ALEMBIC:  # one path a line: no path, package resource (``app:migrations``) or space is split
+        option, separator, joiner = "path_separator", "newline", "\n"
+    else:  # Alembic 1.13-1.15 splits the version folders by a character none of them holds
+        joiner = next((char for char in ";: " if not any(char in location for location in versions)), ";")
+        option, separator = "version_path_separator", {" ": "space"}.get(joiner, joiner)
+    alembic_config.set_main_option(option, separator)
+    if versions:
+        alembic_config.set_main_option("version_locations", _ini_text(joiner.join(versions)))
+    if paths:  # Alembic 1.13-1.15 splits these at spaces, commas and colons whatever the separator
+        alembic_config.set_main_option("prepend_sys_path", _ini_text((joiner if _MODERN_ALEMBIC else ":").join(paths)))
 
 
 # Alembic 1.16 added pyproject.toml configuration, ``path_separator`` and the option-list helpers; projects still
