@@ -515,6 +515,9 @@ class NotNullOnExistingTable(RevisionRule):
         Invalid(revision('    op.add_column("exams", sa.Column("notes", sa.Text(), nullable=False))'
                          '  # expect: SG653\n')),
         Invalid(revision('    op.alter_column("exams", "title", nullable=False)  # expect: SG653\n')),
+        Valid(revision('    op.alter_column("exams", "title", new_column_name="name", nullable=False,\n'
+                       '                    existing_nullable=False)\n'),
+              title="already NOT NULL (autogenerate repeats it on a rename): PostgreSQL scans nothing"),
     )
 
     def check_operation(self, operation: Operation, context: RevisionContext) -> Iterator[Violation]:
@@ -530,7 +533,7 @@ class NotNullOnExistingTable(RevisionRule):
                     fix=(f"Add {spec.name} nullable (or with a constant server_default), backfill it, then make it "
                          "NOT NULL in a later revision."),
                 )
-        elif operation.flag("nullable") is False:
+        elif operation.flag("nullable") is False and operation.flag("existing_nullable") is not False:
             column = operation.text("column_name")
             yield Violation(
                 f"sets {table}.{column} NOT NULL, scanning the whole table under an ACCESS EXCLUSIVE lock",
