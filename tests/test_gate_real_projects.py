@@ -140,7 +140,9 @@ def test_a_revision_using_op_at_import_time_loads_as_under_alembic(tmp_path: Pat
 
 
 @pytest.mark.parametrize("use", ["with given.connect() as connection:\n        run(connection)",
-                                 "with given as connection:\n        run(connection)"])
+                                 "with given as connection:\n        run(connection)",
+                                 "connection = given.connect()\n    run(connection)\n    connection.commit()\n"
+                                 "    connection.close()\n    given.dispose()"])
 def test_env_py_treating_the_handed_connection_as_an_engine_runs(tmp_path: Path, server_url: str,
                                                                  scratch_names: list[str], isolated_models: None,
                                                                  use: str) -> None:
@@ -150,6 +152,7 @@ def test_env_py_treating_the_handed_connection_as_an_engine_runs(tmp_path: Path,
     env.write_text(env.read_text().replace("if given is not None:\n    run(given)",
                                            f"if given is not None:\n    {use}"))
     assert "given.connect()" in env.read_text() or "with given as" in env.read_text()
+    assert "if given is not None:\n    run(given)" not in env.read_text()
     assert run_gate(load_config(cwd=root), database_url=server_url) == []
 
 

@@ -252,14 +252,24 @@ def _env_settings(project: MigrationProject, connection: Connection, url: URL) -
 class _EngineLike:
     """The gate's connection as handed to env.py: a :class:`Connection` for the Alembic cookbook's
     ``context.configure(connection=config.attributes["connection"])``, and, for an env.py that treats the attribute
-    as an Engine (``with connectable.connect() as connection:``), a ``connect()``/``begin()`` that hand out the same
-    connection without closing it. Every other attribute is the connection's own."""
+    as an Engine (``with connectable.connect() as connection:``, or ``connection = connectable.connect()`` then
+    ``connection.commit()`` and ``connection.close()``), a ``connect()``/``begin()`` that lend the same connection.
+    Closing or disposing of what env.py was handed leaves the gate's connection open: the gate closes it itself,
+    after the round trip. Every other attribute is the connection's own."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def connect(self) -> Any:
-        return nullcontext(self._connection)
+    def connect(self) -> _Lent:
+        return _Lent(self._connection)
+
+    begin = connect
+
+    def close(self) -> None:
+        """Not env.py's to close."""
+
+    def dispose(self, *args: object, **kwargs: object) -> None:
+        """Not env.py's to dispose of."""
 
     def __enter__(self) -> Connection:
         return self._connection
@@ -269,6 +279,10 @@ class _EngineLike:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._connection, name)
+
+
+class _Lent(_EngineLike):
+    """What ``connect()`` on the handed-over "engine" returns: the same connection, as a context manager too."""
 
 
 def _no_logging_config(*args: Any, **kwargs: Any) -> None:
