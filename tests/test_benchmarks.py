@@ -47,6 +47,15 @@ def test_bench_migrations_prints_the_ratio_per_chain_length(tmp_path: Path, serv
     assert len(re.findall(r"; CPU \d+\.\d\d s \d+\.\d\dx", out)) == 4
 
 
+def test_bench_migrations_runs_the_minimal_env_py(tmp_path: Path, server_url: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """The minimal env.py (a connection from the "engine" it is handed, committed and closed by itself) is the
+    pytest-alembic comparison's; the gate once failed it at its last revision."""
+    assert bench_migrations.main(["--revisions", "2", "--runs", "1", "--skip-pytest-alembic", "--env", "minimal",
+                                  "--database-url", server_url, "--work", str(tmp_path)]) == 0
+    assert "schema-guard migrations" in capsys.readouterr().out
+
+
 def test_corpus_manifest_names_only_files_that_exist_here(tmp_path: Path) -> None:
     """The committed corpus manifest is what a new machine rebuilds from: every project has a unique name, a
     commit, and every requirement list it names under ``{manifest}`` is committed beside it."""
