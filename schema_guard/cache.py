@@ -52,10 +52,10 @@ from schema_guard.readers.source.module import ParsedModule, module_name_of, par
 from schema_guard.readers.source.column_types import is_enum_class
 from schema_guard.readers.source import reader
 
-FORMAT = 5
+FORMAT = 6
 """Bumped when the layout of the cache files changes (2: Location pickled from schema_guard.location; 3: a file's
 summary says whether it may hold application code; 4: the index of ``src`` replaces the context scans; 5: the
-index notes the files registering a ``do_orm_execute`` listener)."""
+index notes the files registering a ``do_orm_execute`` listener; 6: and the files naming each table)."""
 
 DEFAULT_FOLDER = ".schema-guard-cache"
 
@@ -126,10 +126,9 @@ class SourceCache:
         gc.disable()  # loading and building allocate many objects that all live to the end of the run
         try:
             if tree is not None:  # the few checked files are read, the rest of src is lent by the index
-                return reader.read_source(files, lender=lambda checked: self._lend(tree, checked),
-                                          models=self.context_models)
+                return reader.read_source(files, lender=lambda checked: self._lend(tree, checked))
             if context_files:
-                return reader.read_source(files, context_files=context_files, models=self.context_models)
+                return reader.read_source(files, context_files=context_files)
             return self._read_all(list({reader._key(p): p for p in reader._python_files(files)}.values()))
         finally:
             # The facts live until the end of the check and hold no reference cycles: the collector need not
@@ -137,15 +136,6 @@ class SourceCache:
             gc.freeze()
             if collecting:
                 gc.enable()
-
-    def context_models(self, paths: Sequence[Path]) -> SchemaFacts:
-        """:func:`~schema_guard.readers.source.reader.read_models` for a partial check whose files hold statements:
-        the project's model files read as a full check reads them, through the cache, so that the next staged
-        application file reuses every unchanged file's fragment (pre-commit runs nothing but partial checks: a
-        cache only a full check writes would leave each of them reading every model file)."""
-        full = self._read_all(list({reader._key(path): path for path in paths}.values()))
-        return SchemaFacts(reader="source", tables=list(full.tables), classes=list(full.classes),
-                           relationships=list(full.relationships))
 
     def _lend(self, tree: SourceTree, checked: set[str]) -> tuple[ContextIndex, list[str]]:
         pack = self._load("project")

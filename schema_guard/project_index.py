@@ -83,6 +83,7 @@ class Index:
     enums: dict[str, int]
     computed: list[str]
     listeners: list[str]
+    table_files: dict[str, list[str]]
 
     def names(self) -> list[str]:
         return self.files if self.keys is None else self.keys
@@ -177,7 +178,7 @@ def _listed(tree: SourceTree, old: Index | None) -> Index:
     signatures = [previous[path][0] if path in previous else None for path in files]
     scans: list[Scan] = [previous[path][1] if path in previous else _NOTHING for path in files]
     keys = [key(path) for path in files]
-    index = Index(tree.key(), folders, files, None if keys == files else keys, signatures, scans, {}, {}, {}, [], [])
+    index = Index(tree.key(), folders, files, None if keys == files else keys, signatures, scans, {}, {}, {}, [], [], {})
     _rescan(index, range(len(files)))
     return index
 
@@ -230,11 +231,13 @@ def _names(path: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]
 def _gather(index: Index) -> None:
     """The names every file defines, gathered for the whole tree (in the order of the files)."""
     index.classes, index.tables, index.enums, index.computed, index.listeners = {}, {}, {}, [], []
+    index.table_files = {}
     for path, (_, classes, tables, enums, computed, listens) in zip(index.files, index.unpacked()):
         for name in classes:
             index.classes.setdefault(name, []).append(path)
         for name in tables:
             index.tables[name] = index.tables.get(name, 0) + 1
+            index.table_files.setdefault(name, []).append(path)
         for name in enums:
             index.enums[name] = index.enums.get(name, 0) + 1
         if computed:
@@ -277,4 +280,5 @@ def _without(index: Index, checked: set[str]) -> ContextIndex:
         enum_names=set(enums),
         computed_paths=[Path(path) for path in computed],
         listener_paths=[Path(path) for path in index.listeners if path not in own_paths],
+        files_by_table=index.table_files,  # type: ignore[arg-type]  # the checked files' own are skipped by the reader
     )

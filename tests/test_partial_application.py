@@ -80,12 +80,19 @@ def test_a_staged_application_file_is_judged_with_the_projects_models(tmp_path: 
     assert found == [("routes.py", 8, "SG702")]  # the lent models' own findings (an integer key) are not reported
 
 
-def test_a_warm_cache_lends_the_models_without_reading_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_the_models_a_staged_file_reaches_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A staged route file's queries need the models it names and the tables those reference, not every model
+    file of ``src``: an unrelated model module is not read (its names still come from the index of ``src``)."""
     _models, routes = _project(tmp_path)
-    full = _findings(tmp_path, None, cache=True)
-    assert ("routes.py", 8, "SG702") in full
-    monkeypatch.setattr(reader, "read_models", lambda paths: pytest.fail(f"read again: {paths}"))
+    (tmp_path / "app" / "billing.py").write_text(MODELS.replace("Exam", "Invoice").replace("exams", "invoices")
+                                                 .replace("class Student", "class Payer")
+                                                 .replace('"students"', '"payers"'), encoding="utf-8")
+    read: list[list[str]] = []
+    original = reader.read_models
+    monkeypatch.setattr(reader, "read_models",
+                        lambda paths, lent: read.append(sorted(Path(p).name for p in paths)) or original(paths, lent))
     assert _findings(tmp_path, [routes], cache=True) == [("routes.py", 8, "SG702")]
+    assert read == [["models.py"]]
 
 
 LISTENER = textwrap.dedent('''

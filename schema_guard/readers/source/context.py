@@ -34,6 +34,8 @@ class ContextIndex:
 
     files_by_class: dict[str, list[Path | str]] = field(default_factory=dict)
     table_names: set[str] = field(default_factory=set)
+    files_by_table: dict[str, list[Path | str]] = field(default_factory=dict)
+    """The files naming each literal table name (what a staged application file's models reach by foreign key)."""
     enum_names: set[str] = field(default_factory=set)
     listener_paths: list[Path] = field(default_factory=list)
     """Context files that register a session-wide ``do_orm_execute`` listener: a partial check reads them, since
@@ -84,9 +86,9 @@ def _scan(text: str, path: Path, index: ContextIndex) -> None:
         index.computed_paths.append(path)
     # Any literal ``__tablename__`` names a table (a plain SQLAlchemy model has no ``table=True``), and so does a
     # ``Table("name", ...)`` object.
-    index.table_names.update(match.group(1) for match in _TABLENAME.finditer(text))
+    tables = {match.group(1) for match in _TABLENAME.finditer(text)}
     if "Table(" in text:
-        index.table_names.update(match.group(1) for match in _TABLE_CALL.finditer(text))
+        tables.update(match.group(1) for match in _TABLE_CALL.finditer(text))
     headers = list(_CLASS.finditer(text))
     for position, header in enumerate(headers):
         name, bases = header.group(1), header.group(2) or ""
@@ -96,4 +98,7 @@ def _scan(text: str, path: Path, index: ContextIndex) -> None:
         if _TABLE_KEYWORD.search(bases):
             end = headers[position + 1].start() if position + 1 < len(headers) else len(text)
             explicit = _TABLENAME.search(text, header.end(), end)
-            index.table_names.add(explicit.group(1) if explicit else name.lower())
+            tables.add(explicit.group(1) if explicit else name.lower())
+    index.table_names.update(tables)
+    for table in tables:
+        index.files_by_table.setdefault(table, []).append(path)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import gc
 import os
+import re
 from functools import partial
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -69,6 +70,7 @@ from schema_guard.readers.source.declarative import (
     table_call_columns,
 )
 from schema_guard.readers.source.project import ProjectModules
+from schema_guard.readers.source.parsing import SourceError, decode
 from schema_guard.readers.source.queries import TEXT_MARKERS as QUERY_MARKERS
 from schema_guard.readers.source.queries import session_filters
 
@@ -85,20 +87,18 @@ def read_source(
     *,
     context_files: Sequence[Path] = (),
     lender: Lender | None = None,
-    models: Callable[[Sequence[Path]], SchemaFacts] | None = None,
 ) -> SchemaFacts:
     """Facts for the models defined in ``files``; ``context_files`` only lend their classes and table names.
 
     Folders among the paths are searched for ``*.py`` files. A file that cannot be read or parsed becomes a fatal
     SG001 finding in ``facts.problems``; every other file is still read. ``lender`` lends the context instead of
     ``context_files`` (:mod:`schema_guard.cache` answers from its index of ``src``). When a checked file holds
-    statements, the models of the context files are needed to judge them: ``models`` reads them (default
-    :func:`read_models`; the cache answers from the fragments of its last full read).
+    statements, the model files they reach are read too (:func:`read_models`) to judge them.
     """
     paused = gc.isenabled()
     gc.disable()  # the trees are kept until the end: collecting them early only re-scans them (~25% of the time)
     try:
-        return _read(files, lender or partial(_scan_files, context_files), models or read_models)
+        return _read(files, lender or partial(_scan_files, context_files), application=True)
     finally:
         # The facts live until the end of the check and hold no reference cycles: the collector need not traverse
         # them again while the rules run (a full collection over 5,000 files' facts costs ~0.3 s).
@@ -113,7 +113,7 @@ def _scan_files(context_files: Sequence[Path], checked: set[str]) -> tuple[Conte
 
 
 def _read(files: Sequence[Path], lender: Lender,
-          models: Callable[[Sequence[Path]], SchemaFacts] | None = None) -> SchemaFacts:
+          application: bool = False) -> SchemaFacts:
     facts = SchemaFacts(reader="source")
     checked = list({_key(path): path for path in _python_files(files)}.values())  # each file once
     context, context_paths = lender({_key(path) for path in checked})
@@ -133,22 +133,64 @@ def _read(files: Sequence[Path], lender: Lender,
         except RecursionError:  # an expression that parses but nests too deeply to walk
             facts.problems.append(problem("SG001", "cannot read: nested too deeply to analyse",
                                           Location(module.path, 1, 1), "source"))
-    if models is not None and context_paths and any(
+    if application and context_paths and any(
             marker in module.text for module in modules for marker in QUERY_MARKERS):
-        _read_application_with_context(modules, index, facts, models(_model_candidates(context)))
-    elif models is not None:
+        _read_application_with_context(modules, index, facts,
+                                       read_models(_models_reached(modules, context), (context, context_paths)))
+    elif application:
         read_application(modules, index, facts)
-    if models is not None:
+    if application:
         facts.session_filters.extend(_lent_session_filters(context, {_key(path) for path in checked}))
     index.release()
     _finish(facts, context.table_names, index.unnamed)
     return facts
 
 
-def read_models(paths: Sequence[Path]) -> SchemaFacts:
-    """The models of ``paths``, without their application code: what a partial check lends the checked files'
+def read_models(paths: Sequence[Path], lent: tuple[ContextIndex, Sequence[Path | str]]) -> SchemaFacts:
+    """The models of ``paths``, without their application code, with ``lent`` (the project's other names and
+    files) resolving their bases, enums and foreign keys: what a partial check lends the checked files'
     statements."""
-    return _read(paths, partial(_scan_files, ()), None)
+    return _read(paths, lambda checked: lent)
+
+
+def _models_reached(modules: Sequence[ParsedModule], context: ContextIndex) -> list[Path]:
+    """The model files a partial check's statements can reach: those defining a class the checked modules name
+    (imported, used, or an attribute of a module), then the files of the tables those files' tables reference by
+    foreign key and of the classes their relationships target. What SG702 asks of a table (its tenant column, keys,
+    relationships, whether it is shared, an association of shared tables or the anchor) is decided by the table
+    and the tables it references, so this reads what a full check would use, not every model of ``src``."""
+    named: set[str] = set()
+    for module in modules:
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Name):
+                named.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                named.add(node.attr)
+            elif isinstance(node, ast.alias):
+                named.add(node.name.rsplit(".", 1)[-1])
+    checked = {_key(module.path) for module in modules}
+    files = {_key(path): Path(path) for name in named for path in context.files_by_class.get(name, [])}
+    for path in list(files.values()):  # one step out: referenced tables and relationship targets
+        for name in _referenced_names(path):
+            for other in [*context.files_by_table.get(name, []), *context.files_by_class.get(name, [])]:
+                files.setdefault(_key(other), Path(other))
+    return [path for key, path in files.items() if key not in checked]  # the checked files are read already
+
+
+_STRING = re.compile(r"""["']([A-Za-z_][\w.]*)["']""")
+
+
+def _referenced_names(path: Path) -> set[str]:
+    """The identifiers and quoted names a model file mentions (``ForeignKey("students.id")`` names ``students``,
+    ``Relationship("Student")`` and annotations name classes): over-approximated from the text, never missed."""
+    try:
+        text = decode(path.read_bytes())
+    except (OSError, SourceError):
+        return set()
+    names = set(re.findall(r"[A-Za-z_]\w*", text))
+    for match in _STRING.finditer(text):
+        names.update(match.group(1).split("."))
+    return names
 
 
 def _lent_session_filters(context: ContextIndex, checked: set[str]) -> list[SessionFilterFact]:
@@ -162,11 +204,6 @@ def _lent_session_filters(context: ContextIndex, checked: set[str]) -> list[Sess
         if isinstance(parsed, ParsedModule):
             found.extend(session_filters(parsed))
     return found
-
-
-def _model_candidates(context: ContextIndex) -> list[Path]:
-    """The context files that define some class (the only ones that can define a model), each once."""
-    return list({_key(path): Path(path) for paths in context.files_by_class.values() for path in paths}.values())
 
 
 def _read_application_with_context(modules: Sequence[ParsedModule], index: ClassIndex, facts: SchemaFacts,
