@@ -831,6 +831,20 @@ class PromptJob(Base):
     assert check(tmp_path, ["kind_models.py"], ["kind_models"], reader) == [("SG301", "kind_models.py", 8)]
 
 
+DECLARATIVE_STUDENTS = '''
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Student(Base):
+    __tablename__ = "students"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+'''
+"""A plain SQLAlchemy declarative base and the tenant anchor (needs ``uuid``, ``DeclarativeBase``, ``Mapped`` and
+``mapped_column`` imported before it)."""
+
+
 @BOTH
 @pytest.mark.parametrize("future", ["", "from __future__ import annotations\n"], ids=["objects", "strings"])
 def test_a_plain_sqlalchemy_annotation_that_hides_a_nullable_column(
@@ -845,16 +859,7 @@ from typing import Optional, Union
 
 from sqlalchemy import ForeignKey, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Student(Base):
-    __tablename__ = "students"
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-
+''' + DECLARATIVE_STUDENTS + '''
 
 class Essay(Base):
     __tablename__ = "essays"
@@ -882,16 +887,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import TIMESTAMP, ForeignKey
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Student(Base):
-    __tablename__ = "students"
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-
+''' + DECLARATIVE_STUDENTS + '''
 
 class Review(Base):
     __tablename__ = "reviews"
