@@ -13,7 +13,15 @@ import pytest
 
 from schema_guard.config import DATABASE_URL_ENV
 from schema_guard.gate.db import server
-from tests.gate.support import databases, ensure_server, gate_process, materialise, process_alive, wait_for_line
+from tests.gate.support import (
+    databases,
+    ensure_server,
+    gate_process,
+    kill_gate_with_embedded_server,
+    materialise,
+    process_alive,
+    wait_for_line,
+)
 
 
 def _interrupt_while_the_slow_revision_runs(process: subprocess.Popen[str], signum: int, seen: list[str]) -> int:
@@ -81,21 +89,8 @@ def test_a_killed_gate_takes_its_embedded_server_along(tmp_path: Path) -> None:
     """SIGKILL leaves no chance to clean up; the kernel's parent-death signal still stops the server."""
     import shutil
 
-    process = gate_process(materialise("slow_revision", tmp_path), env={DATABASE_URL_ENV: ""})
-    seen: list[str] = []
-    try:
-        started = wait_for_line(process, r"started embedded PostgreSQL pid (\d+) in (\S+) \(Unix socket only\)", seen)
-        pid, folder = int(started.group(1)), Path(started.group(2))
-        process.kill()
-        process.wait(timeout=30)
-        for _ in range(100):
-            if not process_alive(pid):
-                break
-            time.sleep(0.1)
-        assert not process_alive(pid), f"embedded PostgreSQL pid {pid} outlived a killed gate"
-    finally:
-        if process.poll() is None:
-            process.kill()
+    pid, folder = kill_gate_with_embedded_server(materialise("slow_revision", tmp_path))
+    assert not process_alive(pid), f"embedded PostgreSQL pid {pid} outlived a killed gate"
     shutil.rmtree(folder, ignore_errors=True)  # only the folder is left: nothing ran to remove it
 
 

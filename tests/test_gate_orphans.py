@@ -13,12 +13,18 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from schema_guard.config import DATABASE_URL_ENV
 from schema_guard.gate.db import orphans, server
 from schema_guard.gate.db.scratch_db import SCRATCH_PREFIX, scratch_database
 from schema_guard.gate.db.server import parse_server_url
 from schema_guard.run_owner import Owner, process_start_time
-from tests.gate.support import databases, ensure_server, gate_process, materialise, process_alive, wait_for_line
+from tests.gate.support import (
+    databases,
+    ensure_server,
+    gate_process,
+    kill_gate_with_embedded_server,
+    materialise,
+    wait_for_line,
+)
 
 
 def _dead_owner() -> Owner:
@@ -111,20 +117,7 @@ def test_only_provable_orphans_are_dropped() -> None:
 @pytest.mark.skipif(server.find_postgres_bindir() is None or shutil.which("setpriv") is None,
                     reason="no PostgreSQL server binaries or no setpriv")
 def test_a_killed_gates_embedded_server_folder_is_removed_by_the_next_run(tmp_path: Path) -> None:
-    process = gate_process(materialise("slow_revision", tmp_path), env={DATABASE_URL_ENV: ""})
-    seen: list[str] = []
-    try:
-        started = wait_for_line(process, r"started embedded PostgreSQL pid (\d+) in (\S+) \(Unix socket only\)", seen)
-        pid, folder = int(started.group(1)), Path(started.group(2))
-        process.kill()
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    for _ in range(100):
-        if not process_alive(pid):
-            break
-        time.sleep(0.1)
+    _, folder = kill_gate_with_embedded_server(materialise("slow_revision", tmp_path))
     assert folder.is_dir(), "SIGKILL left the folder behind (nothing ran to remove it)"
     try:
         with server.EmbeddedPostgres.started() as next_run:

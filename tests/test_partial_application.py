@@ -1,6 +1,6 @@
 """A partial check of application code (pre-commit passes only the staged files): a route file passed alone is
-judged against the models of the rest of ``src`` (SG702), as a full check judges it; the lent models report
-nothing themselves, and with a warm cache their files are not read again."""
+judged against the models of the rest of ``src`` it reaches (SG702), as a full check judges it; the lent models
+report nothing themselves, and model files it does not reach are not read."""
 
 from __future__ import annotations
 

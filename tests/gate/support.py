@@ -17,6 +17,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from schema_guard.config import DATABASE_URL_ENV
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 """The fixture overlays and their shared ``_base`` project (see ``fixtures/README.md``); use :func:`materialise`."""
 BASE = FIXTURES / "_base"
@@ -235,6 +237,26 @@ def wait_for_line(process: subprocess.Popen[str], pattern: str, seen: list[str],
             return match
     process.kill()
     raise AssertionError(f"the gate never logged {pattern!r}; stderr: {''.join(seen)}")
+
+
+def kill_gate_with_embedded_server(project: Path) -> tuple[int, Path]:
+    """Start the gate on ``project`` with its own embedded server, SIGKILL it once the server is up, and wait until
+    the server process is gone or 10 s passed: the server's pid and folder, for the caller to judge."""
+    process = gate_process(project, env={DATABASE_URL_ENV: ""})
+    seen: list[str] = []
+    try:
+        started = wait_for_line(process, r"started embedded PostgreSQL pid (\d+) in (\S+) \(Unix socket only\)", seen)
+        pid, folder = int(started.group(1)), Path(started.group(2))
+        process.kill()
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    for _ in range(100):
+        if not process_alive(pid):
+            break
+        time.sleep(0.1)
+    return pid, folder
 
 
 def project_path(path: str | None, root: Path) -> str | None:
